@@ -1,0 +1,122 @@
+"""The embedded AWS: moto in server mode, with what template.yaml declares created in it."""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+
+from odwolaj_local.template import Application, application, resolve
+
+REGION = "eu-central-1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LocalAws:
+    """moto server plus the template's tables, bus and secret, and the functions' environment."""
+
+    endpoint: str
+    public_base_url: str
+    stage: str = "local"
+    app: Application = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        self.app = self.app or application()
+        self.link_secret = secrets.token_urlsafe(32)
+
+    # -- names ------------------------------------------------------------------------------
+    def physical_names(self) -> dict[str, str]:
+        names = {
+            "Stage": self.stage,
+            "PublicBaseUrl": self.public_base_url,
+            "LinkSecretParameterName": f"odwolaj/{self.stage}/link-secret",
+            "LogLevel": os.environ.get("LOG_LEVEL", "WARNING"),
+            "AWS::Region": REGION,
+            "AWS::AccountId": "123456789012",
+        }
+        for logical_id in self.app.cfn["Resources"]:
+            names.setdefault(logical_id, f"odwolaj-{self.stage}-{logical_id}")
+        names["EventBus"] = f"odwolaj-{self.stage}"
+        return names
+
+    def function_environment(self, function: str) -> dict[str, str]:
+        names = self.physical_names()
+        env = {k: str(resolve(v, names)) for k, v in self.app.functions[function].environment.items()}
+        env.update(self.process_environment())
+        return env
+
+    def process_environment(self) -> dict[str, str]:
+        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
+
+    def apply_environment(self) -> None:
+        """One process runs every function locally; their environments differ only in what
+        each template entry adds, so the union is set once."""
+        for function in self.app.functions:
+            os.environ.update(self.function_environment(function))
+
+    # -- creation ---------------------------------------------------------------------------
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
+                            aws_access_key_id="testing", aws_secret_access_key="testing",
+                            aws_session_token="testing")
+
+    def create_resources(self) -> None:
+        names = self.physical_names()
+        dynamodb = self.client("dynamodb")
+        for logical_id, props in self.app.tables.items():
+            spec = {
+                "TableName": names[logical_id],
+                "AttributeDefinitions": props["AttributeDefinitions"],
+                "KeySchema": props["KeySchema"],
+                "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+            }
+            if "GlobalSecondaryIndexes" in props:
+                spec["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            if "StreamSpecification" in props:
+                spec["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+            dynamodb.create_table(**spec)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                dynamodb.update_time_to_live(TableName=names[logical_id], TimeToLiveSpecification=ttl)
+        self.client("events").create_event_bus(Name=names["EventBus"])
+        self.client("ssm").put_parameter(
+            Name="/" + names["LinkSecretParameterName"], Value=self.link_secret, Type="SecureString", Overwrite=True
+        )
+
+    def stream_arn(self, table_logical_id: str) -> str:
+        table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])
+        return table["Table"]["LatestStreamArn"]
+
+
+def start_moto(port: int | None = None):
+    """moto's threaded server on loopback; returns (server, endpoint)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the output
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def reset_moto(endpoint: str) -> None:
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).read()

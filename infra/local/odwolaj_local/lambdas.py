@@ -1,0 +1,41 @@
+"""Loading a function's handler the way Lambda does: its code directory and `module.function`."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Callable
+
+from odwolaj_local.template import application
+
+
+def load_handler(function: str) -> Callable:
+    spec_fn = application().functions[function]
+    module_name, _, attribute = spec_fn.handler.rpartition(".")
+    # Each function's module gets a unique name: on Lambda every one is 'app', here they share
+    # one interpreter.
+    unique = f"odwolaj_fn_{function}"
+    module = sys.modules.get(unique)
+    if module is None:
+        path = spec_fn.code_dir / f"{module_name}.py"
+        spec = importlib.util.spec_from_file_location(unique, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        spec.loader.exec_module(module)
+    return getattr(module, attribute)
+
+
+class FakeLambdaContext:
+    """The attributes Powertools reads from a Lambda context."""
+
+    def __init__(self, function: str):
+        self.function_name = function
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:eu-central-1:123456789012:function:{function}"
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = "local"
+        self.log_group_name = f"/aws/lambda/{function}"
+        self.log_stream_name = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000

@@ -1,0 +1,49 @@
+"""Typed domain errors. Handlers map them to HTTP (or an SMS answer) in one place each."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: `code` is stable for integrators, the message is English for them."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Conflict(DomainError):
+    """The item is not in a state that allows the change (or another request changed it first)."""
+
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+    def __init__(self, message: str, *, current_status: str):
+        super().__init__(message)
+        self.current_status = current_status
+
+
+class LinkInvalid(DomainError):
+    """A token that is malformed, forged, for another purpose, or expired."""
+
+    code = "link_invalid"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"

@@ -1,0 +1,54 @@
+"""Domain events: what happened, for the reserve list and the clinic's own systems.
+
+Each event becomes an outbox item in the same transaction as the change that caused it. Its id
+is derived from the cause (appointment, what happened, the version it produced), so a retried
+request cannot write it twice, and subscribers deduplicate on `event_id`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from odwolaj.clock import iso
+from odwolaj.models import OutboxItem
+
+SCHEMA_VERSION = 1
+OUTBOX_RETENTION = timedelta(days=7)
+
+APPOINTMENT_BOOKED = "AppointmentBooked"
+APPOINTMENT_UPDATED = "AppointmentUpdated"
+APPOINTMENT_MOVED = "AppointmentMoved"
+APPOINTMENT_CONFIRMED = "AppointmentConfirmed"
+APPOINTMENT_CANCELLED = "AppointmentCancelled"
+APPOINTMENT_ATTENDED = "AppointmentAttended"
+APPOINTMENT_NO_SHOW = "AppointmentNoShow"
+REBOOK_REQUESTED = "RebookRequested"
+SLOT_FREED = "SlotFreed"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    detail_type: str
+    facility_id: str
+    cause: str  # unique per occurrence: becomes the event id
+    data: dict = field(default_factory=dict)
+
+    def detail(self, occurred_at: datetime) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "event_id": self.cause,
+            "occurred_at": iso(occurred_at),
+            "facility_id": self.facility_id,
+            "data": self.data,
+        }
+
+    def to_outbox(self, occurred_at: datetime) -> OutboxItem:
+        return OutboxItem(
+            outbox_id=self.cause,
+            kind="event",
+            detail_type=self.detail_type,
+            detail=json.dumps(self.detail(occurred_at), ensure_ascii=False, sort_keys=True),
+            created_at=iso(occurred_at),
+            expires_at=int((occurred_at + OUTBOX_RETENTION).timestamp()),
+        )

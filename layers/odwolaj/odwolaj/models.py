@@ -1,0 +1,203 @@
+"""PynamoDB models, one per table declared in template.yaml.
+
+Table names come from the environment when a model first talks to DynamoDB (a descriptor on
+Meta), so importing this module binds nothing. tests/unit/test_template_models.py checks that
+keys, indexes and attribute types here match the template, so the two cannot drift.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from odwolaj.config import table_name
+
+
+class _TableFromEnv:
+    """`Meta.table_name` resolved from an environment variable on every access."""
+
+    def __init__(self, env_var: str):
+        self.env_var = env_var
+
+    def __get__(self, instance, owner) -> str:
+        return table_name(self.env_var)
+
+
+class Facility(Model):
+    """A clinic (placówka). Its API keys point at it; its settings drive messages and rules."""
+
+    class Meta:
+        table_name = _TableFromEnv("FACILITIES_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    short_name = UnicodeAttribute()  # what fits an SMS sender or a message
+    phone = UnicodeAttribute(null=True)  # the registration desk, shown to patients
+    address = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(default="Europe/Warsaw")
+    created_at = UnicodeAttribute()
+
+
+class ApiKey(Model):
+    """Only the SHA-256 of a key is stored: keys are 190-bit random strings, so no salt is needed."""
+
+    class Meta:
+        table_name = _TableFromEnv("API_KEYS_TABLE")
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+
+
+class CodeIndex(GlobalSecondaryIndex):
+    """Visit code → appointment, for the lookup form. Carries the phone to compare, nothing else."""
+
+    class Meta:
+        index_name = "by_code"
+        projection = IncludeProjection(["phone"])
+
+    visit_code = UnicodeAttribute(hash_key=True)
+
+
+class FacilityStartIndex(GlobalSecondaryIndex):
+    """A facility's appointments in time order: listings and reports."""
+
+    class Meta:
+        index_name = "by_facility_start"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    starts_at = UnicodeAttribute(range_key=True)
+
+
+class Cancellation(MapAttribute):
+    channel = UnicodeAttribute()  # web, sms, email, clinic_api, reception, payment_expired
+    reason = UnicodeAttribute()
+    cancelled_at = UnicodeAttribute()
+    lead_time_minutes = NumberAttribute()
+
+
+class HistoryEntry(MapAttribute):
+    at = UnicodeAttribute()
+    event = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+
+
+class Appointment(Model):
+    class Meta:
+        table_name = _TableFromEnv("APPOINTMENTS_TABLE")
+
+    appointment_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    external_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    phone = UnicodeAttribute()  # E.164
+    email = UnicodeAttribute(null=True)
+    pesel = UnicodeAttribute(null=True)
+    starts_at = UnicodeAttribute()  # UTC, ISO-8601, sortable
+    duration_minutes = NumberAttribute(default=15)
+    service = UnicodeAttribute()
+    specialist = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    visit_code = UnicodeAttribute()
+    cer_managed = BooleanAttribute(default=False)  # central e-registration already reminds
+    cancellation = Cancellation(null=True)
+    history = ListAttribute(of=HistoryEntry, default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_code = CodeIndex()
+    by_facility_start = FacilityStartIndex()
+
+
+class ExternalRef(Model):
+    """(facility, the clinic's own id) → appointment id; its conditional put keeps upserts unique."""
+
+    class Meta:
+        table_name = _TableFromEnv("EXTERNAL_REFS_TABLE")
+
+    ref = UnicodeAttribute(hash_key=True)
+    appointment_id = UnicodeAttribute()
+
+
+class Patient(Model):
+    """The minimum a facility's patient needs here: contact and the counters rules read."""
+
+    class Meta:
+        table_name = _TableFromEnv("PATIENTS_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    patient_id = UnicodeAttribute(range_key=True)
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    pesel = UnicodeAttribute(null=True)
+    no_show_count = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+
+
+class SlotFacilityStartIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_facility_start"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    starts_at = UnicodeAttribute(range_key=True)
+
+
+class FreedSlot(Model):
+    """The time a cancelled (or expired) booking gives back; the reserve list offers it."""
+
+    class Meta:
+        table_name = _TableFromEnv("SLOTS_TABLE")
+
+    slot_id = UnicodeAttribute(hash_key=True)  # the appointment that freed it: one cause, one slot
+    facility_id = UnicodeAttribute()
+    starts_at = UnicodeAttribute()
+    duration_minutes = NumberAttribute()
+    service = UnicodeAttribute()
+    specialist = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="free")
+    source = UnicodeAttribute()
+    freed_at = UnicodeAttribute()
+
+    by_facility_start = SlotFacilityStartIndex()
+
+
+class OutboxItem(Model):
+    """Written in the same transaction as the change that caused it; the table's stream feeds
+    the dispatcher, which publishes it. The id is derived from the cause, so a retried change
+    cannot write a second one."""
+
+    class Meta:
+        table_name = _TableFromEnv("OUTBOX_TABLE")
+
+    outbox_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # "event"
+    detail_type = UnicodeAttribute()
+    detail = UnicodeAttribute()  # JSON
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
+
+
+class RateLimitBucket(Model):
+    class Meta:
+        table_name = _TableFromEnv("RATE_LIMITS_TABLE")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # TTL; readers compare the window themselves
+
+
+ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, RateLimitBucket)

@@ -1,0 +1,113 @@
+"""Shared fixtures: one moto server per test session, reset and rebuilt from template.yaml for
+every test that asks for `aws`, and the template's handlers invoked as Lambda would."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from odwolaj_local.apigw import build_event, match
+from odwolaj_local.aws import LocalAws, reset_moto, start_moto
+from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from odwolaj_local.template import application
+
+EVENTS_DIR = os.path.join(os.path.dirname(__file__), "events")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    server, endpoint = start_moto()
+    yield endpoint
+    server.stop()
+
+
+def _clear_caches() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    from odwolaj.config import settings
+
+    settings.cache_clear()
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch) -> LocalAws:
+    """Given a fresh embedded AWS with everything template.yaml declares."""
+    reset_moto(moto_endpoint)
+    local = LocalAws(endpoint=moto_endpoint, public_base_url="https://odw.pl")
+    for function in local.app.functions:
+        for key, value in local.function_environment(function).items():
+            monkeypatch.setenv(key, value)
+    local.create_resources()
+    _clear_caches()
+    yield local
+    _clear_caches()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the domain's clock: clock(hours=25) puts 'now' 25 hours ahead."""
+
+    def advance(**delta):
+        current = float(os.environ.get("ODWOLAJ_CLOCK_OFFSET_SECONDS", "0"))
+        monkeypatch.setenv("ODWOLAJ_CLOCK_OFFSET_SECONDS", str(current + timedelta(**delta).total_seconds()))
+
+    return advance
+
+
+@pytest.fixture
+def facility(aws):
+    """A facility with its API key."""
+    from odwolaj.facilities import create_facility
+
+    return create_facility("Przychodnia Przykładowa", short_name="Przychodnia", phone="+48 22 123 45 67",
+                           address="ul. Długa 5, Warszawa")
+
+
+def in_days(days: float, hour: int = 10) -> datetime:
+    moment = datetime.now(timezone.utc) + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def book(facility):
+    """Book an appointment through the domain: book(days=3, external_id='X')."""
+    from odwolaj import appointments
+
+    def _book(days: float = 3, external_id: str = "HIS-1", phone: str = "600 100 200", **extra):
+        payload = {
+            "patient": {"id": extra.pop("patient_id", "P-1"), "phone": phone},
+            "starts_at": in_days(days).isoformat(),
+            "service": "Poradnia kardiologiczna",
+            "specialist": "dr Anna Nowak",
+            "location": "ul. Długa 5, gab. 12",
+            **extra,
+        }
+        data = appointments.AppointmentInput.from_payload(payload)
+        return appointments.upsert(facility.facility.facility_id, external_id, data).appointment
+
+    return _book
+
+
+@pytest.fixture
+def http(aws):
+    """Call a route of the template as API Gateway would: http('GET', '/c/abc', headers=..., body=...)."""
+
+    def call(method: str, path: str, *, query: str = "", headers: dict | None = None, body: bytes | str = b"",
+             source_ip: str = "203.0.113.7") -> dict:
+        found = match(application().routes, method, path)
+        assert found, f"no route for {method} {path} in template.yaml"
+        route, params = found
+        raw = body.encode() if isinstance(body, str) else body
+        event = build_event(route, params, method, path, query=query, headers=headers, body=raw,
+                            source_ip=source_ip)
+        return load_handler(route.function)(event, FakeLambdaContext(route.function))
+
+    return call
+
+
+def load_event(name: str) -> dict:
+    with open(os.path.join(EVENTS_DIR, name), encoding="utf-8") as fh:
+        return json.load(fh)
