@@ -19,6 +19,5 @@ def new_visit_code() -> str:
 
 
 def normalize_visit_code(text: str) -> str:
-    """Accept what people type: lower case, spaces, dashes, O for 0 and I/L for 1 are folded."""
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    """Accept what people type: lower case, spaces and dashes are folded away."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())

@@ -1,0 +1,46 @@
+# The one interface to the project. Every target installs what it needs, so each works on a
+# fresh clone with only Python, pip and Debian's apt.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SAM_VENV ?= .venv-sam
+PORT ?= 3000
+
+.PHONY: dev test test-fast bench lint build install browser clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+browser:  ## Debian's chromium for the browser tests (Playwright cannot download browsers here)
+	bash infra/scripts/install-chromium.sh
+
+dev: install  ## the whole system on http://127.0.0.1:$(PORT), moto as the embedded AWS
+	PORT=$(PORT) $(PY) -m odwolaj_local.runner
+
+test: install browser lint  ## everything CI runs
+	$(PY) -m pytest
+
+test-fast: install  ## no browser, no local-runner end-to-end tests
+	$(PY) -m pytest -m "not browser and not e2e"
+
+bench: install  ## cold starts and DynamoDB requests per operation, as ratios to a baseline
+	$(PY) bench/run.py
+
+lint: install
+	$(VENV)/bin/cfn-lint template.yaml
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	touch $@
+
+build: $(SAM_VENV)/.installed  ## sam build without Docker (makefile build methods, arm64 wheels)
+	$(SAM_VENV)/bin/sam build --template template.yaml
+
+clean:
+	rm -rf .aws-sam .local $(VENV) $(SAM_VENV)

@@ -1,0 +1,9 @@
+"""Patient links: the public base URL, a one-letter route and a signed token."""
+from __future__ import annotations
+
+from odwolaj.config import settings
+from odwolaj.signing import link_signer
+
+
+def visit_link(appointment_id: str) -> str:
+    return f"{settings().public_base_url}/c/{link_signer().issue('c', appointment_id)}"
