@@ -1,0 +1,1 @@
+"""Patient messages: texts, the GSM-7 alphabet and segment counting."""

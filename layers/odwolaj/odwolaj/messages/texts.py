@@ -1,0 +1,57 @@
+"""Default SMS texts, one per message kind, in plain Polish.
+
+Written with diacritics for people to read here; sent transliterated to GSM-7 by default, so a
+reminder with its link fits one 160-character segment. Wording says plainly that an uncancelled
+visit blocks someone else's care: stating that cost measurably cuts no-shows. A two-way number
+can ask for TAK/NIE; an alphanumeric sender (the clinic's name) cannot receive replies, so its
+messages carry the link instead of asking for an answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from string import Template
+from zoneinfo import ZoneInfo
+
+from odwolaj.messages.gsm import transliterate
+
+WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
+
+DEFAULTS: dict[str, str] = {
+    "reminder_two_way": "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. "
+                        "Nieodwołana blokuje innego pacjenta. $link",
+    "reminder_one_way": "$facility: wizyta $when. Nie możesz przyjść? Odwołaj, by ktoś inny "
+                        "mógł z niej skorzystać: $link",
+    "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj: $link",
+    "cancelled": "$facility: wizyta $when odwołana. Dziękujemy! Twój termin dostanie inny pacjent. "
+                 "Nowy termin: $phone",
+    "booked": "$facility: umówiono wizytę $when, $service. Nie możesz przyjść? Odwołaj: $link",
+    "moved": "$facility: zmiana terminu wizyty na $when, $service. Nie pasuje? Odwołaj: $link",
+    "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
+               "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
+}
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    facility: str  # the facility's short name
+    starts_at: datetime
+    timezone: str = "Europe/Warsaw"
+    link: str = ""
+    service: str = ""
+    phone: str = ""
+
+    def when(self) -> str:
+        local = self.starts_at.astimezone(ZoneInfo(self.timezone))
+        return f"{WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
+
+
+def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | None = None,
+           keep_diacritics: bool = False) -> str:
+    """The text of one message. A facility's override replaces the default for its kind."""
+    template = (overrides or {}).get(kind) or DEFAULTS[kind]
+    text = Template(template).safe_substitute(
+        facility=context.facility, when=context.when(), link=context.link,
+        service=context.service, phone=context.phone,
+    )
+    return text if keep_diacritics else transliterate(text)
