@@ -10,7 +10,11 @@ from odwolaj.models import Appointment, FreedSlot, OutboxItem, Patient
 
 
 def outbox_types() -> list[str]:
-    return sorted(item.detail_type for item in OutboxItem.scan())
+    return sorted(item.detail_type for item in OutboxItem.scan() if item.kind == "event")
+
+
+def queued_sms() -> list[str]:
+    return sorted(item.message_kind for item in OutboxItem.scan() if item.kind == "sms")
 
 
 def test_booking_writes_appointment_patient_and_event(book):
@@ -20,6 +24,7 @@ def test_booking_writes_appointment_patient_and_event(book):
     assert stored.status == "booked" and stored.phone == "+48600100200"
     assert Patient.get(stored.facility_id, "P-1").phone == "+48600100200"
     assert outbox_types() == ["AppointmentBooked"]
+    assert queued_sms() == ["booked"]
 
 
 def test_same_payload_twice_changes_nothing(book):
@@ -38,6 +43,7 @@ def test_moving_a_confirmed_visit_asks_for_confirmation_again(book):
 
     assert moved.status == "booked" and moved.version == 3
     assert "AppointmentMoved" in outbox_types()
+    assert queued_sms() == ["booked", "confirmed", "moved"]
 
 
 def test_cancel_frees_the_slot_once_and_repeats_are_harmless(book):
@@ -52,6 +58,7 @@ def test_cancel_frees_the_slot_once_and_repeats_are_harmless(book):
     assert stored.cancellation.lead_time_minutes > 2 * 24 * 60
     assert FreedSlot.get(appointment.appointment_id).status == "free"
     assert outbox_types() == ["AppointmentBooked", "AppointmentCancelled", "SlotFreed"]
+    assert queued_sms() == ["booked", "cancelled"]
     detail = json.loads(OutboxItem.get(f"{appointment.appointment_id}:cancelled").detail)
     assert detail["data"]["channel"] == "web" and "phone" not in json.dumps(detail)
 
@@ -73,6 +80,7 @@ def test_racing_cancellations_from_a_stale_read_apply_once(book):
     assert sum(result.changed for result in results) == 1
     assert all(result.appointment.status == "cancelled" for result in results)
     assert outbox_types().count("SlotFreed") == 1
+    assert queued_sms().count("cancelled") == 1
 
 
 def test_a_past_visit_cannot_be_cancelled(book, clock):

@@ -44,6 +44,8 @@ class LocalAws:
             "PublicBaseUrl": self.public_base_url,
             "LinkSecretParameterName": f"odwolaj/{self.stage}/link-secret",
             "LogLevel": os.environ.get("LOG_LEVEL", "WARNING"),
+            "SmsProvider": "sns",  # moto records SNS publishes to phone numbers: the local phone view
+            "SmsConfigurationSet": "",
             "AWS::Region": REGION,
             "AWS::AccountId": "123456789012",
         }

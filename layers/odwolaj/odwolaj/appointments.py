@@ -19,18 +19,13 @@ from odwolaj.clock import iso, now, parse_iso, to_utc
 from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from odwolaj.ids import new_appointment_id, new_visit_code
 from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, OutboxItem, Patient
+from odwolaj.notifications import queue_sms
 from odwolaj.pesel import validate_pesel
 from odwolaj.phone import normalize_phone
+from odwolaj.status import (  # noqa: F401 - re-exported: callers name statuses as appointments.X
+    ATTENDED, AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED, FINAL, NO_SHOW, OPEN, STATUSES,
+)
 
-BOOKED = "booked"
-AWAITING_PAYMENT = "awaiting_payment"
-CONFIRMED = "confirmed"
-CANCELLED = "cancelled"
-ATTENDED = "attended"
-NO_SHOW = "no_show"
-STATUSES = (BOOKED, AWAITING_PAYMENT, CONFIRMED, CANCELLED, ATTENDED, NO_SHOW)
-OPEN = frozenset({BOOKED, AWAITING_PAYMENT, CONFIRMED})
-FINAL = frozenset({CANCELLED, ATTENDED, NO_SHOW})
 
 CHANNELS = ("web", "sms", "email", "clinic_api", "reception", "payment_expired")
 CANCEL_REASONS = {
@@ -41,6 +36,8 @@ CANCEL_REASONS = {
     "other": "Inny powód",
     "not_given": "Nie podano",
 }
+# Changes the patient gets a message about (cancelled, booked and moved are sent by their own paths).
+PATIENT_IS_TOLD = frozenset({CONFIRMED, NO_SHOW})
 # Reception may mark attendance from shortly before the visit (patients come early).
 ATTENDANCE_EARLIEST = timedelta(hours=1)
 
@@ -254,6 +251,7 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outco
         transaction.save(appointment, condition=Appointment.appointment_id.does_not_exist())
         _patient_update(transaction, facility_id, data, at)
         transaction.save(event.to_outbox(at))
+        transaction.save(queue_sms(appointment, "booked", at, "booked"))
 
     _transact(write)
     return Outcome(appointment, changed=True)
@@ -302,6 +300,8 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
         transaction.update(appointment, actions=actions, condition=_unchanged_since(appointment))
         _patient_update(transaction, appointment.facility_id, data, at)
         transaction.save(event.to_outbox(at))
+        if moved:
+            transaction.save(queue_sms(updated, "moved", at, f"moved:{new_version}"))
 
     try:
         _transact(write)
@@ -391,6 +391,7 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
         transaction.save(slot, condition=FreedSlot.slot_id.does_not_exist())
         transaction.save(cancelled_event.to_outbox(at))
         transaction.save(slot_event.to_outbox(at))
+        transaction.save(queue_sms(appointment, "cancelled", at, "cancelled"))
 
     try:
         _transact(write)
@@ -460,6 +461,8 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
             transaction.update(Patient(appointment.facility_id, appointment.patient_id),
                                actions=[Patient.no_show_count.add(1)])
         transaction.save(event.to_outbox(at))
+        if status in PATIENT_IS_TOLD:
+            transaction.save(queue_sms(appointment, status, at, f"{label}:{version}"))
 
     try:
         _transact(write)

@@ -41,6 +41,9 @@ class Facility(Model):
     phone = UnicodeAttribute(null=True)  # the registration desk, shown to patients
     address = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(default="Europe/Warsaw")
+    # A two-way number can receive TAK/NIE; an alphanumeric sender (the clinic's name) cannot.
+    sms_sender = UnicodeAttribute(null=True)
+    sms_two_way = BooleanAttribute(default=True)
     created_at = UnicodeAttribute()
 
 
@@ -184,9 +187,11 @@ class OutboxItem(Model):
         table_name = _TableFromEnv("OUTBOX_TABLE")
 
     outbox_id = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # "event"
-    detail_type = UnicodeAttribute()
-    detail = UnicodeAttribute()  # JSON
+    kind = UnicodeAttribute()  # "event" for the bus, "sms" for the patient
+    detail_type = UnicodeAttribute(null=True)  # event
+    detail = UnicodeAttribute(null=True)  # event, JSON
+    message_kind = UnicodeAttribute(null=True)  # sms: which text (texts.DEFAULTS)
+    appointment_id = UnicodeAttribute(null=True)  # sms: composed at send time, so no contact data here
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
 

@@ -1,0 +1,77 @@
+"""Messages to patients: queued in the outbox with the change that causes them, composed and
+sent by the SMS sender function.
+
+The outbox item names only the appointment and the kind of message; the text is composed when
+sending, from the appointment and facility as they are then, so no contact data is copied into
+the outbox.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from odwolaj.clock import iso, now, parse_iso
+from odwolaj.links import visit_link
+from odwolaj.messages.texts import MessageContext, render
+from odwolaj.models import Appointment, Facility, OutboxItem
+from odwolaj.sms import OutboundSms, ProviderError, SmsGateway
+from odwolaj.status import OPEN
+
+SMS_RETENTION = timedelta(days=7)
+# Back-off between attempts on a retryable provider error; after the last, the stream retries.
+RETRY_DELAYS_SECONDS = (0.5, 2.0)
+
+
+def queue_sms(appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
+    """An outbox item for one message; `cause` makes it unique (one cause, one message)."""
+    return OutboxItem(
+        outbox_id=f"{appointment.appointment_id}:sms:{cause}",
+        kind="sms",
+        message_kind=message_kind,
+        appointment_id=appointment.appointment_id,
+        created_at=iso(at),
+        expires_at=int((at + SMS_RETENTION).timestamp()),
+    )
+
+
+# A message about a visit that is still to happen is pointless once it is cancelled or over.
+ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder"})
+
+
+def compose(message_kind: str, appointment: Appointment, facility: Facility, ref: str) -> OutboundSms | None:
+    """The message to send, or None when it no longer applies."""
+    if message_kind in ONLY_WHILE_OPEN and (
+        appointment.status not in OPEN or parse_iso(appointment.starts_at) <= now()
+    ):
+        return None
+    if message_kind == "reminder":
+        message_kind = "reminder_two_way" if facility.sms_two_way else "reminder_one_way"
+    context = MessageContext(
+        facility=facility.short_name,
+        starts_at=parse_iso(appointment.starts_at),
+        timezone=facility.timezone,
+        link=visit_link(appointment.appointment_id),
+        service=appointment.service,
+        phone=facility.phone or "",
+    )
+    return OutboundSms(to=appointment.phone, text=render(message_kind, context), sender=facility.sms_sender,
+                       ref=ref)
+
+
+def deliver(outbox_id: str, message_kind: str, appointment_id: str, gateway: SmsGateway,
+            sleep=time.sleep) -> str | None:
+    """Compose and send one queued message, retrying retryable provider errors with back-off.
+    Returns the provider's message id, or None when the message no longer applies."""
+    appointment = Appointment.get(appointment_id)
+    message = compose(message_kind, appointment, Facility.get(appointment.facility_id), outbox_id)
+    if message is None:
+        return None
+    attempts = len(RETRY_DELAYS_SECONDS) + 1
+    for attempt in range(attempts):
+        try:
+            return gateway.send(message)
+        except ProviderError as error:
+            if not error.retryable or attempt == attempts - 1:
+                raise
+            sleep(RETRY_DELAYS_SECONDS[attempt])
+    return None  # not reached: the loop returns or raises

@@ -1,0 +1,107 @@
+"""Queued SMS → provider: composed at send time, sent once, retried with back-off, skipped when
+no longer relevant."""
+import pytest
+import boto3
+from botocore.stub import ANY, Stubber
+from moto.sns.models import sns_backends
+
+from odwolaj import appointments
+from odwolaj.models import OutboxItem
+from odwolaj.notifications import deliver
+from odwolaj.sms import EndUserMessagingGateway, OutboundSms, ProviderError
+from odwolaj_local.aws import REGION
+from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+
+
+def sent_sms() -> list[tuple[str, str]]:
+    """What moto's SNS recorded as sent to phones (the runner's moto runs in this process)."""
+    return list(sns_backends["123456789012"][REGION].sms_messages.values())
+
+
+def stream_event(items: list[OutboxItem]) -> dict:
+    """The DynamoDB stream records Lambda would get for these inserted outbox items."""
+    return {"Records": [{
+        "eventID": f"{index}",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {"Keys": {"outbox_id": {"S": item.outbox_id}}, "NewImage": item.serialize(),
+                     "SequenceNumber": f"{index:021d}", "StreamViewType": "NEW_IMAGE"},
+        "eventSourceARN": "arn:aws:dynamodb:eu-central-1:123456789012:table/outbox/stream/x",
+    } for index, item in enumerate(items, start=1)]}
+
+
+def queued(message_kind: str) -> OutboxItem:
+    [item] = [i for i in OutboxItem.scan() if i.kind == "sms" and i.message_kind == message_kind]
+    return item
+
+
+def send(items: list[OutboxItem]) -> dict:
+    return load_handler("SmsSenderFunction")(stream_event(items), FakeLambdaContext("SmsSenderFunction"))
+
+
+@pytest.fixture(autouse=True)
+def empty_phone_log(aws):
+    sns_backends["123456789012"][REGION].sms_messages.clear()
+
+
+def test_cancellation_thanks_the_patient_in_gsm7(book):
+    appointment = book(days=3)
+    appointments.cancel(appointment, channel="web")
+
+    assert send([queued("cancelled")]) == {"batchItemFailures": []}
+
+    [(phone, text)] = sent_sms()
+    assert phone == "+48600100200"
+    assert "odwolana" in text and "Dziekujemy" in text and "inny pacjent" in text
+
+
+def test_the_same_record_delivered_twice_sends_once(book):
+    book(days=3)
+    item = queued("booked")
+
+    send([item])
+    send([item])
+    send([item, item])
+
+    assert len(sent_sms()) == 1
+    assert "https://odw.pl/c/" in sent_sms()[0][1]
+
+
+def test_a_booking_message_for_a_visit_cancelled_meanwhile_is_not_sent(book):
+    appointment = book(days=3)
+    appointments.cancel(appointment, channel="sms")
+
+    send([queued("booked")])
+
+    assert sent_sms() == []
+
+
+def test_end_user_messaging_request_and_retry_with_back_off(book):
+    appointment = book(days=3)
+    gateway = EndUserMessagingGateway(boto3.client("pinpoint-sms-voice-v2", region_name=REGION),
+                                      configuration_set="odwolaj")
+    expected = {
+        "DestinationPhoneNumber": "+48600100200",
+        "MessageBody": ANY,
+        "MessageType": "TRANSACTIONAL",
+        "Context": {"ref": "ref-1"},
+        "ConfigurationSetName": "odwolaj",
+    }
+    sleeps = []
+    with Stubber(gateway.client) as stub:
+        stub.add_client_error("send_text_message", "ThrottlingException", expected_params=expected)
+        stub.add_response("send_text_message", {"MessageId": "m-1"}, expected_params=expected)
+
+        assert deliver("ref-1", "booked", appointment.appointment_id, gateway, sleep=sleeps.append) == "m-1"
+        stub.assert_no_pending_responses()
+    assert sleeps == [0.5]
+
+
+def test_a_refused_message_is_not_retried_in_the_function():
+    gateway = EndUserMessagingGateway(boto3.client("pinpoint-sms-voice-v2", region_name=REGION))
+    with Stubber(gateway.client) as stub:
+        stub.add_client_error("send_text_message", "ValidationException")
+        with pytest.raises(ProviderError) as refused:
+            gateway.send(OutboundSms(to="+48600100200", text="x", sender=None, ref="r"))
+    assert refused.value.retryable is False
