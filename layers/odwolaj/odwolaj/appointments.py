@@ -21,6 +21,7 @@ from odwolaj.ids import new_appointment_id, new_visit_code
 from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, OutboxItem, Patient
 from odwolaj.notifications import queue_sms
 from odwolaj.pesel import validate_pesel
+from odwolaj.reminders import next_reminder, reminder_actions, shard_of
 from odwolaj.phone import normalize_phone
 from odwolaj.status import (  # noqa: F401 - re-exported: callers name statuses as appointments.X
     ATTENDED, AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED, FINAL, NO_SHOW, OPEN, STATUSES,
@@ -161,7 +162,7 @@ def get_by_external(facility_id: str, external_id: str) -> Appointment:
 
 
 def list_for_facility(facility_id: str, start: datetime, end: datetime, limit: int = 200) -> list[Appointment]:
-    condition = Appointment.by_facility_start.starts_at.between(iso(start), iso(end))
+    condition = Appointment.starts_at.between(iso(start), iso(end))
     return list(Appointment.by_facility_start.query(facility_id, condition, limit=limit))
 
 
@@ -236,6 +237,10 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outco
         created_at=iso(at),
         updated_at=iso(at),
     )
+    upcoming = next_reminder(appointment, at)
+    if upcoming:
+        appointment.reminder_offset_hours, due = upcoming
+        appointment.reminder_due_at, appointment.reminder_shard = iso(due), shard_of(appointment.appointment_id)
     event = events.DomainEvent(
         events.APPOINTMENT_BOOKED,
         facility_id,
@@ -291,6 +296,8 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
         ),
     ]
     updated = _copy(appointment, status=new_status, version=new_version, **changes)
+    if moved or "cer_managed" in changes:
+        actions += reminder_actions(updated, at)
     data_out = _event_data(updated)
     if moved:
         data_out["previous_starts_at"] = previous_start
@@ -384,6 +391,7 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
                 Appointment.version.set(version),
                 Appointment.cancellation.set(cancellation),
                 Appointment.updated_at.set(iso(at)),
+                *reminder_actions(cancelled, at),
                 Appointment.history.set(Appointment.history.append([_history(at, "cancelled", channel, reason)])),
             ],
             condition=_unchanged_since(appointment),
@@ -453,6 +461,7 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
                 Appointment.version.set(version),
                 Appointment.updated_at.set(iso(at)),
                 Appointment.history.set(Appointment.history.append([_history(at, label, channel)])),
+                *reminder_actions(changed, at),
             ],
             condition=_unchanged_since(appointment),
         )

@@ -81,6 +81,18 @@ class FacilityStartIndex(GlobalSecondaryIndex):
     starts_at = UnicodeAttribute(range_key=True)
 
 
+class RemindersDueIndex(GlobalSecondaryIndex):
+    """Sparse: only appointments with a pending reminder carry these keys. Projects what the sweep
+    decides with, so it reads each due item once."""
+
+    class Meta:
+        index_name = "reminders_due"
+        projection = IncludeProjection(["status", "version", "starts_at", "cer_managed", "reminder_offset_hours"])
+
+    reminder_shard = UnicodeAttribute(hash_key=True)
+    reminder_due_at = UnicodeAttribute(range_key=True)
+
+
 class Cancellation(MapAttribute):
     channel = UnicodeAttribute()  # web, sms, email, clinic_api, reception, payment_expired
     reason = UnicodeAttribute()
@@ -119,9 +131,14 @@ class Appointment(Model):
     history = ListAttribute(of=HistoryEntry, default=list)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # The next pending reminder (odwolaj.reminders); absent when none is pending.
+    reminder_shard = UnicodeAttribute(null=True)
+    reminder_due_at = UnicodeAttribute(null=True)
+    reminder_offset_hours = NumberAttribute(null=True)
 
     by_code = CodeIndex()
     by_facility_start = FacilityStartIndex()
+    reminders_due = RemindersDueIndex()
 
 
 class ExternalRef(Model):
