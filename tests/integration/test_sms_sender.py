@@ -93,7 +93,8 @@ def test_end_user_messaging_request_and_retry_with_back_off(book):
         stub.add_client_error("send_text_message", "ThrottlingException", expected_params=expected)
         stub.add_response("send_text_message", {"MessageId": "m-1"}, expected_params=expected)
 
-        assert deliver("ref-1", "booked", appointment.appointment_id, gateway, sleep=sleeps.append) == "m-1"
+        item = OutboxItem(outbox_id="ref-1", kind="sms", message_kind="booked", appointment_id=appointment.appointment_id)
+        assert deliver(item, gateway, sleep=sleeps.append) == "m-1"
         stub.assert_no_pending_responses()
     assert sleeps == [0.5]
 

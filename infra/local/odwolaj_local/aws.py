@@ -36,6 +36,7 @@ class LocalAws:
     def __post_init__(self):
         self.app = self.app or application()
         self.link_secret = secrets.token_urlsafe(32)
+        self.twilio_auth_token = secrets.token_hex(16)
 
     # -- names ------------------------------------------------------------------------------
     def physical_names(self) -> dict[str, str]:
@@ -43,6 +44,7 @@ class LocalAws:
             "Stage": self.stage,
             "PublicBaseUrl": self.public_base_url,
             "LinkSecretParameterName": f"odwolaj/{self.stage}/link-secret",
+            "TwilioAuthTokenParameterName": f"odwolaj/{self.stage}/twilio-auth-token",
             "LogLevel": os.environ.get("LOG_LEVEL", "WARNING"),
             "SmsProvider": "sns",  # moto records SNS publishes to phone numbers: the local phone view
             "SmsConfigurationSet": "",
@@ -96,9 +98,11 @@ class LocalAws:
             if ttl:
                 dynamodb.update_time_to_live(TableName=names[logical_id], TimeToLiveSpecification=ttl)
         self.client("events").create_event_bus(Name=names["EventBus"])
-        self.client("ssm").put_parameter(
-            Name="/" + names["LinkSecretParameterName"], Value=self.link_secret, Type="SecureString", Overwrite=True
-        )
+        ssm = self.client("ssm")
+        for parameter, value in (("LinkSecretParameterName", self.link_secret),
+                                 ("TwilioAuthTokenParameterName", self.twilio_auth_token)):
+            ssm.put_parameter(Name="/" + names[parameter], Value=value, Type="SecureString", Overwrite=True)
+        self.client("sns").create_topic(Name=names["InboundSmsTopic"])
 
     def stream_arn(self, table_logical_id: str) -> str:
         table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
@@ -209,8 +210,25 @@ class OutboxItem(Model):
     detail = UnicodeAttribute(null=True)  # event, JSON
     message_kind = UnicodeAttribute(null=True)  # sms: which text (texts.DEFAULTS)
     appointment_id = UnicodeAttribute(null=True)  # sms: composed at send time, so no contact data here
+    links = UnicodeAttribute(null=True)  # sms: links decided with the message (a clarifying answer lists several)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
+
+
+class Conversation(Model):
+    """Per phone number: the visits whose last message asked for TAK/NIE, so a reply can be routed
+    to what it answers, and the number's opt-out."""
+
+    class Meta:
+        table_name = _TableFromEnv("CONVERSATIONS_TABLE")
+
+    phone = UnicodeAttribute(hash_key=True)  # E.164
+    awaiting = UnicodeSetAttribute(null=True)  # appointment ids that asked for a reply
+    last_appointment_id = UnicodeAttribute(null=True)
+    last_sent_at = UnicodeAttribute(null=True)
+    help_sent_at = UnicodeAttribute(null=True)  # one "did not understand" per day, never a loop
+    opted_out = BooleanAttribute(default=False)  # STOP: only what a visit itself requires
+    updated_at = UnicodeAttribute(null=True)
 
 
 class RateLimitBucket(Model):
@@ -222,4 +240,4 @@ class RateLimitBucket(Model):
     expires_at = NumberAttribute()  # TTL; readers compare the window themselves
 
 
-ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, RateLimitBucket)
+ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, RateLimitBucket)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+from pynamodb.exceptions import DoesNotExist
+
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.links import visit_link
 from odwolaj.messages.texts import MessageContext, render
-from odwolaj.models import Appointment, Facility, OutboxItem
+from odwolaj.models import Appointment, Conversation, Facility, OutboxItem
 from odwolaj.sms import OutboundSms, ProviderError, SmsGateway
 from odwolaj.status import OPEN
 
@@ -36,42 +38,74 @@ def queue_sms(appointment: Appointment, message_kind: str, at: datetime, cause: 
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
 ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder"})
+# What a number that sent STOP no longer gets: everything but answers to what the patient did.
+NOT_AFTER_STOP = frozenset({"reminder", "booked", "moved", "no_show"})
 
 
-def compose(message_kind: str, appointment: Appointment, facility: Facility, ref: str) -> OutboundSms | None:
+def compose(message_kind: str, appointment: Appointment, facility: Facility, ref: str,
+            links: str | None = None) -> OutboundSms | None:
     """The message to send, or None when it no longer applies."""
     if message_kind in ONLY_WHILE_OPEN and (
         appointment.status not in OPEN or parse_iso(appointment.starts_at) <= now()
     ):
         return None
-    if message_kind == "reminder":
-        message_kind = "reminder_two_way" if facility.sms_two_way else "reminder_one_way"
     context = MessageContext(
         facility=facility.short_name,
         starts_at=parse_iso(appointment.starts_at),
         timezone=facility.timezone,
-        link=visit_link(appointment.appointment_id),
+        link=links or visit_link(appointment.appointment_id),
         service=appointment.service,
         phone=facility.phone or "",
     )
-    return OutboundSms(to=appointment.phone, text=render(message_kind, context), sender=facility.sms_sender,
-                       ref=ref)
+    return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context),
+                       sender=facility.sms_sender, ref=ref)
 
 
-def deliver(outbox_id: str, message_kind: str, appointment_id: str, gateway: SmsGateway,
-            sleep=time.sleep) -> str | None:
+def template_for(message_kind: str, facility: Facility) -> str:
+    """A reminder asks for TAK/NIE only from a two-way number (an alphanumeric sender cannot
+    receive replies)."""
+    if message_kind == "reminder":
+        return "reminder_two_way" if facility.sms_two_way else "reminder_one_way"
+    return message_kind
+
+
+def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | None:
     """Compose and send one queued message, retrying retryable provider errors with back-off.
     Returns the provider's message id, or None when the message no longer applies."""
-    appointment = Appointment.get(appointment_id)
-    message = compose(message_kind, appointment, Facility.get(appointment.facility_id), outbox_id)
+    appointment = Appointment.get(item.appointment_id)
+    if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
+        return None
+    facility = Facility.get(appointment.facility_id)
+    message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
     if message is None:
         return None
     attempts = len(RETRY_DELAYS_SECONDS) + 1
     for attempt in range(attempts):
         try:
-            return gateway.send(message)
+            provider_id = gateway.send(message)
+            break
         except ProviderError as error:
             if not error.retryable or attempt == attempts - 1:
                 raise
             sleep(RETRY_DELAYS_SECONDS[attempt])
-    return None  # not reached: the loop returns or raises
+    if template_for(item.message_kind, facility) == "reminder_two_way":
+        _await_reply(appointment)
+    return provider_id
+
+
+def _opted_out(phone: str) -> bool:
+    try:
+        return Conversation.get(phone).opted_out
+    except DoesNotExist:
+        return False
+
+
+def _await_reply(appointment: Appointment) -> None:
+    """Replies from this number may now answer this visit (odwolaj.inbound)."""
+    at = iso(now())
+    Conversation(appointment.phone).update(actions=[
+        Conversation.awaiting.add({appointment.appointment_id}),
+        Conversation.last_appointment_id.set(appointment.appointment_id),
+        Conversation.last_sent_at.set(at),
+        Conversation.updated_at.set(at),
+    ])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -88,6 +89,7 @@ class SnsGateway:
         return response["MessageId"]
 
 
+@lru_cache(maxsize=1)  # one provider client per warm container
 def gateway_from_env() -> SmsGateway:
     provider = os.environ.get("SMS_PROVIDER", "sns")
     if provider == "aws":

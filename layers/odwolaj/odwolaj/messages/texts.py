@@ -27,6 +27,12 @@ DEFAULTS: dict[str, str] = {
                  "Nowy termin: $phone",
     "booked": "$facility: umówiono wizytę $when, $service. Nie możesz przyjść? Odwołaj: $link",
     "moved": "$facility: zmiana terminu wizyty na $when, $service. Nie pasuje? Odwołaj: $link",
+    "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz, lub NIE, by odwołać wizytę $when. "
+            "Albo: $link",
+    "clarify": "$facility: masz kilka wizyt. Wybierz tę, której dotyczy odpowiedź: $link",
+    "stopped": "$facility: nie będziemy wysyłać przypomnień. Potwierdzenia zmian wizyt nadal dotrą. "
+               "By wznowić, odpisz START.",
+    "started": "$facility: przypomnienia o wizytach wznowione.",
     "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
                "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
 }

@@ -1,0 +1,111 @@
+"""Inbound SMS: what a patient's reply means, and which visit it answers.
+
+A reply applies to the visits whose last message asked for TAK/NIE (the conversation of that
+number). One such open visit: the reply confirms or cancels it. Several: a short clarifying
+answer with each visit's link. An unclear reply gets one helpful answer a day, never a loop.
+An unknown number gets nothing, so nobody can learn whether a number belongs to a patient.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from odwolaj import appointments
+from odwolaj.clock import iso, now, parse_iso
+from odwolaj.errors import DomainError, InvalidInput
+from odwolaj.links import visit_link
+from odwolaj.messages.replies import Intent, parse
+from odwolaj.models import Appointment, Conversation, OutboxItem
+from odwolaj.notifications import queue_sms
+from odwolaj.phone import normalize_phone
+from odwolaj.status import OPEN
+
+
+class Outcome(enum.Enum):
+    IGNORED = "ignored"  # unknown number, or nothing awaiting a reply
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    HELPED = "helped"
+    CLARIFIED = "clarified"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sender: str  # as the provider wrote it
+    text: str
+    message_id: str  # the provider's id: duplicates of one message share it
+
+
+def handle(sms: InboundSms) -> Outcome:
+    try:
+        phone = normalize_phone(sms.sender)
+        conversation = Conversation.get(phone, consistent_read=True)
+    except (InvalidInput, DoesNotExist):
+        return Outcome.IGNORED
+    intent = parse(sms.text)
+    if intent in (Intent.STOP, Intent.START):
+        return _opt(conversation, intent is Intent.STOP, sms)
+    waiting = _awaiting(conversation)
+    if not waiting:
+        return Outcome.IGNORED
+    if len(waiting) > 1:
+        links = " ".join(visit_link(a.appointment_id) for a in waiting[:3])
+        _answer(waiting[0], "clarify", sms, links=links)
+        return Outcome.CLARIFIED
+    [appointment] = waiting
+    if intent is Intent.UNKNOWN:
+        _answer(appointment, "help", sms, once_per_day=True)
+        return Outcome.HELPED
+    try:
+        if intent is Intent.CONFIRM:
+            appointments.confirm(appointment, channel="sms")
+            return Outcome.CONFIRMED
+        appointments.cancel(appointment, channel="sms")
+        return Outcome.CANCELLED
+    except DomainError:
+        return Outcome.IGNORED  # e.g. the visit started meanwhile; the clinic handles it
+    finally:
+        _settle(conversation, appointment.appointment_id)
+
+
+def handle_payload(payload: dict) -> dict:
+    """handle() for a JSON-able payload, as the idempotency wrapper stores it."""
+    return {"outcome": handle(InboundSms(**payload)).value}
+
+
+def _awaiting(conversation: Conversation) -> list[Appointment]:
+    moment = now()
+    found = [appointments.get(appointment_id) for appointment_id in sorted(conversation.awaiting or ())]
+    open_ = [a for a in found if a.status in OPEN and parse_iso(a.starts_at) > moment]
+    return sorted(open_, key=lambda a: a.starts_at)
+
+
+def _settle(conversation: Conversation, appointment_id: str) -> None:
+    conversation.update(actions=[Conversation.awaiting.delete({appointment_id}),
+                                 Conversation.updated_at.set(iso(now()))])
+
+
+def _opt(conversation: Conversation, out: bool, sms: InboundSms) -> Outcome:
+    if conversation.opted_out != out:
+        conversation.update(actions=[Conversation.opted_out.set(out), Conversation.updated_at.set(iso(now()))])
+        if conversation.last_appointment_id:
+            _answer(appointments.get(conversation.last_appointment_id), "stopped" if out else "started", sms)
+    return Outcome.OPTED_OUT if out else Outcome.OPTED_IN
+
+
+def _answer(appointment: Appointment, kind: str, sms: InboundSms, *, links: str | None = None,
+            once_per_day: bool = False) -> None:
+    """Queue an answer; its cause is the inbound message (or the day), so it is sent once."""
+    at = now()
+    cause = f"{kind}:{at:%Y-%m-%d}" if once_per_day else f"{kind}:{sms.message_id}"
+    item = queue_sms(appointment, kind, at, cause)
+    item.links = links
+    try:
+        item.save(condition=OutboxItem.outbox_id.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise

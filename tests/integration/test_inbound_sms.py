@@ -1,0 +1,161 @@
+"""Replies by SMS: Twilio (signature checked against the Twilio SDK) and AWS End User Messaging
+through SNS; routed to the visit they answer, applied once, never answered in a loop."""
+import copy
+from urllib.parse import urlencode
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from odwolaj.models import Appointment, Conversation, OutboxItem
+from odwolaj.notifications import deliver
+from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from tests.conftest import load_event
+
+TWILIO_URL = "https://odw.pl/webhooks/twilio/sms"
+
+
+class RecordingGateway:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+        return f"m-{len(self.sent)}"
+
+
+@pytest.fixture
+def reminded(book):
+    """Given a visit whose two-way reminder went out (so a reply can answer it)."""
+
+    def remind(**kwargs):
+        appointment = book(**kwargs)
+        item = OutboxItem(outbox_id=f"r-{appointment.appointment_id}", kind="sms", message_kind="reminder",
+                          appointment_id=appointment.appointment_id)
+        deliver(item, RecordingGateway())
+        return appointment
+
+    return remind
+
+
+def answers() -> list[str]:
+    return sorted(i.message_kind for i in OutboxItem.scan() if i.kind == "sms" and i.message_kind != "booked")
+
+
+def twilio(http, aws, text: str, *, sid: str = "SM0001", sender: str = "+48600100200", signature=None):
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC123", "From": sender, "To": "+48732100100",
+              "Body": text, "NumMedia": "0"}
+    if signature is None:
+        signature = RequestValidator(aws.twilio_auth_token).compute_signature(TWILIO_URL, params)
+    headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}
+    return http("POST", "/webhooks/twilio/sms", headers=headers, body=urlencode(params))
+
+
+def status(appointment) -> str:
+    return Appointment.get(appointment.appointment_id).status
+
+
+def test_nie_by_twilio_cancels_and_the_thank_you_is_queued(http, aws, reminded):
+    appointment = reminded(days=3)
+
+    response = twilio(http, aws, "Nie, nie przyjdę")
+
+    assert response["statusCode"] == 200 and "<Response>" in response["body"]
+    assert status(appointment) == "cancelled"
+    assert Appointment.get(appointment.appointment_id).cancellation.channel == "sms"
+    assert answers() == ["cancelled"]
+
+
+def test_a_duplicate_delivery_changes_nothing_twice_and_answers_once(http, aws, reminded):
+    reminded(days=3)
+
+    twilio(http, aws, "TAK")
+    twilio(http, aws, "TAK")
+
+    assert answers() == ["confirmed"]
+
+
+@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"])
+def test_unsigned_or_forged_requests_are_refused_and_change_nothing(http, aws, reminded, signature):
+    appointment = reminded(days=3)
+
+    response = twilio(http, aws, "NIE", signature=signature)
+
+    assert response["statusCode"] == 403
+    assert status(appointment) == "booked" and answers() == []
+
+
+def test_a_signature_for_another_url_is_refused(http, aws, reminded):
+    appointment = reminded(days=3)
+    params = {"MessageSid": "SM9", "From": "+48600100200", "Body": "NIE"}
+    signature = RequestValidator(aws.twilio_auth_token).compute_signature("https://evil.example/x", params)
+
+    response = http("POST", "/webhooks/twilio/sms", body=urlencode(params),
+                    headers={"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature})
+
+    assert response["statusCode"] == 403 and status(appointment) == "booked"
+
+
+def test_an_unknown_number_gets_nothing(http, aws, reminded):
+    reminded(days=3)
+
+    twilio(http, aws, "NIE", sender="+48511222333")
+
+    assert answers() == []
+
+
+def test_an_unclear_reply_gets_one_helpful_answer_a_day(http, aws, reminded):
+    appointment = reminded(days=3)
+
+    twilio(http, aws, "a o której?", sid="SM1")
+    twilio(http, aws, "halo?", sid="SM2")
+
+    assert answers() == ["help"] and status(appointment) == "booked"
+
+
+def test_several_visits_awaiting_a_reply_get_a_clarifying_answer_with_links(http, aws, reminded):
+    first = reminded(days=3, external_id="A")
+    second = reminded(days=5, external_id="B", patient_id="P-1")
+
+    twilio(http, aws, "NIE")
+
+    assert status(first) == status(second) == "booked"
+    [clarify] = [i for i in OutboxItem.scan() if i.message_kind == "clarify"]
+    assert clarify.links.count("https://odw.pl/c/") == 2
+
+
+def test_stop_opts_out_of_reminders_but_not_out_of_answers(http, aws, reminded):
+    appointment = reminded(days=3)
+    twilio(http, aws, "STOP", sid="SM1")
+    gateway = RecordingGateway()
+
+    reminder = OutboxItem(outbox_id="r2", kind="sms", message_kind="reminder", appointment_id=appointment.appointment_id)
+    thanks = OutboxItem(outbox_id="c2", kind="sms", message_kind="cancelled", appointment_id=appointment.appointment_id)
+
+    assert deliver(reminder, gateway) is None
+    assert deliver(thanks, gateway) == "m-1"
+    assert Conversation.get("+48600100200").opted_out
+    assert "stopped" in answers()
+
+
+def test_sns_two_way_message_confirms(aws, reminded):
+    appointment = reminded(days=3)
+    event = load_event("sns_two_way_inbound.json")
+    handler = load_handler("SmsInboundSnsFunction")
+
+    handler(event, FakeLambdaContext("SmsInboundSnsFunction"))
+    handler(copy.deepcopy(event), FakeLambdaContext("SmsInboundSnsFunction"))  # SNS may deliver twice
+
+    assert status(appointment) == "confirmed"
+    assert answers() == ["confirmed"]
+
+
+def test_our_signature_matches_the_twilio_sdk_for_repeated_and_unicode_params():
+    from odwolaj.twilio import signature
+
+    params = {"Body": ["Odwołuję ą"], "To": ["+48 1"], "A": ["2", "1"]}
+    sdk_params = [("Body", "Odwołuję ą"), ("To", "+48 1"), ("A", "2"), ("A", "1")]
+    from twilio.request_validator import RequestValidator as SdkValidator
+    from werkzeug.datastructures import MultiDict
+
+    expected = SdkValidator("token").compute_signature(TWILIO_URL, MultiDict(sdk_params))
+    assert signature("token", TWILIO_URL, params) == expected
