@@ -76,9 +76,13 @@ def book(facility):
     """Book an appointment through the domain: book(days=3, external_id='X')."""
     from odwolaj import appointments
 
-    def _book(days: float = 3, external_id: str = "HIS-1", phone: str = "600 100 200", **extra):
+    def _book(days: float = 3, external_id: str = "HIS-1", phone: str = "600 100 200", email: str | None = None,
+              **extra):
+        patient = {"id": extra.pop("patient_id", "P-1"), "phone": phone}
+        if email:
+            patient["email"] = email
         payload = {
-            "patient": {"id": extra.pop("patient_id", "P-1"), "phone": phone},
+            "patient": patient,
             "starts_at": in_days(days).isoformat(),
             "service": "Poradnia kardiologiczna",
             "specialist": "dr Anna Nowak",

@@ -48,12 +48,15 @@ class LocalAws:
             "LogLevel": os.environ.get("LOG_LEVEL", "WARNING"),
             "SmsProvider": "sns",  # moto records SNS publishes to phone numbers: the local phone view
             "SmsConfigurationSet": "",
+            "CancelEmailAddress": "odwolaj@przychodnia.local",
             "AWS::Region": REGION,
             "AWS::AccountId": "123456789012",
         }
         for logical_id in self.app.cfn["Resources"]:
             names.setdefault(logical_id, f"odwolaj-{self.stage}-{logical_id}")
         names["EventBus"] = f"odwolaj-{self.stage}"
+        for bucket in self.app.resources("AWS::S3::Bucket"):
+            names[bucket] = names[bucket].lower()  # S3 bucket names are lower case
         return names
 
     def function_environment(self, function: str) -> dict[str, str]:
@@ -103,6 +106,10 @@ class LocalAws:
                                  ("TwilioAuthTokenParameterName", self.twilio_auth_token)):
             ssm.put_parameter(Name="/" + names[parameter], Value=value, Type="SecureString", Overwrite=True)
         self.client("sns").create_topic(Name=names["InboundSmsTopic"])
+        for bucket in self.app.resources("AWS::S3::Bucket"):
+            self.client("s3").create_bucket(Bucket=names[bucket],
+                                            CreateBucketConfiguration={"LocationConstraint": REGION})
+        self.client("ses").verify_email_identity(EmailAddress=names["CancelEmailAddress"])
 
     def stream_arn(self, table_logical_id: str) -> str:
         table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])

@@ -25,6 +25,7 @@ APPOINTMENT_ATTENDED = "AppointmentAttended"
 APPOINTMENT_NO_SHOW = "AppointmentNoShow"
 REBOOK_REQUESTED = "RebookRequested"
 SLOT_FREED = "SlotFreed"
+CANCELLATION_EMAIL_UNMATCHED = "CancellationEmailUnmatched"
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from odwolaj import appointments
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.errors import DomainError, InvalidInput
 from odwolaj.links import visit_link
 from odwolaj.messages.replies import Intent, parse
-from odwolaj.models import Appointment, Conversation, OutboxItem
+from odwolaj.models import Appointment, Conversation
 from odwolaj.notifications import queue_sms
 from odwolaj.phone import normalize_phone
 from odwolaj.status import OPEN
@@ -104,8 +104,4 @@ def _answer(appointment: Appointment, kind: str, sms: InboundSms, *, links: str 
     cause = f"{kind}:{at:%Y-%m-%d}" if once_per_day else f"{kind}:{sms.message_id}"
     item = queue_sms(appointment, kind, at, cause)
     item.links = links
-    try:
-        item.save(condition=OutboxItem.outbox_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    item.save_once()

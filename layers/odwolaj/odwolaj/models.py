@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -213,6 +214,16 @@ class OutboxItem(Model):
     links = UnicodeAttribute(null=True)  # sms: links decided with the message (a clarifying answer lists several)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
+
+    def save_once(self) -> bool:
+        """Write unless an item with this id exists (its cause already happened); True if written."""
+        try:
+            self.save(condition=OutboxItem.outbox_id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
 
 class Conversation(Model):
