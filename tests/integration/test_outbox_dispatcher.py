@@ -60,3 +60,14 @@ def test_items_that_are_not_events_are_skipped(bus_queue):
 
     assert dispatch({"Records": [other]}) == {"batchItemFailures": []}
     assert bus_queue() == []
+
+
+def test_a_published_cancellation_emits_its_metrics(bus_queue, capsys):
+    dispatch(load_event("outbox_stream_insert.json"))
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    by_name = {metric["Name"]: document for document in emitted
+               for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert by_name["Cancellations"]["channel"] == "web"
+    assert by_name["Cancellations"]["Cancellations"] == [1.0]
+    assert by_name["CancellationLeadTimeHours"]["CancellationLeadTimeHours"] == [72.0]

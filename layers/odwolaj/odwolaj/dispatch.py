@@ -1,9 +1,11 @@
 """Publishing outbox items to the EventBridge bus (the dispatcher function's domain side)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
+from odwolaj import events
 from odwolaj.config import settings
 
 
@@ -55,3 +57,28 @@ def publish(pending: Iterable[PendingEvent], bus: EventBus) -> list[str]:
             failed += bus.put(batch)
             batch = []
     return failed
+
+
+@dataclass(frozen=True)
+class Datapoint:
+    name: str
+    unit: str  # a Powertools MetricUnit name
+    value: float
+    channel: str | None = None  # the one dimension: how the patient (or clinic) acted
+
+
+def metrics_for(detail_type: str, detail: str) -> list[Datapoint]:
+    """Business metrics derived from the events as they pass: every channel's change is counted
+    once, here, rather than in each channel's handler."""
+    data = json.loads(detail).get("data", {})
+    channel = data.get("channel")
+    if detail_type == events.APPOINTMENT_CANCELLED:
+        return [Datapoint("Cancellations", "Count", 1, channel),
+                Datapoint("CancellationLeadTimeHours", "Count", round(data["lead_time_minutes"] / 60, 1), channel)]
+    if detail_type == events.APPOINTMENT_CONFIRMED:
+        return [Datapoint("Confirmations", "Count", 1, channel)]
+    if detail_type == events.PATIENT_OPTED_OUT:
+        return [Datapoint("OptOuts", "Count", 1, channel)]
+    if detail_type == events.APPOINTMENT_NO_SHOW:
+        return [Datapoint("NoShows", "Count", 1)]
+    return []

@@ -26,6 +26,8 @@ APPOINTMENT_NO_SHOW = "AppointmentNoShow"
 REBOOK_REQUESTED = "RebookRequested"
 SLOT_FREED = "SlotFreed"
 CANCELLATION_EMAIL_UNMATCHED = "CancellationEmailUnmatched"
+PATIENT_OPTED_OUT = "PatientOptedOut"
+PATIENT_OPTED_IN = "PatientOptedIn"
 
 
 @dataclass(frozen=True)

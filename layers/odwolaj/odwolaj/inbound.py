@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist
 
-from odwolaj import appointments
+from odwolaj import appointments, events
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.errors import DomainError, InvalidInput
 from odwolaj.links import visit_link
@@ -93,7 +93,12 @@ def _opt(conversation: Conversation, out: bool, sms: InboundSms) -> Outcome:
     if conversation.opted_out != out:
         conversation.update(actions=[Conversation.opted_out.set(out), Conversation.updated_at.set(iso(now()))])
         if conversation.last_appointment_id:
-            _answer(appointments.get(conversation.last_appointment_id), "stopped" if out else "started", sms)
+            last = appointments.get(conversation.last_appointment_id)
+            _answer(last, "stopped" if out else "started", sms)
+            # For the clinic's records and the opt-out metric: which facility, never which number.
+            events.DomainEvent(events.PATIENT_OPTED_OUT if out else events.PATIENT_OPTED_IN, last.facility_id,
+                               f"opt:{sms.message_id}", {"channel": "sms", "patient_id": last.patient_id},
+                               ).to_outbox(now()).save_once()
     return Outcome.OPTED_OUT if out else Outcome.OPTED_IN
 
 
