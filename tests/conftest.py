@@ -115,3 +115,14 @@ def http(aws):
 def load_event(name: str) -> dict:
     with open(os.path.join(EVENTS_DIR, name), encoding="utf-8") as fh:
         return json.load(fh)
+
+
+class RecordingGateway:
+    """An SMS provider that keeps what it was given."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+        return f"m-{len(self.sent)}"

@@ -9,18 +9,9 @@ from twilio.request_validator import RequestValidator
 from odwolaj.models import Appointment, Conversation, OutboxItem
 from odwolaj.notifications import deliver
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
-from tests.conftest import load_event
+from tests.conftest import RecordingGateway, load_event
 
 TWILIO_URL = "https://odw.pl/webhooks/twilio/sms"
-
-
-class RecordingGateway:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append(message)
-        return f"m-{len(self.sent)}"
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ class LocalAws:
         self.app = self.app or application()
         self.link_secret = secrets.token_urlsafe(32)
         self.twilio_auth_token = secrets.token_hex(16)
+        self.smsapi_callback_key = secrets.token_urlsafe(24)
 
     # -- names ------------------------------------------------------------------------------
     def physical_names(self) -> dict[str, str]:
@@ -45,6 +46,9 @@ class LocalAws:
             "PublicBaseUrl": self.public_base_url,
             "LinkSecretParameterName": f"odwolaj/{self.stage}/link-secret",
             "TwilioAuthTokenParameterName": f"odwolaj/{self.stage}/twilio-auth-token",
+            "TwilioAccountSid": "AC00000000000000000000000000000000",
+            "SmsApiTokenParameterName": f"odwolaj/{self.stage}/smsapi-token",
+            "SmsApiCallbackKeyParameterName": f"odwolaj/{self.stage}/smsapi-callback-key",
             "LogLevel": os.environ.get("LOG_LEVEL", "WARNING"),
             "SmsProvider": "sns",  # moto records SNS publishes to phone numbers: the local phone view
             "SmsConfigurationSet": "",
@@ -103,7 +107,8 @@ class LocalAws:
         self.client("events").create_event_bus(Name=names["EventBus"])
         ssm = self.client("ssm")
         for parameter, value in (("LinkSecretParameterName", self.link_secret),
-                                 ("TwilioAuthTokenParameterName", self.twilio_auth_token)):
+                                 ("TwilioAuthTokenParameterName", self.twilio_auth_token),
+                                 ("SmsApiCallbackKeyParameterName", self.smsapi_callback_key)):
             ssm.put_parameter(Name="/" + names[parameter], Value=value, Type="SecureString", Overwrite=True)
         self.client("sns").create_topic(Name=names["InboundSmsTopic"])
         for bucket in self.app.resources("AWS::S3::Bucket"):

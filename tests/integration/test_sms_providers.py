@@ -1,0 +1,118 @@
+"""Twilio and SMSAPI.pl: outbound requests checked by a local stand-in for their APIs; SMSAPI's
+inbound callback guarded by its key."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+
+from tests.conftest import RecordingGateway
+
+from odwolaj.models import Appointment, OutboxItem
+from odwolaj.notifications import deliver
+from odwolaj.sms import OutboundSms, ProviderError, SmsApiGateway, TwilioGateway
+
+MESSAGE = OutboundSms(to="+48600100200", text="Przychodnia: wizyta wt 01.12 o 10:30", sender="+48732100100",
+                      ref="abc:sms:booked")
+
+
+@pytest.fixture
+def provider():
+    """A loopback HTTP server that records requests and answers with what the test queues."""
+    seen, answers = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["content-length"])).decode()
+            seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                         "form": parse_qs(body)})
+            status, payload = answers.pop(0)
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps(payload).encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", seen, answers
+    server.shutdown()
+
+
+def test_twilio_request(provider):
+    base, seen, answers = provider
+    answers.append((201, {"sid": "SM123"}))
+
+    assert TwilioGateway("AC1", "secret", base_url=base).send(MESSAGE) == "SM123"
+
+    [request] = seen
+    assert request["path"] == "/2010-04-01/Accounts/AC1/Messages.json"
+    assert request["headers"]["authorization"] == "Basic QUMxOnNlY3JldA=="
+    assert request["form"] == {"To": ["+48600100200"], "From": ["+48732100100"], "Body": [MESSAGE.text]}
+
+
+@pytest.mark.parametrize("status, retryable", [(429, True), (503, True), (400, False)])
+def test_twilio_errors(provider, status, retryable):
+    base, _, answers = provider
+    answers.append((status, {"code": 1}))
+
+    with pytest.raises(ProviderError) as error:
+        TwilioGateway("AC1", "secret", base_url=base).send(MESSAGE)
+    assert error.value.retryable is retryable
+
+
+def test_smsapi_request_carries_our_reference_for_its_own_deduplication(provider):
+    base, seen, answers = provider
+    answers.append((200, {"count": 1, "list": [{"id": "1700000000000", "points": 0.16, "status": "QUEUE"}]}))
+
+    assert SmsApiGateway("tok", base_url=base).send(MESSAGE) == "1700000000000"
+
+    [request] = seen
+    assert request["path"] == "/sms.do" and request["headers"]["authorization"] == "Bearer tok"
+    form = {k: v[0] for k, v in request["form"].items()}
+    assert form["to"] == "48600100200" and form["idx"] == "abc:sms:booked" and form["check_idx"] == "1"
+
+
+def test_smsapi_error_answer(provider):
+    base, _, answers = provider
+    answers.append((200, {"error": 13, "message": "No correct phone numbers"}))
+
+    with pytest.raises(ProviderError) as error:
+        SmsApiGateway("tok", base_url=base).send(MESSAGE)
+    assert error.value.retryable is False
+
+
+def test_an_unreachable_provider_is_retryable():
+    with pytest.raises(ProviderError) as error:
+        SmsApiGateway("tok", base_url="http://127.0.0.1:9").send(MESSAGE)
+    assert error.value.retryable is True
+
+
+def smsapi_callback(http, key: str, text: str, msg_id: str = "MO-1"):
+    form = {"sms_to": "48732100100", "sms_from": "48600100200", "sms_text": text, "sms_date": "1795000000",
+            "username": "clinic", "MsgId": msg_id}
+    return http("POST", "/webhooks/smsapi/sms", query=urlencode({"key": key}), body=urlencode(form),
+                headers={"content-type": "application/x-www-form-urlencoded"})
+
+
+def test_smsapi_callback_with_the_key_applies_the_reply_once(http, aws, book):
+    appointment = book(days=3)
+    deliver(OutboxItem(outbox_id="r", kind="sms", message_kind="reminder", appointment_id=appointment.appointment_id),
+            RecordingGateway())
+
+    first = smsapi_callback(http, aws.smsapi_callback_key, "NIE")
+    second = smsapi_callback(http, aws.smsapi_callback_key, "NIE")
+
+    assert first["statusCode"] == second["statusCode"] == 200 and first["body"] == "OK"
+    assert Appointment.get(appointment.appointment_id).status == "cancelled"
+    assert [i.message_kind for i in OutboxItem.scan() if i.kind == "sms"].count("cancelled") == 1
+
+
+def test_smsapi_callback_without_the_key_is_refused(http, aws, book):
+    appointment = book(days=3)
+
+    assert smsapi_callback(http, "wrong-key-wrong-key", "NIE")["statusCode"] == 403
+    assert Appointment.get(appointment.appointment_id).status == "booked"
