@@ -45,5 +45,11 @@ class LinkInvalid(DomainError):
     code = "link_invalid"
 
 
+class LinkExpired(LinkInvalid):
+    """A genuine link whose visit is more than a day in the past."""
+
+    code = "link_expired"
+
+
 class RateLimited(DomainError):
     code = "rate_limited"

@@ -44,6 +44,8 @@ class LinkSigner:
             raw = base64.urlsafe_b64decode(token + "==")
         except (binascii.Error, ValueError):
             raise LinkInvalid("malformed link") from None
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+            raise LinkInvalid("malformed link")  # one spelling per token: the last character's spare bits
         raw_id, mac = raw[:ID_BYTES], raw[ID_BYTES:]
         if len(mac) != MAC_BYTES or not hmac.compare_digest(mac, self._mac(purpose, raw_id)):
             raise LinkInvalid("link signature does not match")

@@ -1,0 +1,125 @@
+"""The patient's visit page (/c/{token}) and the lookup by code and phone (/c).
+
+GET only reads. A button posts, the domain acts, and the answer is a 303 to the page again
+(Post/Redirect/Get), so a reload never resubmits; a resubmission would change nothing anyway.
+Domain errors become pages in `problem` below, the one place that maps them to HTTP.
+"""
+from urllib.parse import urlsplit
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from odwolaj import visits
+from odwolaj.config import settings
+from odwolaj.errors import (
+    Conflict, DomainError, InvalidInput, InvalidTransition, LinkExpired, LinkInvalid, NotFound, RateLimited,
+)
+from odwolaj.facilities import get_facility
+from odwolaj.web import pages
+from odwolaj.web.forms import is_cross_site, parse_form
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+
+DONE = {"cancel": "cancelled", "confirm": "confirmed", "rebook": "rebook"}
+
+
+def _html(status: int, body: str, **extra_headers: str) -> Response:
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body,
+                    headers=pages.security_headers() | extra_headers)
+
+
+def _see_other(location: str) -> Response:
+    return _html(303, "", Location=location)
+
+
+def _posted() -> tuple[dict[str, str], bool]:
+    """The form, and whether the browser says another site sent it."""
+    event = app.current_event
+    own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
+    return parse_form(event.decoded_body), is_cross_site(event.headers, own_hosts)
+
+
+@app.get("/c/<token>")
+def show_visit(token: str) -> Response:
+    appointment = visits.open_link(token)
+    page = pages.page_for_visit(
+        pages.VisitView.of(appointment, get_facility(appointment.facility_id)),
+        stage=visits.stage(appointment),
+        done=app.current_event.get_query_string_value("done"),
+        form_tokens=visits.form_tokens(appointment.appointment_id),
+        reasons=visits.REASONS,
+        thank=visits.cancelled_by_patient(appointment),
+    )
+    return _html(200, page)
+
+
+@app.post("/c/<token>")
+def act_on_visit(token: str) -> Response:
+    appointment = visits.open_link(token)
+    form, cross_site = _posted()
+    action = form.get("action", "")
+    if cross_site or not visits.form_is_genuine(appointment.appointment_id, action, form.get("csrf")):
+        logger.warning("visit form refused", extra={"appointment_id": appointment.appointment_id,
+                                                    "cross_site": cross_site})
+        return _html(403, pages.problem_page("form_expired", back=f"/c/{token}"))
+    outcome = visits.act(appointment, action, form.get("reason"))
+    logger.info("visit action", extra={"appointment_id": appointment.appointment_id, "action": action,
+                                       "changed": outcome.changed})
+    return _see_other(f"/c/{token}?done={DONE[action]}")
+
+
+@app.get("/c")
+def lookup_form() -> Response:
+    return _html(200, pages.lookup_page(visits.lookup_form_token()))
+
+
+@app.post("/c")
+def lookup() -> Response:
+    form, cross_site = _posted()
+    if cross_site or not visits.lookup_form_is_genuine(form.get("csrf")):
+        return _html(403, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
+    try:
+        token = visits.lookup(form.get("code", ""), form.get("phone", ""),
+                              app.current_event.request_context.http.source_ip)
+    except InvalidInput:
+        return _html(400, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_BAD_PHONE))
+    # Whether it matched, never what was typed: codes and phone numbers stay out of the logs.
+    logger.info("visit lookup", extra={"found": token is not None})
+    if token is None:
+        return _html(200, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_NOT_FOUND))
+    return _see_other(f"/c/{token}")
+
+
+@app.exception_handler(DomainError)
+def problem(error: DomainError) -> Response:
+    path = app.current_event.path
+    back = path if path.startswith("/c/") else None
+    if isinstance(error, LinkExpired):
+        return _html(410, pages.problem_page("expired"))
+    if isinstance(error, (LinkInvalid, NotFound)):
+        return _html(404, pages.problem_page("not_found"))
+    if isinstance(error, InvalidTransition):
+        return _html(409, pages.transition_page(error.current_status, back=back or "/c"))
+    if isinstance(error, Conflict):
+        return _html(409, pages.problem_page("changed", back=back))
+    if isinstance(error, RateLimited):
+        return _html(429, pages.problem_page("too_many"), **{"Retry-After": "900"})
+    return _html(400, pages.problem_page("bad_form", back=back))
+
+
+@app.exception_handler(Exception)
+def failure(error: Exception) -> Response:
+    logger.exception("visit page failed")
+    return _html(500, pages.problem_page("failure"))
+
+
+@app.not_found
+def no_such_page(error: Exception) -> Response:
+    return _html(404, pages.problem_page("not_found"))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event, context):
+    return app.resolve(event, context)
