@@ -11,6 +11,7 @@ from odwolaj.notifications import deliver
 from odwolaj.sms import EndUserMessagingGateway, OutboundSms, ProviderError
 from odwolaj_local.aws import REGION
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from tests.conftest import RecordingGateway
 
 
 def sent_sms() -> list[tuple[str, str]]:
@@ -106,3 +107,25 @@ def test_a_refused_message_is_not_retried_in_the_function():
         with pytest.raises(ProviderError) as refused:
             gateway.send(OutboundSms(to="+48600100200", text="x", sender=None, ref="r"))
     assert refused.value.retryable is False
+
+
+def test_a_facility_override_is_used_and_a_one_way_sender_gets_the_link_reminder(facility, book):
+    from odwolaj.models import Facility
+
+    Facility(facility.facility.facility_id).update(actions=[
+        Facility.message_templates.set({"cancelled": "$facility: odwolano wizyte $when. Dziekujemy!"}),
+        Facility.sms_two_way.set(False),
+        Facility.sms_sender.set("Przychodnia"),
+    ])
+    cancelled = book(days=10)
+    appointments.cancel(cancelled, channel="web")
+    upcoming = book(days=10, external_id="X2")
+    gateway = RecordingGateway()
+
+    deliver(queued("cancelled"), gateway)
+    deliver(OutboxItem(outbox_id="r", kind="sms", message_kind="reminder", appointment_id=upcoming.appointment_id),
+            gateway)
+
+    thanks, reminder = gateway.sent
+    assert thanks.text.startswith("Przychodnia: odwolano wizyte") and thanks.sender == "Przychodnia"
+    assert "TAK" not in reminder.text and "https://odw.pl/c/" in reminder.text

@@ -46,6 +46,8 @@ class Facility(Model):
     # A two-way number can receive TAK/NIE; an alphanumeric sender (the clinic's name) cannot.
     sms_sender = UnicodeAttribute(null=True)
     sms_two_way = BooleanAttribute(default=True)
+    # Per message kind, the facility's own wording (odwolaj.messages.texts placeholders).
+    message_templates = MapAttribute(null=True)
     created_at = UnicodeAttribute()
 
 

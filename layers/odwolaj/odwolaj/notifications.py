@@ -57,7 +57,8 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
         service=appointment.service,
         phone=facility.phone or "",
     )
-    return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context),
+    overrides = facility.message_templates.as_dict() if facility.message_templates else None
+    return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context, overrides=overrides),
                        sender=facility.sms_sender, ref=ref)
 
 
