@@ -120,6 +120,8 @@ def load_event(name: str) -> dict:
 class RecordingGateway:
     """An SMS provider that keeps what it was given."""
 
+    name = "recording"
+
     def __init__(self):
         self.sent = []
 

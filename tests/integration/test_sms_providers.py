@@ -116,3 +116,43 @@ def test_smsapi_callback_without_the_key_is_refused(http, aws, book):
 
     assert smsapi_callback(http, "wrong-key-wrong-key", "NIE")["statusCode"] == 403
     assert Appointment.get(appointment.appointment_id).status == "booked"
+
+
+def test_delivery_reports_only_move_forward_whatever_their_order(http, aws, book):
+    from twilio.request_validator import RequestValidator
+
+    from odwolaj.models import Delivery
+
+    appointment = book(days=3)
+    deliver(OutboxItem(outbox_id="o-1", kind="sms", message_kind="booked", appointment_id=appointment.appointment_id),
+            RecordingGateway())
+
+    def twilio_status(status):
+        params = {"MessageSid": "m-1", "MessageStatus": status, "AccountSid": "AC1"}
+        url = "https://odw.pl/webhooks/twilio/status"
+        signature = RequestValidator(aws.twilio_auth_token).compute_signature(url, params)
+        return http("POST", "/webhooks/twilio/status", body=urlencode(params),
+                    headers={"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature})
+
+    assert Delivery.get("m-1").status == "sent" and Delivery.get("m-1").outbox_id == "o-1"
+    assert twilio_status("delivered")["statusCode"] == 204
+    twilio_status("sent")  # late and out of order
+
+    assert Delivery.get("m-1").status == "delivered"
+
+
+def test_smsapi_reports_in_one_callback(http, aws, book):
+    from odwolaj.models import Delivery
+
+    appointment = book(days=3)
+    gateway = RecordingGateway()
+    for index in (1, 2):
+        deliver(OutboxItem(outbox_id=f"o-{index}", kind="sms", message_kind="booked",
+                           appointment_id=appointment.appointment_id), gateway)
+
+    response = http("POST", "/webhooks/smsapi/status", query=urlencode({"key": aws.smsapi_callback_key}),
+                    body=urlencode({"MsgId": "m-1,m-2", "status": "404,406"}),
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+
+    assert response["body"] == "OK"
+    assert (Delivery.get("m-1").status, Delivery.get("m-2").status) == ("delivered", "failed")

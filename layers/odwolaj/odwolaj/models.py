@@ -244,6 +244,22 @@ class Conversation(Model):
     updated_at = UnicodeAttribute(null=True)
 
 
+class Delivery(Model):
+    """One sent SMS as the provider knows it: created when sent, moved on by delivery reports."""
+
+    class Meta:
+        table_name = _TableFromEnv("DELIVERIES_TABLE")
+
+    provider_message_id = UnicodeAttribute(hash_key=True)
+    outbox_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    status = UnicodeAttribute()  # sent, delivered, failed (odwolaj.deliveries)
+    rank = NumberAttribute()  # reports arrive out of order: a status only ever moves forward
+    error = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # TTL: kept 90 days
+
+
 class RateLimitBucket(Model):
     class Meta:
         table_name = _TableFromEnv("RATE_LIMITS_TABLE")
@@ -253,4 +269,4 @@ class RateLimitBucket(Model):
     expires_at = NumberAttribute()  # TTL; readers compare the window themselves
 
 
-ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, RateLimitBucket)
+ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery, RateLimitBucket)

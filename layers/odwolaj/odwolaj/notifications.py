@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.clock import iso, now, parse_iso
+from odwolaj.deliveries import record_sent
 from odwolaj.links import visit_link
 from odwolaj.messages.texts import MessageContext, render
 from odwolaj.models import Appointment, Conversation, Facility, OutboxItem
@@ -89,6 +90,7 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | No
             if not error.retryable or attempt == attempts - 1:
                 raise
             sleep(RETRY_DELAYS_SECONDS[attempt])
+    record_sent(gateway.name, provider_id, item.outbox_id)
     if template_for(item.message_kind, facility) == "reminder_two_way":
         _await_reply(appointment)
     return provider_id

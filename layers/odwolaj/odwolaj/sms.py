@@ -19,6 +19,8 @@ class OutboundSms:
 
 
 class SmsGateway(Protocol):
+    name: str  # recorded with each delivery, so a report can be matched to its provider
+
     def send(self, message: OutboundSms) -> str:
         """Send; return the provider's message id. Raise ProviderError when it refused."""
 
@@ -33,6 +35,8 @@ class ProviderError(Exception):
 
 class EndUserMessagingGateway:
     """AWS End User Messaging SMS (pinpoint-sms-voice-v2)."""
+
+    name = "aws"
 
     def __init__(self, client=None, configuration_set: str | None = None):
         self._client = client
@@ -72,6 +76,8 @@ _RETRYABLE_AWS_ERRORS = {"ThrottlingException", "InternalServerException", "Serv
 class SnsGateway:
     """Amazon SNS direct publish to a phone number. The local runner uses it: moto records each
     message, and the local phone view shows them."""
+
+    name = "sns"
 
     def __init__(self, client=None):
         self._client = client
@@ -115,6 +121,8 @@ def _retryable_status(status: int) -> bool:
 class TwilioGateway:
     """Twilio Programmable Messaging (Messages resource)."""
 
+    name = "twilio"
+
     def __init__(self, account_sid: str, auth_token: str, *, status_callback: str | None = None,
                  base_url: str = "https://api.twilio.com"):
         self.account_sid, self.auth_token = account_sid, auth_token
@@ -127,7 +135,7 @@ class TwilioGateway:
         elif message.sender:
             form["From"] = message.sender
         if self.status_callback:
-            form["StatusCallback"] = self.status_callback
+            form["StatusCallback"] = self.status_callback  # delivery reports: /webhooks/twilio/status
         credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         status, body = _post_form(f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json", form,
                                   {"authorization": f"Basic {credentials}"})
@@ -139,6 +147,8 @@ class TwilioGateway:
 class SmsApiGateway:
     """SMSAPI.pl. `idx` with `check_idx` makes SMSAPI itself refuse a second message with the same
     reference: a second line of defence against sending twice."""
+
+    name = "smsapi"
 
     def __init__(self, token: str, *, base_url: str = "https://api.smsapi.pl"):
         self.token, self.base_url = token, base_url.rstrip("/")
@@ -168,7 +178,10 @@ def gateway_from_env() -> SmsGateway:
     if provider == "sns":
         return SnsGateway()
     if provider == "twilio":
-        return TwilioGateway(os.environ["TWILIO_ACCOUNT_SID"], secret(os.environ["TWILIO_AUTH_TOKEN_PARAM"]))
+        from odwolaj.config import settings
+
+        return TwilioGateway(os.environ["TWILIO_ACCOUNT_SID"], secret(os.environ["TWILIO_AUTH_TOKEN_PARAM"]),
+                             status_callback=f"{settings().public_base_url}/webhooks/twilio/status")
     if provider == "smsapi":
         return SmsApiGateway(secret(os.environ["SMSAPI_TOKEN_PARAM"]))
     raise RuntimeError(f"SMS_PROVIDER={provider!r} is not supported (aws, sns, twilio, smsapi)")
