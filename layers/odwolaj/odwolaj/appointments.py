@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from odwolaj import events
 from odwolaj.clock import iso, now, parse_iso, to_utc
 from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from odwolaj.ids import new_appointment_id, new_visit_code
-from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, OutboxItem, Patient
+from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, Patient
 from odwolaj.notifications import queue_sms
 from odwolaj.pesel import validate_pesel
 from odwolaj.reminders import next_reminder, reminder_actions, shard_of
@@ -80,7 +80,7 @@ class AppointmentInput:
             phone=normalize_phone(patient.get("phone"), field="patient.phone"),
             email=_email(patient.get("email")),
             pesel=validate_pesel(pesel, field="patient.pesel") if pesel is not None else None,
-            starts_at=_moment(payload.get("starts_at"), "starts_at"),
+            starts_at=parse_moment(payload.get("starts_at"), "starts_at"),
             service=_text(payload.get("service"), "service", max_len=120),
             duration_minutes=_duration(payload.get("duration_minutes", 15)),
             specialist=_optional_text(payload.get("specialist"), "specialist", 120),
@@ -111,7 +111,7 @@ def _email(value: object) -> str | None:
     return text
 
 
-def _moment(value: object, field: str) -> datetime:
+def parse_moment(value: object, field: str) -> datetime:
     if not isinstance(value, str):
         raise InvalidInput(f"{field} is required: an ISO-8601 date-time with an offset", field=field)
     try:
@@ -161,9 +161,16 @@ def get_by_external(facility_id: str, external_id: str) -> Appointment:
     return appointment
 
 
-def list_for_facility(facility_id: str, start: datetime, end: datetime, limit: int = 200) -> list[Appointment]:
+def list_for_facility(facility_id: str, start: datetime, end: datetime, limit: int = 200,
+                      after: tuple[str, str] | None = None) -> list[Appointment]:
+    """In time order; `after` is (starts_at, appointment_id) of the last item of the previous page."""
     condition = Appointment.starts_at.between(iso(start), iso(end))
-    return list(Appointment.by_facility_start.query(facility_id, condition, limit=limit))
+    start_key = None
+    if after:
+        start_key = {"facility_id": {"S": facility_id}, "starts_at": {"S": after[0]},
+                     "appointment_id": {"S": after[1]}}
+    return list(Appointment.by_facility_start.query(facility_id, condition, limit=limit,
+                                                    last_evaluated_key=start_key))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,6 +181,7 @@ def list_for_facility(facility_id: str, start: datetime, end: datetime, limit: i
 class Outcome:
     appointment: Appointment
     changed: bool  # False when the request repeated a change already made
+    created: bool = False  # upsert: this request created the appointment
 
 
 def _history(at: datetime, event: str, channel: str, detail: str | None = None) -> HistoryEntry:
@@ -259,7 +267,7 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outco
         transaction.save(queue_sms(appointment, "booked", at, "booked"))
 
     _transact(write)
-    return Outcome(appointment, changed=True)
+    return Outcome(appointment, changed=True, created=True)
 
 
 def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
@@ -491,11 +499,5 @@ def request_rebook(appointment: Appointment) -> Outcome:
         raise InvalidTransition("only a cancelled visit can ask for a new date", current_status=appointment.status)
     event = events.DomainEvent(events.REBOOK_REQUESTED, appointment.facility_id,
                                f"{appointment.appointment_id}:rebook", _event_data(appointment))
-    try:
-        # The outbox id is the cause: asking twice writes nothing the second time.
-        event.to_outbox(now()).save(condition=OutboxItem.outbox_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return Outcome(appointment, changed=False)
-        raise
-    return Outcome(appointment, changed=True)
+    # The outbox id is the cause: asking twice writes nothing the second time.
+    return Outcome(appointment, changed=event.to_outbox(now()).save_once())

@@ -1,0 +1,103 @@
+"""/api/v1: the clinic's system pushes appointments, reads them back and records outcomes.
+
+Every request is authenticated by its bearer key first, and every route works inside the key's
+facility only. Domain errors become HTTP answers in one place (odwolaj.api). Logs carry ids and
+error codes, never a body, a phone number or a PESEL.
+"""
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+
+from odwolaj import api, appointments, facilities
+from odwolaj.errors import DomainError
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+
+
+def _json(status: int, body: dict, headers: dict | None = None) -> Response:
+    # The clinic's own patient data: no shared cache may keep it.
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body,
+                    headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def _authenticated(app: APIGatewayHttpResolver, next_middleware) -> Response:
+    facility_id = facilities.authenticate(app.current_event.headers.get("authorization"))
+    app.append_context(facility_id=facility_id)
+    logger.append_keys(facility_id=facility_id)
+    return next_middleware(app)
+
+
+app.use(middlewares=[_authenticated])
+
+
+def _facility() -> str:
+    return app.context["facility_id"]
+
+
+def _body() -> dict:
+    return api.json_object(app.current_event.decoded_body)
+
+
+# Routes have no return annotation: Powertools derives its route listing (which
+# tests/unit/test_openapi.py compares with docs/openapi.yaml) from the signatures.
+@app.put("/api/v1/appointments/<external_id>")
+def put_appointment(external_id: str):
+    data = appointments.AppointmentInput.from_payload(_body())
+    outcome = appointments.upsert(_facility(), external_id, data)
+    return _json(201 if outcome.created else 200, api.appointment_view(outcome.appointment))
+
+
+@app.get("/api/v1/appointments/<external_id>")
+def get_appointment(external_id: str):
+    return _json(200, api.appointment_view(appointments.get_by_external(_facility(), external_id)))
+
+
+@app.get("/api/v1/appointments")
+def list_appointments():
+    query = app.current_event.query_string_parameters or {}
+    start, end = api.list_range(query)
+    limit = api.page_limit(query)
+    # One more than asked: its presence says there is a next page.
+    items = appointments.list_for_facility(_facility(), start, end, limit=limit + 1, after=api.decode_cursor(query))
+    return _json(200, api.list_view(items, limit, start, end))
+
+
+@app.post("/api/v1/appointments/<external_id>/outcome")
+def post_outcome(external_id: str):
+    outcome, reason = api.outcome_from_payload(_body())
+    appointment = appointments.get_by_external(_facility(), external_id)
+    result = appointments.record_outcome(appointment, outcome, reason=reason)
+    # A change returns the pre-write item with the new status; read back for the full history.
+    current = appointments.get(appointment.appointment_id) if result.changed else result.appointment
+    return _json(200, api.appointment_view(current))
+
+
+@app.exception_handler(DomainError)
+def domain_error(error: DomainError) -> Response:
+    status = api.http_status(error)
+    logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
+    return _json(status, api.domain_error_body(error))
+
+
+@app.not_found
+def not_found(_error) -> Response:
+    # Powertools answers a known path with an unserved method through this 404 path too; its
+    # route table is what tells the two apart.
+    path = app.current_event.path
+    allowed = sorted({route.method for route in app._static_routes + app._dynamic_routes if route.rule.match(path)})
+    if allowed:
+        return _json(405, api.error_body("method_not_allowed", f"{app.current_event.http_method} is not served "
+                                         f"here; allowed: {', '.join(allowed)}"), {"Allow": ", ".join(allowed)})
+    return _json(404, api.error_body("not_found", "no such route under /api/v1; see docs/openapi.yaml"))
+
+
+@app.exception_handler(Exception)
+def unexpected(error: Exception) -> Response:
+    logger.exception("unexpected error")
+    return _json(500, api.error_body("internal", "internal error; the request may be retried"))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

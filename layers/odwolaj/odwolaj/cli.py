@@ -1,0 +1,90 @@
+"""odwolaj-admin: create a facility and issue API keys.
+
+Talks to the same tables as the functions: either name a deployed stack (--stack, the table
+names are read from CloudFormation) or set the variables the functions use (FACILITIES_TABLE,
+API_KEYS_TABLE); AWS_ENDPOINT_URL points it at the local runner's moto. A key is printed once,
+as JSON on stdout; only its hash is stored.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import DoesNotExist
+
+from odwolaj import facilities
+from odwolaj.errors import DomainError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="odwolaj-admin", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", help="a deployed stack's name: use its tables")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-facility", help="create a facility and its first API key")
+    create.add_argument("--name", required=True, help="full name, shown on patient pages")
+    create.add_argument("--short-name", help="what fits an SMS (at most 25 characters; default: the name)")
+    create.add_argument("--phone", help="the registration desk's number, shown to patients")
+    create.add_argument("--address")
+    issue = commands.add_parser("issue-key", help="issue another API key for a facility")
+    issue.add_argument("--facility-id", required=True)
+    issue.add_argument("--label", help="what the key is for (e.g. the clinic system's name)")
+    return parser
+
+
+def _create_facility(args: argparse.Namespace) -> dict:
+    created = facilities.create_facility(args.name, short_name=args.short_name, phone=args.phone,
+                                         address=args.address)
+    return {"facility_id": created.facility.facility_id, "name": created.facility.name,
+            "short_name": created.facility.short_name, "api_key": created.api_key}
+
+
+def _issue_key(args: argparse.Namespace) -> dict:
+    facility = facilities.get_facility(args.facility_id)  # a key for no facility would be a dead key
+    return {"facility_id": facility.facility_id, "api_key": facilities.issue_api_key(facility.facility_id,
+                                                                                    label=args.label)}
+
+
+COMMANDS = {"create-facility": _create_facility, "issue-key": _issue_key}
+# Environment variable the functions read → the table's logical id in template.yaml.
+TABLES = {"FACILITIES_TABLE": "FacilitiesTable", "API_KEYS_TABLE": "ApiKeysTable"}
+
+
+def _use_stack_tables(stack: str) -> None:
+    import boto3  # only this option needs CloudFormation
+
+    cloudformation = boto3.client("cloudformation")
+    for env_var, logical_id in TABLES.items():
+        found = cloudformation.describe_stack_resource(StackName=stack, LogicalResourceId=logical_id)
+        os.environ[env_var] = found["StackResourceDetail"]["PhysicalResourceId"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.stack:
+            _use_stack_tables(args.stack)
+    except ClientError as error:
+        print(f"odwolaj-admin: stack {args.stack}: {error.response['Error']['Message']}", file=sys.stderr)
+        return 2
+    missing = [env_var for env_var in TABLES if not os.environ.get(env_var)]
+    if missing:
+        print(f"odwolaj-admin: give --stack or set {' and '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        result = COMMANDS[args.command](args)
+    except DomainError as error:
+        print(f"odwolaj-admin: {error.message}", file=sys.stderr)
+        return 2
+    except DoesNotExist:
+        print(f"odwolaj-admin: no facility {args.facility_id}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
