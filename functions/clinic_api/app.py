@@ -68,9 +68,7 @@ def post_outcome(external_id: str):
     outcome, reason = api.outcome_from_payload(_body())
     appointment = appointments.get_by_external(_facility(), external_id)
     result = appointments.record_outcome(appointment, outcome, reason=reason)
-    # A change returns the pre-write item with the new status; read back for the full history.
-    current = appointments.get(appointment.appointment_id) if result.changed else result.appointment
-    return _json(200, api.appointment_view(current))
+    return _json(200, api.appointment_view(result.appointment))
 
 
 @app.exception_handler(DomainError)

@@ -367,7 +367,9 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
     lead_minutes = int((starts_at - at).total_seconds() // 60)
     version = appointment.version + 1
     cancellation = Cancellation(channel=channel, reason=reason, cancelled_at=iso(at), lead_time_minutes=lead_minutes)
-    cancelled = _copy(appointment, status=CANCELLED, version=version)
+    entry = _history(at, "cancelled", channel, reason)
+    cancelled = _copy(appointment, status=CANCELLED, version=version, cancellation=cancellation,
+                      history=[*appointment.history, entry], updated_at=iso(at))
     data = _event_data(cancelled) | {"channel": channel, "reason": reason, "lead_time_minutes": lead_minutes}
     cancelled_event = events.DomainEvent(
         events.APPOINTMENT_CANCELLED, appointment.facility_id, f"{appointment.appointment_id}:cancelled", data
@@ -400,7 +402,7 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
                 Appointment.cancellation.set(cancellation),
                 Appointment.updated_at.set(iso(at)),
                 *reminder_actions(cancelled, at),
-                Appointment.history.set(Appointment.history.append([_history(at, "cancelled", channel, reason)])),
+                Appointment.history.set(Appointment.history.append([entry])),
             ],
             condition=_unchanged_since(appointment),
         )
@@ -409,17 +411,7 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
         transaction.save(slot_event.to_outbox(at))
         transaction.save(queue_sms(appointment, "cancelled", at, "cancelled"))
 
-    try:
-        _transact(write)
-    except TransactWriteError as error:
-        if not _condition_failed(error):
-            raise
-        current = get(appointment.appointment_id)
-        if current.status == CANCELLED:
-            return Outcome(current, changed=False)  # a racing request cancelled it first
-        raise Conflict("appointment changed while this request was processed; retry") from None
-    cancelled.cancellation = cancellation
-    return Outcome(cancelled, changed=True)
+    return _apply(appointment, write, cancelled)
 
 
 def confirm(appointment: Appointment, *, channel: str) -> Outcome:
@@ -457,7 +449,9 @@ def record_outcome(appointment: Appointment, outcome: str, *, reason: str = "not
 def _simple_transition(appointment: Appointment, status: str, label: str, kind: str, channel: str,
                        at: datetime) -> Outcome:
     version = appointment.version + 1
-    changed = _copy(appointment, status=status, version=version)
+    entry = _history(at, label, channel)
+    changed = _copy(appointment, status=status, version=version, history=[*appointment.history, entry],
+                    updated_at=iso(at))
     event = events.DomainEvent(kind, appointment.facility_id, f"{appointment.appointment_id}:{label}:{version}",
                                _event_data(changed) | {"channel": channel})
 
@@ -468,7 +462,7 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
                 Appointment.status.set(status),
                 Appointment.version.set(version),
                 Appointment.updated_at.set(iso(at)),
-                Appointment.history.set(Appointment.history.append([_history(at, label, channel)])),
+                Appointment.history.set(Appointment.history.append([entry])),
                 *reminder_actions(changed, at),
             ],
             condition=_unchanged_since(appointment),
@@ -481,16 +475,22 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
         if status in PATIENT_IS_TOLD:
             transaction.save(queue_sms(appointment, status, at, f"{label}:{version}"))
 
+    return _apply(appointment, write, changed)
+
+
+def _apply(appointment: Appointment, write, result: Appointment) -> Outcome:
+    """Run a status change. Losing a race to a request that made the same change is the same
+    success (a double click, a resent SMS); losing it to any other change is a conflict."""
     try:
         _transact(write)
     except TransactWriteError as error:
         if not _condition_failed(error):
             raise
         current = get(appointment.appointment_id)
-        if current.status == status:
+        if current.status == result.status:
             return Outcome(current, changed=False)
         raise Conflict("appointment changed while this request was processed; retry") from None
-    return Outcome(changed, changed=True)
+    return Outcome(result, changed=True)
 
 
 def request_rebook(appointment: Appointment) -> Outcome:
