@@ -50,6 +50,13 @@ class StreamSource:
     function: str
     batch_size: int
     filters: tuple[str, ...] = ()
+    max_retries: int = -1  # MaximumRetryAttempts; -1 is AWS's "until the record expires"
+
+
+@dataclass(frozen=True)
+class TopicSubscription:
+    topic: str  # logical id of the AWS::SNS::Topic
+    function: str
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Application:
     routes: list[Route] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     streams: list[StreamSource] = field(default_factory=list)
+    subscriptions: list[TopicSubscription] = field(default_factory=list)
 
     def resources(self, resource_type: str) -> dict[str, dict]:
         return {k: v for k, v in self.cfn["Resources"].items() if v["Type"] == resource_type}
@@ -111,6 +119,7 @@ def application() -> Application:
     app.routes = _routes(cfn)
     app.schedules = _schedules(source)
     app.streams = _streams(source)
+    app.subscriptions = [TopicSubscription(props["Topic"]["Ref"], function) for function, props in _events(source, "SNS")]
     return app
 
 
@@ -149,7 +158,8 @@ def _streams(source: dict) -> list[StreamSource]:
     for function, props in _events(source, "DynamoDB"):
         table = props["Stream"]["Fn::GetAtt"][0]  # Stream: !GetAtt Table.StreamArn
         filters = tuple(f["Pattern"] for f in props.get("FilterCriteria", {}).get("Filters", []))
-        streams.append(StreamSource(table, function, int(props.get("BatchSize", 100)), filters))
+        streams.append(StreamSource(table, function, int(props.get("BatchSize", 100)), filters,
+                                    int(props.get("MaximumRetryAttempts", -1))))
     return streams
 
 

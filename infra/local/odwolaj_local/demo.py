@@ -1,0 +1,77 @@
+"""The demo data the runner seeds: one facility, its API key and a few visits in the coming days,
+written to <local dir>/demo.json (ODWOLAJ_LOCAL_DIR, default ./.local) for people and tests."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from odwolaj import appointments
+from odwolaj.clock import WARSAW, now
+from odwolaj.facilities import create_facility
+from odwolaj.links import visit_link
+
+# (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
+VISITS = [
+    (1, 9, "Poradnia kardiologiczna", "dr Anna Nowak"),
+    (2, 11, "Poradnia okulistyczna", "dr Piotr Zieliński"),
+    (3, 13, "Poradnia dermatologiczna", "dr Ewa Wójcik"),
+    (5, 15, "Poradnia ortopedyczna", "dr Marek Lewandowski"),
+]
+
+
+def local_dir() -> Path:
+    return Path(os.environ.get("ODWOLAJ_LOCAL_DIR", ".local"))
+
+
+def _starts_at(days: int, hour: int) -> datetime:
+    day = (now().astimezone(WARSAW) + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=WARSAW).astimezone(timezone.utc)
+
+
+def seed(base_url: str) -> dict:
+    created = create_facility("Przychodnia Demo", short_name="Demo", phone="+48 22 000 00 00",
+                              address="ul. Przykładowa 1, Warszawa")
+    facility_id = created.facility.facility_id
+    visits = []
+    for number, (days, hour, service, specialist) in enumerate(VISITS, start=1):
+        phone = f"+48500000{number:03d}"
+        data = appointments.AppointmentInput.from_payload({
+            "patient": {"id": f"DEMO-P{number}", "phone": phone},
+            "starts_at": _starts_at(days, hour).isoformat(),
+            "service": service,
+            "specialist": specialist,
+            "location": "ul. Przykładowa 1, gab. 1" + str(number),
+        })
+        appointment = appointments.upsert(facility_id, f"DEMO-{number}", data).appointment
+        visits.append({"external_id": f"DEMO-{number}", "cancel_link": visit_link(appointment.appointment_id),
+                       "visit_code": appointment.visit_code, "phone": phone})
+    return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits}
+
+
+def write(demo: dict) -> Path:
+    directory = local_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "demo.json"
+    path.write_text(json.dumps(demo, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def banner(demo: dict, path: Path) -> str:
+    """What the runner prints: a developer's own fictional demo data, so links and key are shown."""
+    base, key = demo["base_url"], demo["api_key"]
+    starts = _starts_at(4, 10).isoformat()
+    lines = [
+        f"Odwołaj runs on {base}  (dev pages: {base}/dev)",
+        f"Demo facility {demo['facility_id']}, API key: {key}",
+        "Try the clinic API:",
+        f"  curl -X PUT {base}/api/v1/appointments/HIS-42 -H 'Authorization: Bearer {key}' "
+        f"-H 'Content-Type: application/json' -d '{{\"patient\": {{\"id\": \"P-42\", \"phone\": \"500 000 042\"}}, "
+        f"\"starts_at\": \"{starts}\", \"service\": \"Poradnia kardiologiczna\"}}'",
+        "Cancel links of the demo visits:",
+        *(f"  {v['external_id']}: {v['cancel_link']}  (code {v['visit_code']}, phone {v['phone']})"
+          for v in demo["appointments"]),
+        f"All of it is in {path}",
+    ]
+    return "\n".join(lines)

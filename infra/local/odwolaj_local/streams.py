@@ -1,0 +1,115 @@
+"""DynamoDB stream event sources, as Lambda's poller runs them: read the table's stream, keep the
+records the template's FilterCriteria let through, and invoke the function in batches of its
+BatchSize, retrying from the first record it reports in batchItemFailures."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Callable
+
+from odwolaj_local.polling import Polling, log
+from odwolaj_local.template import StreamSource
+
+POLL_SECONDS = 0.2
+SHARD_REFRESH_SECONDS = 5.0  # shards change rarely; listing them on every poll would double the calls
+
+
+def pattern_matches(pattern: dict, value: object) -> bool:
+    """EventBridge-style content filtering, the subset Lambda event filters use here: nested
+    objects, lists of exact values, and {"prefix": ...} / {"exists": ...}."""
+    if not isinstance(value, dict):
+        return False
+    for key, expected in pattern.items():
+        present = key in value
+        if isinstance(expected, dict):
+            if not (present and pattern_matches(expected, value[key])):
+                return False
+            continue
+        if not any(_allowed(rule, present, value.get(key)) for rule in expected):
+            return False
+    return True
+
+
+def _allowed(rule: object, present: bool, actual: object) -> bool:
+    if isinstance(rule, dict):
+        if "exists" in rule:
+            return present == bool(rule["exists"])
+        if "prefix" in rule:
+            return present and isinstance(actual, str) and actual.startswith(rule["prefix"])
+        raise ValueError(f"filter rule {rule!r} is not supported by the local runner")
+    return present and actual == rule
+
+
+def lambda_record(record: dict, stream_arn: str) -> dict:
+    """A stream record as Lambda hands it to the function (boto3 gives datetimes; Lambda epochs)."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and hasattr(created, "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", "eu-central-1"),
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+class StreamPoller(Polling):
+    def __init__(self, source: StreamSource, stream_arn: str, client, invoke: Callable[[str, dict], object]):
+        super().__init__(f"stream {source.function}", POLL_SECONDS)
+        self.source = source
+        self.stream_arn = stream_arn
+        self.client = client
+        self.invoke = invoke
+        self.patterns = [json.loads(p) for p in source.filters]
+        self._iterators: dict[str, str | None] = {}  # shard id → next iterator (None: shard closed)
+        self._shards_listed = float("-inf")
+
+    def poll_once(self) -> int:
+        """Read new records of every shard and deliver them; return how many were delivered."""
+        if time.monotonic() - self._shards_listed > SHARD_REFRESH_SECONDS:
+            self._list_shards()
+        delivered = 0
+        for shard_id, iterator in list(self._iterators.items()):
+            if iterator is None:
+                continue
+            response = self.client.get_records(ShardIterator=iterator, Limit=1000)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            records = [lambda_record(r, self.stream_arn) for r in response["Records"]]
+            kept = [r for r in records if not self.patterns or any(pattern_matches(p, r) for p in self.patterns)]
+            for start in range(0, len(kept), self.source.batch_size):
+                self._deliver(kept[start:start + self.source.batch_size])
+            delivered += len(kept)
+        return delivered
+
+    def _list_shards(self) -> None:
+        shards = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            if shard["ShardId"] not in self._iterators:
+                self._iterators[shard["ShardId"]] = self.client.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        self._shards_listed = time.monotonic()
+
+    def _deliver(self, batch: list[dict]) -> None:
+        attempt = 0
+        while batch and not self.stopping.is_set():
+            try:
+                response = self.invoke(self.source.function, {"Records": batch}) or {}
+                failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+            except Exception:  # the whole batch failed: Lambda retries all of it
+                failed = {r["dynamodb"]["SequenceNumber"] for r in batch}
+            if not failed:
+                return
+            # Lambda checkpoints before the first failed record and retries from there.
+            first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
+            batch = batch[first:]
+            attempt += 1
+            if 0 <= self.source.max_retries < attempt:
+                log.warning("stream %s: dropped %d record(s) after %d retries", self.source.function,
+                            len(batch), self.source.max_retries)
+                return
+            self.stopping.wait(min(0.1 * 2 ** attempt, 5))

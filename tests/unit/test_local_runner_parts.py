@@ -1,0 +1,131 @@
+"""The local runner's schedule evaluation and stream filtering, without moto or HTTP."""
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from odwolaj_local.scheduler import Cron, Rate, Scheduler, parse, scheduled_event
+from odwolaj_local.streams import pattern_matches
+from odwolaj_local.template import Schedule, application
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+START = utc(2026, 11, 22, 8, 0, 30)
+
+
+@pytest.mark.parametrize("expression, after, expected", [
+    ("rate(5 minutes)", START, START + timedelta(minutes=5)),
+    ("rate(5 minutes)", START + timedelta(minutes=5), START + timedelta(minutes=10)),
+    ("rate(5 minutes)", START + timedelta(minutes=12), START + timedelta(minutes=15)),
+    ("rate(1 hour)", START, START + timedelta(hours=1)),
+    ("rate(2 days)", START, START + timedelta(days=2)),
+])
+def test_rate_fires_every_period_counted_from_creation(expression, after, expected):
+    assert Rate(expression).next_after(after, START) == expected
+
+
+@pytest.mark.parametrize("expression", ["rate(0 minutes)", "rate(5 weeks)", "rate(five minutes)", "every 5 minutes"])
+def test_bad_rate_is_refused(expression):
+    with pytest.raises(ValueError):
+        Rate(expression)
+
+
+@pytest.mark.parametrize("expression, after, expected", [
+    ("cron(0 8 * * ? *)", utc(2026, 11, 22, 7, 59), utc(2026, 11, 22, 8, 0)),
+    ("cron(0 8 * * ? *)", utc(2026, 11, 22, 8, 0), utc(2026, 11, 23, 8, 0)),  # strictly after
+    ("cron(*/15 * * * ? *)", utc(2026, 11, 22, 8, 1, 10), utc(2026, 11, 22, 8, 15)),
+    ("cron(0 9-17/4 * * ? *)", utc(2026, 11, 22, 14, 0), utc(2026, 11, 22, 17, 0)),
+    ("cron(30 6 ? * MON-FRI *)", utc(2026, 11, 21, 12, 0), utc(2026, 11, 23, 6, 30)),  # Sat → Mon
+    ("cron(0 0 ? * 1 *)", utc(2026, 11, 23, 0, 0), utc(2026, 11, 29, 0, 0)),  # 1 = Sunday
+    ("cron(0 12 1 JAN,JUL ? *)", utc(2026, 11, 22), utc(2027, 1, 1, 12, 0)),
+    ("cron(0 10 29 2 ? 2028)", utc(2026, 11, 22), utc(2028, 2, 29, 10, 0)),
+])
+def test_cron_gives_the_next_matching_minute_in_utc(expression, after, expected):
+    assert Cron(expression).next_after(after) == expected
+
+
+def test_cron_that_never_matches_has_no_next_time():
+    assert Cron("cron(0 0 31 2 ? *)").next_after(START) is None
+
+
+@pytest.mark.parametrize("expression", ["cron(0 8 * * *)", "cron(0 8 L * ? *)", "cron(0 8 ? * 2#1 *)",
+                                        "cron(61 8 * * ? *)", "cron(0 8 * 13 ? *)"])
+def test_unsupported_or_invalid_cron_is_refused(expression):
+    with pytest.raises(ValueError):
+        Cron(expression)
+
+
+def test_every_schedule_of_the_template_parses():
+    for schedule in application().schedules:
+        assert parse(schedule.expression).next_after(START, START) > START
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = START
+
+    def __call__(self):
+        return self.now
+
+
+def test_scheduler_fires_when_due_once_per_jump_and_not_before():
+    clock, calls = FakeClock(), []
+    scheduler = Scheduler([Schedule("SweepFunction", "rate(5 minutes)")], lambda f, e: calls.append((f, e)), clock)
+
+    clock.now = START + timedelta(minutes=4)
+    assert scheduler.fire_due() == [] and calls == []
+
+    clock.now = START + timedelta(hours=2)  # 24 occurrences passed: one coalesced firing
+    fired = scheduler.fire_due()
+
+    assert [e.schedule.function for e in fired] == ["SweepFunction"] and len(calls) == 1
+    function, event = calls[0]
+    assert function == "SweepFunction" and event["detail-type"] == "Scheduled Event"
+    assert event["time"] == "2026-11-22T08:05:30Z"  # the first missed occurrence
+    assert scheduler.entries[0].next_due == START + timedelta(hours=2, minutes=5)
+    assert scheduler.fire_due() == []  # nothing due twice
+
+
+def test_scheduled_event_is_the_input_when_the_template_gives_one():
+    schedule = Schedule("F", "rate(1 day)", input=json.dumps({"kind": "campaign"}))
+    assert scheduled_event(schedule, "rule", START) == {"kind": "campaign"}
+
+
+OUTBOX_EVENTS = json.loads('{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["event"]}}}}')
+
+
+def stream_record(event_name: str, kind: str) -> dict:
+    return {"eventName": event_name, "dynamodb": {"NewImage": {"kind": {"S": kind}, "outbox_id": {"S": "o1"}}}}
+
+
+@pytest.mark.parametrize("record, kept", [
+    (stream_record("INSERT", "event"), True),
+    (stream_record("MODIFY", "event"), False),
+    (stream_record("INSERT", "sms"), False),
+    ({"eventName": "REMOVE", "dynamodb": {"OldImage": {}}}, False),
+])
+def test_stream_filter_keeps_what_the_template_pattern_allows(record, kept):
+    assert pattern_matches(OUTBOX_EVENTS, record) is kept
+
+
+def test_stream_filter_prefix_and_exists():
+    assert pattern_matches({"dynamodb": {"NewImage": {"kind": {"S": [{"prefix": "ev"}]}}}},
+                           stream_record("INSERT", "event"))
+    assert pattern_matches({"dynamodb": {"OldImage": [{"exists": False}]}}, stream_record("INSERT", "event"))
+    assert not pattern_matches({"dynamodb": {"NewImage": [{"exists": False}]}}, stream_record("INSERT", "event"))
+
+
+def test_a_failing_scheduled_run_does_not_stop_the_schedule():
+    clock = FakeClock()
+
+    def fail(function, event):
+        raise RuntimeError("boom")
+
+    scheduler = Scheduler([Schedule("F", "rate(1 minute)")], fail, clock)
+    clock.now = START + timedelta(minutes=1)
+
+    assert len(scheduler.fire_due()) == 1
+    assert scheduler.entries[0].next_due == START + timedelta(minutes=2)
