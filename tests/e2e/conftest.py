@@ -1,0 +1,66 @@
+"""The local runner, started as a user starts it, shared by the end-to-end modules."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import requests
+
+from odwolaj_local.aws import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Forms(HTMLParser):
+    """Each <form>'s fields with a value (hidden inputs, checked or first radio choices)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({})
+        elif tag == "input" and self.forms and attrs.get("name"):
+            if attrs.get("type") == "hidden" or (attrs.get("type") == "radio" and attrs["name"] not in self.forms[-1]):
+                self.forms[-1][attrs["name"]] = attrs.get("value", "")
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory):
+    """Given the runner started as a subprocess on a free port, its .local files in a temp dir."""
+    local_dir = tmp_path_factory.mktemp("local")
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "ODWOLAJ_LOCAL_DIR": str(local_dir)}
+    env.pop("ODWOLAJ_CLOCK_OFFSET_SECONDS", None)
+    process = subprocess.Popen([sys.executable, "-m", "odwolaj_local.runner"], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:  # refused, or bound but not serving yet
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"runner did not come up:\n{process.stdout.read()}")
+        time.sleep(0.2)
+    yield {"base": base, "local_dir": local_dir, "process": process}
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+def demo(runner) -> dict:
+    return json.loads((runner["local_dir"] / "demo.json").read_text(encoding="utf-8"))
