@@ -156,3 +156,23 @@ def test_smsapi_reports_in_one_callback(http, aws, book):
 
     assert response["body"] == "OK"
     assert (Delivery.get("m-1").status, Delivery.get("m-2").status) == ("delivered", "failed")
+
+
+def test_end_user_messaging_delivery_events_move_the_delivery_forward(aws, book):
+    import copy
+
+    from odwolaj.deliveries import record_sent
+    from odwolaj.models import Delivery
+    from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+    from tests.conftest import load_event
+
+    record_sent("aws", "ed23196c-75ce-4727-93ee-7bf72b64998f", "a1b2c3d4e5f60718:sms:booked")
+    delivered = load_event("eum_text_delivered.json")
+    late_pending = copy.deepcopy(delivered)
+    late_pending["detail"]["eventType"] = "TEXT_PENDING"
+    handler = load_handler("SmsDeliveryEventsFunction")
+
+    assert handler(delivered, FakeLambdaContext("SmsDeliveryEventsFunction")) == {"applied": True}
+    assert handler(late_pending, FakeLambdaContext("SmsDeliveryEventsFunction")) == {"applied": False}
+    assert handler(delivered, FakeLambdaContext("SmsDeliveryEventsFunction")) == {"applied": False}
+    assert Delivery.get("ed23196c-75ce-4727-93ee-7bf72b64998f").status == "delivered"

@@ -14,6 +14,11 @@ SENT, DELIVERED, FAILED = "sent", "delivered", "failed"
 RANK = {SENT: 1, DELIVERED: 2, FAILED: 2}
 TWILIO = {"queued": SENT, "accepted": SENT, "sending": SENT, "sent": SENT, "delivered": DELIVERED,
           "undelivered": FAILED, "failed": FAILED}
+# AWS End User Messaging SMS event types (SUCCESSFUL: the carrier took it; DELIVERED: the handset).
+END_USER_MESSAGING = {"TEXT_PENDING": SENT, "TEXT_QUEUED": SENT, "TEXT_SUCCESSFUL": SENT, "TEXT_DELIVERED": DELIVERED,
+                      **{f"TEXT_{failure}": FAILED for failure in (
+                          "INVALID", "INVALID_MESSAGE", "UNREACHABLE", "CARRIER_UNREACHABLE", "BLOCKED",
+                          "CARRIER_BLOCKED", "SPAM", "UNKNOWN", "TTL_EXPIRED", "PROTECT_BLOCKED")}}
 # SMSAPI.pl report codes (its "Lista statusów doręczenia").
 SMSAPI = {"403": SENT, "409": SENT, "410": SENT, "404": DELIVERED, "402": FAILED, "405": FAILED, "406": FAILED,
           "407": FAILED}
