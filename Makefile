@@ -40,7 +40,7 @@ $(SAM_VENV)/.installed:
 	touch $@
 
 build: $(SAM_VENV)/.installed  ## sam build without Docker (makefile build methods, arm64 wheels)
-	$(SAM_VENV)/bin/sam build --template template.yaml
+	PIP="$(CURDIR)/$(SAM_VENV)/bin/pip" $(SAM_VENV)/bin/sam build --template template.yaml
 
 clean:
 	rm -rf .aws-sam .local $(VENV) $(SAM_VENV)

@@ -18,6 +18,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import aws_calls
 from odwolaj_local.aws import LocalAws, start_moto
 
 
@@ -27,6 +28,7 @@ def main() -> int:
     parser.add_argument("--due", type=int, default=50)
     args = parser.parse_args()
 
+    calls = aws_calls.install()  # before the sweep's PynamoDB client exists
     server, endpoint = start_moto()
     local = LocalAws(endpoint=endpoint, public_base_url="https://odw.pl")
     for function in local.app.functions:
@@ -67,25 +69,14 @@ def main() -> int:
         list(pool.map(write, [items[i:i + 25] for i in range(0, len(items), 25)]))
     load_seconds = time.perf_counter() - started
 
-    requests: Counter[str] = Counter()
-
-    def count_request(model, **kwargs):
-        requests[model.name] += 1
-
-    # PynamoDB builds its botocore clients from sessions it creates per thread: hook session creation.
-    import botocore.session
-    import pynamodb.connection.base as pynamodb_base
-
-    def counted_session():
-        session = botocore.session.get_session()
-        session.register("before-call.dynamodb", count_request)
-        return session
-
-    pynamodb_base.get_session = counted_session
-
     started = time.perf_counter()
-    report = reminders.sweep(at)
+    with calls.measure() as counted:
+        report = reminders.sweep(at)
     sweep_seconds = time.perf_counter() - started
+    requests: Counter[str] = Counter()
+    for (service, operation, _table), n in counted.items():
+        if service == "dynamodb":
+            requests[operation] += n
 
     scan_read = 0
     for page in client.get_paginator("scan").paginate(TableName=table, Select="COUNT"):

@@ -35,7 +35,7 @@ handle_once = Once(_handle, key="message_id")
 @logger.inject_lambda_context
 @event_source(data_class=SESEvent)
 def lambda_handler(event: SESEvent, context):
-    handle_once.config.register_lambda_context(context)
+    handle_once.register_lambda_context(context)
     for record in event.records:
         receipt = record.ses.receipt
         verdict_ok = "FAIL" not in (receipt.spam_verdict.status, receipt.virus_verdict.status)

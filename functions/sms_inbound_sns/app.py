@@ -17,7 +17,7 @@ handle_once = Once(handle_payload, key="message_id")
 @logger.inject_lambda_context
 @event_source(data_class=SNSEvent)
 def lambda_handler(event: SNSEvent, context):
-    handle_once.config.register_lambda_context(context)
+    handle_once.register_lambda_context(context)
     for record in event.records:
         message = json.loads(record.sns.message)
         result = handle_once({"sender": message["originationNumber"], "text": message.get("messageBody", ""),

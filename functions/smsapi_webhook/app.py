@@ -64,5 +64,5 @@ def delivery_reports():
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
-    handle_once.config.register_lambda_context(context)
+    handle_once.register_lambda_context(context)
     return app.resolve(event, context)
