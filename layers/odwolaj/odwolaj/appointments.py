@@ -293,17 +293,16 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
         new_status = BOOKED  # a confirmation was for the old time
     kind = events.APPOINTMENT_MOVED if moved else events.APPOINTMENT_UPDATED
     previous_start = appointment.starts_at
+    entry = _history(at, "moved" if moved else "updated", "clinic_api", ",".join(sorted(changes)))
     actions = [getattr(Appointment, name).set(value) for name, value in changes.items()]
     actions += [
         Appointment.status.set(new_status),
         Appointment.version.set(new_version),
         Appointment.updated_at.set(iso(at)),
-        Appointment.history.set(
-            Appointment.history.append([_history(at, "moved" if moved else "updated", "clinic_api",
-                                                 ",".join(sorted(changes)))])
-        ),
+        Appointment.history.set(Appointment.history.append([entry])),
     ]
-    updated = _copy(appointment, status=new_status, version=new_version, **changes)
+    updated = _copy(appointment, status=new_status, version=new_version, updated_at=iso(at),
+                    history=[*appointment.history, entry], **changes)
     if moved or "cer_managed" in changes:
         actions += reminder_actions(updated, at)
     data_out = _event_data(updated)
@@ -324,7 +323,7 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
         if _condition_failed(error):
             raise Conflict("appointment changed while this request was processed; retry") from None
         raise
-    return Outcome(get(appointment.appointment_id), changed=True)
+    return Outcome(updated, changed=True)
 
 
 def _unchanged_since(appointment: Appointment):
