@@ -21,7 +21,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     if image.get("kind") != "event":
         return
     item = PendingEvent(image["outbox_id"], image["detail_type"], image["detail"])
-    if publish([item], _bus):
+    if not publish(item, _bus):
         raise PublishFailed(item.outbox_id)  # the id is a cause key, not personal data
     logger.info("published", extra={"outbox_id": item.outbox_id, "detail_type": item.detail_type})
     for point in metrics_for(item.detail_type, item.detail):

@@ -150,3 +150,16 @@ def test_our_signature_matches_the_twilio_sdk_for_repeated_and_unicode_params():
 
     expected = SdkValidator("token").compute_signature(TWILIO_URL, MultiDict(sdk_params))
     assert signature("token", TWILIO_URL, params) == expected
+
+
+def test_visits_no_longer_open_are_forgotten_by_the_conversation(http, aws, reminded):
+    from odwolaj import appointments
+
+    past = reminded(days=3, external_id="A")
+    appointments.cancel(past, channel="web")
+    current = reminded(days=5, external_id="B")
+
+    twilio(http, aws, "TAK")
+
+    assert status(current) == "confirmed"
+    assert Conversation.get("+48600100200").awaiting is None

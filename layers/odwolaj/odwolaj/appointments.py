@@ -21,7 +21,7 @@ from odwolaj.ids import new_appointment_id, new_visit_code
 from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, Patient
 from odwolaj.notifications import queue_sms
 from odwolaj.pesel import validate_pesel
-from odwolaj.reminders import next_reminder, reminder_actions, shard_of
+from odwolaj.reminders import reminder_actions, reminder_fields
 from odwolaj.phone import normalize_phone
 from odwolaj.status import (  # noqa: F401 - re-exported: callers name statuses as appointments.X
     ATTENDED, AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED, FINAL, NO_SHOW, OPEN, STATUSES,
@@ -245,10 +245,8 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outco
         created_at=iso(at),
         updated_at=iso(at),
     )
-    upcoming = next_reminder(appointment, at)
-    if upcoming:
-        appointment.reminder_offset_hours, due = upcoming
-        appointment.reminder_due_at, appointment.reminder_shard = iso(due), shard_of(appointment.appointment_id)
+    for name, value in reminder_fields(appointment, at).items():
+        setattr(appointment, name, value)
     event = events.DomainEvent(
         events.APPOINTMENT_BOOKED,
         facility_id,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from odwolaj import events
 from odwolaj.config import settings
@@ -17,8 +17,8 @@ class PendingEvent:
 
 
 class EventBus(Protocol):
-    def put(self, entries: list[dict]) -> list[str]:
-        """Publish; return the ids of the entries that failed."""
+    def put(self, entry: dict) -> bool:
+        """Publish one entry; False when the bus refused it."""
 
 
 class EventBridgeBus:
@@ -33,30 +33,20 @@ class EventBridgeBus:
             self._client = boto3.client("events")
         return self._client
 
-    def put(self, entries: list[dict]) -> list[str]:
-        response = self.client.put_events(Entries=[{k: v for k, v in e.items() if k != "Id"} for e in entries])
-        return [entries[i]["Id"] for i, result in enumerate(response["Entries"]) if result.get("ErrorCode")]
+    def put(self, entry: dict) -> bool:
+        return not self.client.put_events(Entries=[entry])["Entries"][0].get("ErrorCode")
 
 
-def publish(pending: Iterable[PendingEvent], bus: EventBus) -> list[str]:
-    """Publish events in batches of 10 (EventBridge's limit); return outbox ids that failed so the
-    stream retries only those. Subscribers deduplicate on detail.event_id."""
+def publish(item: PendingEvent, bus: EventBus) -> bool:
+    """Publish one outbox event; False when the bus refused it, so the stream retries that record
+    alone. Subscribers deduplicate on detail.event_id."""
     cfg = settings()
-    failed: list[str] = []
-    batch: list[dict] = []
-    items = list(pending)
-    for index, item in enumerate(items):
-        batch.append({
-            "Id": item.outbox_id,
-            "Source": cfg.event_source,
-            "DetailType": item.detail_type,
-            "Detail": item.detail,
-            "EventBusName": cfg.event_bus_name,
-        })
-        if len(batch) == 10 or index == len(items) - 1:
-            failed += bus.put(batch)
-            batch = []
-    return failed
+    return bus.put({
+        "Source": cfg.event_source,
+        "DetailType": item.detail_type,
+        "Detail": item.detail,
+        "EventBusName": cfg.event_bus_name,
+    })
 
 
 @dataclass(frozen=True)

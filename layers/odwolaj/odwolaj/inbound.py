@@ -81,6 +81,11 @@ def _awaiting(conversation: Conversation) -> list[Appointment]:
     moment = now()
     found = [appointments.get(appointment_id) for appointment_id in sorted(conversation.awaiting or ())]
     open_ = [a for a in found if a.status in OPEN and parse_iso(a.starts_at) > moment]
+    stale = {a.appointment_id for a in found} - {a.appointment_id for a in open_}
+    if stale:
+        # Visits cancelled elsewhere or already over: forget them, so a number's later replies do
+        # not read its whole history.
+        conversation.update(actions=[Conversation.awaiting.delete(stale)])
     return sorted(open_, key=lambda a: a.starts_at)
 
 

@@ -61,15 +61,20 @@ def next_reminder(appointment: Appointment, after: datetime) -> tuple[int, datet
     return remaining[0] if remaining else None
 
 
-def reminder_actions(appointment: Appointment, after: datetime) -> list:
-    """Update actions that point the index at the next reminder, or take the item out of it."""
+def reminder_fields(appointment: Appointment, after: datetime) -> dict[str, object]:
+    """The index attributes of the next reminder; None values take the item out of the index."""
     upcoming = next_reminder(appointment, after)
     if upcoming is None:
-        return [Appointment.reminder_due_at.remove(), Appointment.reminder_shard.remove(),
-                Appointment.reminder_offset_hours.remove()]
+        return {"reminder_due_at": None, "reminder_shard": None, "reminder_offset_hours": None}
     offset, due = upcoming
-    return [Appointment.reminder_due_at.set(iso(due)), Appointment.reminder_shard.set(shard_of(appointment.appointment_id)),
-            Appointment.reminder_offset_hours.set(offset)]
+    return {"reminder_due_at": iso(due), "reminder_shard": shard_of(appointment.appointment_id),
+            "reminder_offset_hours": offset}
+
+
+def reminder_actions(appointment: Appointment, after: datetime) -> list:
+    """Update actions that point the index at the next reminder, or take the item out of it."""
+    return [getattr(Appointment, name).set(value) if value is not None else getattr(Appointment, name).remove()
+            for name, value in reminder_fields(appointment, after).items()]
 
 
 @dataclass
