@@ -128,3 +128,47 @@ class RecordingGateway:
     def send(self, message):
         self.sent.append(message)
         return f"m-{len(self.sent)}"
+
+
+@pytest.fixture
+def stripe_fake(aws, monkeypatch):
+    """Given the local stand-in for Stripe's API, the SDK pointed at it by STRIPE_API_BASE, and its
+    webhook secret the one in the parameter store (events are not delivered: tests post them)."""
+    from odwolaj.payments import stripe_api
+    from odwolaj_local.stripe_fake import StripeFake
+
+    fake = StripeFake(webhook_secret=aws.stripe_webhook_secret, now=lambda: _domain_now().timestamp())
+    monkeypatch.setenv("STRIPE_API_BASE", fake.start())
+    stripe_api._client.cache_clear()
+    yield fake
+    fake.stop()
+    stripe_api._client.cache_clear()
+
+
+def _domain_now():
+    from odwolaj.clock import now
+
+    return now()
+
+
+@pytest.fixture
+def awaiting_payment(book):
+    """Book a visit that must be prepaid: awaiting_payment(amount=5000, deadline_hours=20, days=3)."""
+    from odwolaj import appointments
+    from odwolaj.clock import iso, now
+    from odwolaj.models import Appointment
+
+    def _awaiting(amount: int = 5000, deadline_hours: float = 20, days: float = 3, mode: str = "mandatory",
+                  status: str = "awaiting_payment", **extra):
+        appointment = book(days=days, **extra)
+        deadline = iso(now() + timedelta(hours=deadline_hours))
+        appointment.update(actions=[
+            Appointment.status.set(status), Appointment.version.add(1),
+            Appointment.payment_mode.set(mode), Appointment.payment_amount.set(amount),
+            Appointment.payment_kind.set("full"), Appointment.payment_deadline.set(deadline),
+            *([Appointment.payment_shard.set("p00"), Appointment.payment_due_at.set(deadline)]
+              if status == "awaiting_payment" else []),
+        ])
+        return appointments.get(appointment.appointment_id)
+
+    return _awaiting

@@ -38,6 +38,8 @@ class LocalAws:
         self.link_secret = secrets.token_urlsafe(32)
         self.twilio_auth_token = secrets.token_hex(16)
         self.smsapi_callback_key = secrets.token_urlsafe(24)
+        self.stripe_secret_key = f"sk_test_local_{secrets.token_hex(12)}"  # the local stand-in's key
+        self.stripe_webhook_secret = f"whsec_local_{secrets.token_hex(16)}"
 
     # -- names ------------------------------------------------------------------------------
     def physical_names(self) -> dict[str, str]:
@@ -49,6 +51,8 @@ class LocalAws:
             "TwilioAccountSid": "AC00000000000000000000000000000000",
             "SmsApiTokenParameterName": f"odwolaj/{self.stage}/smsapi-token",
             "SmsApiCallbackKeyParameterName": f"odwolaj/{self.stage}/smsapi-callback-key",
+            "StripeSecretKeyParameterName": f"odwolaj/{self.stage}/stripe-secret-key",
+            "StripeWebhookSecretParameterName": f"odwolaj/{self.stage}/stripe-webhook-secret",
             "LogLevel": os.environ.get("LOG_LEVEL", "WARNING"),
             "SmsProvider": "sns",  # moto records SNS publishes to phone numbers: the local phone view
             "SmsConfigurationSet": "",
@@ -108,7 +112,9 @@ class LocalAws:
         ssm = self.client("ssm")
         for parameter, value in (("LinkSecretParameterName", self.link_secret),
                                  ("TwilioAuthTokenParameterName", self.twilio_auth_token),
-                                 ("SmsApiCallbackKeyParameterName", self.smsapi_callback_key)):
+                                 ("SmsApiCallbackKeyParameterName", self.smsapi_callback_key),
+                                 ("StripeSecretKeyParameterName", self.stripe_secret_key),
+                                 ("StripeWebhookSecretParameterName", self.stripe_webhook_secret)):
             ssm.put_parameter(Name="/" + names[parameter], Value=value, Type="SecureString", Overwrite=True)
         self.client("sns").create_topic(Name=names["InboundSmsTopic"])
         for bucket in self.app.resources("AWS::S3::Bucket"):

@@ -53,3 +53,9 @@ class LinkExpired(LinkInvalid):
 
 class RateLimited(DomainError):
     code = "rate_limited"
+
+
+class PaymentUnavailable(DomainError):
+    """The payment provider cannot be reached or refused a call; the request may be retried."""
+
+    code = "payment_unavailable"

@@ -28,6 +28,9 @@ SLOT_FREED = "SlotFreed"
 CANCELLATION_EMAIL_UNMATCHED = "CancellationEmailUnmatched"
 PATIENT_OPTED_OUT = "PatientOptedOut"
 PATIENT_OPTED_IN = "PatientOptedIn"
+PAYMENT_RECEIVED = "PaymentReceived"
+PAYMENT_REFUNDED = "PaymentRefunded"
+APPOINTMENT_REINSTATED = "AppointmentReinstated"
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,14 @@ class Appointment(Model):
     reminder_shard = UnicodeAttribute(null=True)
     reminder_due_at = UnicodeAttribute(null=True)
     reminder_offset_hours = NumberAttribute(null=True)
+    # Prepayment (odwolaj.payments): null when the visit needs none.
+    payment_mode = UnicodeAttribute(null=True)  # mandatory, optional
+    payment_amount = NumberAttribute(null=True)  # grosze, PLN
+    payment_kind = UnicodeAttribute(null=True)  # full, deposit
+    payment_deadline = UnicodeAttribute(null=True)  # UTC ISO-8601
+    # Sparse: present only while the appointment is awaiting_payment (the deadline sweep's index).
+    payment_shard = UnicodeAttribute(null=True)
+    payment_due_at = UnicodeAttribute(null=True)
 
     by_code = CodeIndex()
     by_facility_start = FacilityStartIndex()
@@ -269,4 +277,48 @@ class RateLimitBucket(Model):
     expires_at = NumberAttribute()  # TTL; readers compare the window themselves
 
 
-ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery, RateLimitBucket)
+class PaymentFacilityCreatedIndex(GlobalSecondaryIndex):
+    """A facility's payments in the order they were opened: the payments report."""
+
+    class Meta:
+        index_name = "by_facility_created"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Payment(Model):
+    """The prepayment of one visit (odwolaj.payments.checkout): its amount and status, and the
+    Stripe Checkout Session currently open for it. A new session (after one expired at Stripe's
+    24-hour limit or was abandoned) counts an attempt; each attempt has its own idempotency key."""
+
+    class Meta:
+        table_name = _TableFromEnv("PAYMENTS_TABLE")
+
+    appointment_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    external_id = UnicodeAttribute()
+    starts_at = UnicodeAttribute()  # the visit, as when the payment was opened
+    amount = NumberAttribute()  # grosze
+    currency = UnicodeAttribute(default="pln")
+    kind = UnicodeAttribute(null=True)  # full, deposit
+    deadline = UnicodeAttribute(null=True)  # UTC ISO-8601
+    status = UnicodeAttribute()  # pending, paid, expired, refunded
+    attempt = NumberAttribute(default=0)  # Checkout Sessions opened so far
+    session_id = UnicodeAttribute(null=True)  # the one that may still be paid
+    session_expires_at = UnicodeAttribute(null=True)
+    payment_intent = UnicodeAttribute(null=True)
+    amount_paid = NumberAttribute(null=True)
+    paid_at = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
+    refunded_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)  # confirmed, reinstated, refunded_late, refunded_by_clinic
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_facility_created = PaymentFacilityCreatedIndex()
+
+
+ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery, RateLimitBucket,
+              Payment)

@@ -27,3 +27,11 @@ def link_signer() -> LinkSigner:
 
 def twilio_auth_token() -> str:
     return secret(os.environ["TWILIO_AUTH_TOKEN_PARAM"])
+
+
+def stripe_secret_key() -> str:
+    return secret(os.environ["STRIPE_SECRET_KEY_PARAM"])
+
+
+def stripe_webhook_secret() -> str:
+    return secret(os.environ["STRIPE_WEBHOOK_SECRET_PARAM"])

@@ -31,9 +31,10 @@ LOOKUP_LIMIT_PER_IP = (10, 15 * 60)
 LOOKUP_LIMIT_PER_CODE = (5, 3600)
 
 
-def open_link(token: str) -> Appointment:
-    """The visit a link stands for; LinkInvalid (or NotFound) for anything else, LinkExpired late."""
-    appointment = appointments.get(link_signer().resolve("c", token))
+def open_link(token: str, purpose: str = "c") -> Appointment:
+    """The visit a link (of this purpose) stands for; LinkInvalid (or NotFound) for anything else,
+    LinkExpired late."""
+    appointment = appointments.get(link_signer().resolve(purpose, token))
     if now() - parse_iso(appointment.starts_at) > LINK_LIFETIME_AFTER_START:
         raise LinkExpired("the visit is long over")
     return appointment

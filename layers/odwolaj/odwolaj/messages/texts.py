@@ -35,6 +35,12 @@ DEFAULTS: dict[str, str] = {
     "started": "$facility: przypomnienia o wizytach wznowione.",
     "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
                "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
+    "payment_received": "$facility: dziękujemy za wpłatę. Wizyta $when potwierdzona. Gdyby coś się zmieniło, "
+                        "odwołaj: $link",
+    "payment_reinstated": "$facility: wpłata dotarła po terminie, ale Twój termin był wolny: wizyta $when "
+                          "przywrócona i potwierdzona. Odwołanie: $link",
+    "payment_refunded": "$facility: wpłata dotarła po anulowaniu wizyty $when, więc zwracamy ją w całości. "
+                        "Nowy termin: $phone",
 }
 
 

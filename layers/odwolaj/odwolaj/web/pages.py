@@ -286,3 +286,45 @@ LOOKUP_NOT_FOUND = ("Nie znaleźliśmy wizyty o tym kodzie i numerze telefonu. S
                     "poprawnie. Jeśli nadal się nie udaje, zadzwoń do rejestracji swojej przychodni.")
 LOOKUP_BAD_PHONE = "Sprawdź numer telefonu: wpisz 9 cyfr, na przykład 600 100 200."
 LOOKUP_FORM_EXPIRED = "Formularz był otwarty zbyt długo. Wpisz dane jeszcze raz."
+
+
+# ---------------------------------------------------------------------------------------------
+# Payment link (/p/<token>): what the patient sees instead of Stripe's checkout, and on return.
+
+_PAYMENT_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ok": ("Dziękujemy, płatność przyjęta", (
+        "Gdy Stripe potwierdzi wpłatę, dostaniesz SMS, a wizyta będzie potwierdzona.",
+        "Przelew bankowy może potrwać do kilku godzin.")),
+    "back": ("Płatność nie została dokończona", (
+        "Nic nie zostało pobrane. Możesz zapłacić teraz albo później, do terminu płatności.",)),
+    "paid": ("Ta wizyta jest już opłacona", ("Nie trzeba płacić ponownie. Czekamy na Ciebie.",)),
+    "in_progress": ("Płatność jest w toku", (
+        "Czekamy na potwierdzenie wpłaty z banku. Dostaniesz SMS, gdy dotrze.",
+        "Nie płać ponownie.")),
+    "cancelled": ("Ta wizyta jest odwołana", ("Za odwołaną wizytę nie trzeba płacić.",)),
+    "refunded": ("Wpłata została zwrócona", (
+        "Za tę wizytę nie trzeba już płacić: wpłata wróci na Twoje konto.",)),
+    "expired": ("Termin płatności minął", (
+        "Wizyta nie została opłacona na czas, więc rezerwacja wygasła. Nic nie zostało pobrane.",
+        "Jeśli nadal potrzebujesz wizyty, zadzwoń do rejestracji.")),
+    "over": ("Termin tej wizyty już minął", ("Za tę wizytę nie można już zapłacić przez internet.",)),
+    "not_required": ("Ta wizyta nie wymaga opłaty", ("Nie trzeba nic płacić.",)),
+    "unavailable": ("Płatności chwilowo nie działają", (
+        "Nic nie zostało pobrane. Spróbuj ponownie za kilka minut.",)),
+}
+
+
+def payment_page(kind: str, view: VisitView | None, *, visit_href: str | None, pay_href: str | None = None,
+                 deadline: str | None = None) -> str:
+    """A payment notice: what happened, the visit, and one way forward (pay again, or the visit)."""
+    title, paragraphs = _PAYMENT_PAGES[kind]
+    body = [f"<h1>{_e(title)}</h1>", *(f"<p>{_e(text)}</p>" for text in paragraphs)]
+    if deadline and kind == "back":
+        body.append(f'<p class="note">Termin płatności: {_e(deadline)}.</p>')
+    if pay_href:
+        body.append(f'<p><a class="button" href="{_e(pay_href)}">Zapłać teraz</a></p>')
+    if view is not None:
+        body += [_details(view), _call_the_clinic(view)]
+    if visit_href:
+        body.append(f'<p><a href="{_e(visit_href)}">Zobacz wizytę lub ją odwołaj</a></p>')
+    return _layout(title, "\n".join(body), site=view.facility_name if view else None)

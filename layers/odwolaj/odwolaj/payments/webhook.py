@@ -1,0 +1,287 @@
+"""Stripe's events, applied to visits and payments.
+
+The handler verifies the signature first (the SDK's own check) and applies each event once (by its
+id); every change here is also conditional, so order does not matter either: a payment only moves
+forward (pending → paid → refunded), a late `checkout.session.expired` after `completed` finds a
+paid payment and changes nothing, and a `completed` event with `payment_status=unpaid` (a bank
+transfer under way) waits for `checkout.session.async_payment_succeeded` or `..._failed`.
+
+Money is never kept without a visit:
+- paid in time: the visit becomes confirmed (conditional on its status and version; the payment
+  deadline keys leave the sweep's index) and the patient is told;
+- paid after the deadline sweep cancelled the visit (channel `payment_expired`): the booking is
+  reinstated if its freed slot is still `free` (slot, visit and payment change in one
+  transaction, so the reserve list cannot offer it meanwhile); otherwise, or when the visit was
+  cancelled any other way or is over, the payment is refunded through Stripe (idempotency key
+  from the payment) and the patient is told;
+- a second session paid for a visit already paid is refunded.
+A refund made by the clinic in Stripe's dashboard (`charge.refunded`) is recorded; the visit is
+left as it is (the clinic decides about it).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from odwolaj import appointments, events
+from odwolaj.appointments import _copy, _history, _unchanged_since  # one source of a change's shape
+from odwolaj.clock import iso, now, parse_iso
+from odwolaj.errors import Conflict, Unauthorized
+from odwolaj.models import Appointment, FreedSlot, Payment
+from odwolaj.notifications import queue_sms
+from odwolaj.payments import stripe_api
+from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
+from odwolaj.reminders import reminder_actions
+from odwolaj.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
+
+logger = logging.getLogger(__name__)
+SETTLEABLE = (AWAITING_PAYMENT, BOOKED, CONFIRMED)
+SLOT_FREE, SLOT_REINSTATED = "free", "reinstated"
+ATTEMPTS = 3
+
+
+def verified_event(body: str, signature: str | None, secret: str) -> dict:
+    """The event, once its `Stripe-Signature` matches the body (and is at most 5 minutes old).
+    Fails closed: an empty secret is a configuration error, never a skipped check."""
+    import stripe
+
+    if not secret:
+        raise RuntimeError("the Stripe webhook secret parameter is empty")
+    try:
+        stripe.Webhook.construct_event(body, signature, secret)
+    except (stripe.SignatureVerificationError, ValueError):
+        raise Unauthorized("Stripe signature does not match") from None
+    return json.loads(body)
+
+
+def apply_event(payload: dict) -> dict:
+    """Apply one verified event; what it did, for the log (JSON, kept by the idempotency record)."""
+    handler = HANDLERS.get(payload.get("type", ""))
+    outcome = handler(payload["data"]["object"]) if handler else "ignored"
+    return {"event_id": payload.get("id"), "type": payload.get("type"), "outcome": outcome}
+
+
+def _payment_for(obj: dict) -> Payment | None:
+    appointment_id = (obj.get("metadata") or {}).get("appointment_id") or obj.get("client_reference_id")
+    return get_payment(appointment_id) if appointment_id else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkout Session events
+
+
+def session_completed(session: dict) -> str:
+    if session.get("payment_status") == "unpaid":
+        return "awaiting_bank"  # async_payment_succeeded / _failed will follow
+    return settle(session)
+
+
+def session_closed(session: dict) -> str:
+    """Expired or declined by the bank: forget the session so the link opens a new one."""
+    payment = _payment_for(session)
+    if payment is None or payment.status != PENDING or payment.session_id != session["id"]:
+        return "stale"
+    try:
+        payment.update(actions=[Payment.session_id.remove(), Payment.session_expires_at.remove(),
+                                Payment.updated_at.set(iso(now()))],
+                       condition=(Payment.session_id == session["id"]) & (Payment.status == PENDING))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return "stale"
+    return "session_closed"
+
+
+def settle(session: dict) -> str:
+    """A session's money arrived: confirm, reinstate or refund (see the module's docstring)."""
+    for _ in range(ATTEMPTS):
+        payment = _payment_for(session)
+        if payment is None:
+            logger.warning("paid session without a payment of ours", extra={"session_id": session["id"]})
+            return "unknown"
+        if payment.status in (PAID, REFUNDED):
+            if payment.payment_intent and payment.payment_intent != session.get("payment_intent"):
+                return _refund_duplicate(payment, session)
+            return "already_settled"
+        appointment = appointments.get(payment.appointment_id)
+        at = now()
+        upcoming = parse_iso(appointment.starts_at) > at
+        try:
+            if appointment.status in SETTLEABLE and upcoming:
+                return _confirm(appointment, payment, session, at)
+            if appointment.status == CANCELLED and upcoming and appointment.cancellation is not None \
+                    and appointment.cancellation.channel == "payment_expired":
+                try:
+                    return _reinstate(appointment, payment, session, at)
+                except _SlotTaken:
+                    pass
+            return _refund_late(appointment, payment, session, at)
+        except _Raced:
+            continue  # the visit or payment changed meanwhile: decide again from what is now
+    raise Conflict("the visit kept changing while its payment was applied; Stripe will retry")
+
+
+class _Raced(Exception):
+    pass
+
+
+class _SlotTaken(Exception):
+    pass
+
+
+def _transact(write) -> list:
+    """Run a transaction; the cancellation reasons (by item) when a condition failed."""
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            write(transaction)
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if any(r and r.code == "ConditionalCheckFailed" for r in reasons):
+            return reasons
+        raise
+    return []
+
+
+def _paid_actions(session: dict, at: datetime, outcome: str, status: str = PAID) -> list:
+    return [Payment.status.set(status), Payment.outcome.set(outcome), Payment.paid_at.set(iso(at)),
+            Payment.payment_intent.set(session.get("payment_intent")),
+            Payment.amount_paid.set(int(session.get("amount_total") or 0)), Payment.updated_at.set(iso(at))]
+
+
+def _payment_event(kind: str, payment: Payment, cause: str, outcome: str, session: dict) -> events.DomainEvent:
+    return events.DomainEvent(kind, payment.facility_id, f"{payment.appointment_id}:{cause}", {
+        "appointment_id": payment.appointment_id, "external_id": payment.external_id,
+        "amount": int(session.get("amount_total") or payment.amount), "currency": payment.currency,
+        "outcome": outcome,
+    })
+
+
+def _visit_actions(appointment: Appointment, changed: Appointment, entry, at: datetime) -> list:
+    return [Appointment.status.set(CONFIRMED), Appointment.version.set(changed.version),
+            Appointment.updated_at.set(iso(at)), Appointment.history.set(Appointment.history.append([entry])),
+            Appointment.payment_shard.remove(), Appointment.payment_due_at.remove(),
+            *reminder_actions(changed, at)]
+
+
+def _confirm(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
+    version = appointment.version + 1
+    entry = _history(at, "paid", "stripe", payment.kind)
+    changed = _copy(appointment, status=CONFIRMED, version=version, history=[*appointment.history, entry],
+                    updated_at=iso(at), payment_shard=None, payment_due_at=None)
+    received = _payment_event(events.PAYMENT_RECEIVED, payment, "payment-received", "confirmed", session)
+    confirmed = events.DomainEvent(events.APPOINTMENT_CONFIRMED, appointment.facility_id,
+                                   f"{appointment.appointment_id}:confirmed:{version}",
+                                   appointments._event_data(changed) | {"channel": "payment"})
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(appointment, actions=_visit_actions(appointment, changed, entry, at),
+                           condition=_unchanged_since(appointment))
+        transaction.update(payment, actions=_paid_actions(session, at, "confirmed"),
+                           condition=Payment.status.is_in(PENDING, EXPIRED))
+        transaction.save(received.to_outbox(at))
+        if appointment.status != CONFIRMED:
+            transaction.save(confirmed.to_outbox(at))
+        transaction.save(queue_sms(appointment, "payment_received", at, "payment-received"))
+
+    if _transact(write):
+        raise _Raced()
+    return "confirmed"
+
+
+def _reinstate(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
+    version = appointment.version + 1
+    entry = _history(at, "reinstated", "stripe", "late payment, slot still free")
+    changed = _copy(appointment, status=CONFIRMED, version=version, cancellation=None,
+                    history=[*appointment.history, entry], updated_at=iso(at), payment_shard=None,
+                    payment_due_at=None)
+    received = _payment_event(events.PAYMENT_RECEIVED, payment, "payment-received", "reinstated", session)
+    reinstated = events.DomainEvent(events.APPOINTMENT_REINSTATED, appointment.facility_id,
+                                    f"{appointment.appointment_id}:reinstated", appointments._event_data(changed))
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(appointment, actions=[*_visit_actions(appointment, changed, entry, at),
+                                                 Appointment.cancellation.remove()],
+                           condition=_unchanged_since(appointment))
+        # The reserve list moves a free slot on with a conditional write too: one of us wins.
+        transaction.update(FreedSlot(appointment.appointment_id), actions=[FreedSlot.status.set(SLOT_REINSTATED)],
+                           condition=FreedSlot.status == SLOT_FREE)
+        transaction.update(payment, actions=_paid_actions(session, at, "reinstated"),
+                           condition=Payment.status.is_in(PENDING, EXPIRED))
+        transaction.save(received.to_outbox(at))
+        transaction.save(reinstated.to_outbox(at))
+        transaction.save(queue_sms(appointment, "payment_reinstated", at, "payment-reinstated"))
+
+    reasons = _transact(write)
+    if not reasons:
+        return "reinstated"
+    if len(reasons) > 1 and reasons[1] and reasons[1].code == "ConditionalCheckFailed":
+        raise _SlotTaken()
+    raise _Raced()
+
+
+def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
+    """No visit to pay for any more: give the money back, record it, tell the patient."""
+    refund = stripe_api.refund(session["payment_intent"],
+                               idempotency_key=f"odwolaj-refund-{session['payment_intent']}",
+                               metadata={"appointment_id": appointment.appointment_id, "reason": "no_visit"})
+    refunded = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", "refunded_late", session)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(payment, actions=[*_paid_actions(session, at, "refunded_late", status=REFUNDED),
+                                             Payment.refund_id.set(refund.id), Payment.refunded_at.set(iso(at))],
+                           condition=Payment.status.is_in(PENDING, EXPIRED))
+        transaction.save(refunded.to_outbox(at))
+        transaction.save(queue_sms(appointment, "payment_refunded", at, "payment-refunded"))
+
+    if _transact(write):
+        raise _Raced()
+    return "refunded"
+
+
+def _refund_duplicate(payment: Payment, session: dict) -> str:
+    """A second session paid for a visit already paid (or refunded): refund that one too."""
+    intent = session["payment_intent"]
+    stripe_api.refund(intent, idempotency_key=f"odwolaj-refund-{intent}",
+                      metadata={"appointment_id": payment.appointment_id, "reason": "duplicate"})
+    event = _payment_event(events.PAYMENT_REFUNDED, payment, f"payment-refunded:{intent}", "refunded_duplicate",
+                           session)
+    event.to_outbox(now()).save_once()
+    return "refunded_duplicate"
+
+
+# ---------------------------------------------------------------------------------------------
+# Charge events
+
+
+def charge_refunded(charge: dict) -> str:
+    """A refund made outside Odwołaj (the clinic, in Stripe's dashboard): recorded, visit kept."""
+    payment = _payment_for(charge)
+    if payment is None or payment.status != PAID or payment.payment_intent != charge.get("payment_intent"):
+        return "stale"  # ours (already recorded), another payment's, or not ours at all
+    if not charge.get("refunded"):
+        return "partial_refund_ignored"
+    at = now()
+    event = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", "refunded_by_clinic",
+                           {"amount_total": charge.get("amount_refunded")})
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(payment, actions=[Payment.status.set(REFUNDED), Payment.outcome.set("refunded_by_clinic"),
+                                             Payment.refunded_at.set(iso(at)), Payment.updated_at.set(iso(at))],
+                           condition=Payment.status == PAID)
+        transaction.save(event.to_outbox(at))
+
+    return "stale" if _transact(write) else "refund_recorded"
+
+
+HANDLERS = {
+    "checkout.session.completed": session_completed,
+    "checkout.session.async_payment_succeeded": settle,
+    "checkout.session.async_payment_failed": session_closed,
+    "checkout.session.expired": session_closed,
+    "charge.refunded": charge_refunded,
+}
