@@ -30,6 +30,14 @@ def forbidden(_error: Unauthorized) -> Response:
     return Response(400, content_types.APPLICATION_JSON, {"error": "signature"})
 
 
+@app.exception_handler(Exception)
+def failure(error: Exception) -> Response:
+    # Unconfigured (no secret: fail closed), Stripe or DynamoDB unreachable: Stripe retries later,
+    # and the event's idempotency record was released, so the retry applies it.
+    logger.exception("stripe event not applied")
+    return Response(500, content_types.APPLICATION_JSON, {"error": "internal"})
+
+
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     apply_once.register_lambda_context(context)

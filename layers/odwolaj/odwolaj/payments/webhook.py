@@ -24,8 +24,7 @@ import json
 import logging
 from datetime import datetime
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from odwolaj import appointments, events
@@ -107,6 +106,8 @@ def settle(session: dict) -> str:
         if payment.status in (PAID, REFUNDED):
             if payment.payment_intent and payment.payment_intent != session.get("payment_intent"):
                 return _refund_duplicate(payment, session)
+            if payment.status == REFUNDED and not payment.refund_id:
+                return _issue_refund(payment)  # decided before, but Stripe failed: this is the retry
             return "already_settled"
         appointment = appointments.get(payment.appointment_id)
         at = now()
@@ -134,17 +135,15 @@ class _SlotTaken(Exception):
     pass
 
 
-def _transact(write) -> list:
-    """Run a transaction; the cancellation reasons (by item) when a condition failed."""
+def _transact(write) -> bool:
+    """Run a transaction; False when one of its conditions failed (something changed meanwhile)."""
     try:
-        with TransactWrite(connection=Connection()) as transaction:
-            write(transaction)
+        appointments._transact(write)
     except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if any(r and r.code == "ConditionalCheckFailed" for r in reasons):
-            return reasons
+        if appointments._condition_failed(error):
+            return False
         raise
-    return []
+    return True
 
 
 def _paid_actions(session: dict, at: datetime, outcome: str, status: str = PAID) -> list:
@@ -188,7 +187,7 @@ def _confirm(appointment: Appointment, payment: Payment, session: dict, at: date
             transaction.save(confirmed.to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_received", at, "payment-received"))
 
-    if _transact(write):
+    if not _transact(write):
         raise _Raced()
     return "confirmed"
 
@@ -216,30 +215,43 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict, at: da
         transaction.save(reinstated.to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_reinstated", at, "payment-reinstated"))
 
-    reasons = _transact(write)
-    if not reasons:
+    if _transact(write):
         return "reinstated"
-    if len(reasons) > 1 and reasons[1] and reasons[1].code == "ConditionalCheckFailed":
+    if not _slot_is_free(appointment.appointment_id):
         raise _SlotTaken()
     raise _Raced()
 
 
+def _slot_is_free(slot_id: str) -> bool:
+    try:
+        return FreedSlot.get(slot_id, consistent_read=True).status == SLOT_FREE
+    except DoesNotExist:
+        return False
+
+
 def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
-    """No visit to pay for any more: give the money back, record it, tell the patient."""
-    refund = stripe_api.refund(session["payment_intent"],
-                               idempotency_key=f"odwolaj-refund-{session['payment_intent']}",
-                               metadata={"appointment_id": appointment.appointment_id, "reason": "no_visit"})
+    """No visit to pay for any more: decide the refund (with the patient's message) in one
+    transaction, then make it at Stripe. Should Stripe fail, the event fails and its retry finds
+    the payment refunded without a refund id, and makes the refund then (same idempotency key)."""
     refunded = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", "refunded_late", session)
 
     def write(transaction: TransactWrite) -> None:
         transaction.update(payment, actions=[*_paid_actions(session, at, "refunded_late", status=REFUNDED),
-                                             Payment.refund_id.set(refund.id), Payment.refunded_at.set(iso(at))],
+                                             Payment.refunded_at.set(iso(at))],
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(refunded.to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_refunded", at, "payment-refunded"))
 
-    if _transact(write):
+    if not _transact(write):
         raise _Raced()
+    payment.payment_intent = session["payment_intent"]
+    return _issue_refund(payment)
+
+
+def _issue_refund(payment: Payment) -> str:
+    refund = stripe_api.refund(payment.payment_intent, idempotency_key=f"odwolaj-refund-{payment.payment_intent}",
+                               metadata={"appointment_id": payment.appointment_id, "reason": "no_visit"})
+    payment.update(actions=[Payment.refund_id.set(refund.id)], condition=Payment.status == REFUNDED)
     return "refunded"
 
 
@@ -275,7 +287,7 @@ def charge_refunded(charge: dict) -> str:
                            condition=Payment.status == PAID)
         transaction.save(event.to_outbox(at))
 
-    return "stale" if _transact(write) else "refund_recorded"
+    return "refund_recorded" if _transact(write) else "stale"
 
 
 HANDLERS = {
