@@ -10,4 +10,5 @@ def visit_link(appointment_id: str) -> str:
 
 
 def payment_link(appointment_id: str) -> str:
+    """The prepayment page (it opens the Stripe Checkout Session)."""
     return f"{settings().public_base_url}/p/{link_signer().issue('p', appointment_id)}"

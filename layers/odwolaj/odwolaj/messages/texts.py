@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 from odwolaj.messages.gsm import transliterate
 
 WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
+# "do środy 26 listopada": a deadline in words takes the genitive.
+WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
+MONTHS_GENITIVE = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
+                   "września", "października", "listopada", "grudnia")
 
 DEFAULTS: dict[str, str] = {
     "reminder_two_way": "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. "
@@ -41,6 +45,11 @@ DEFAULTS: dict[str, str] = {
                           "przywrócona i potwierdzona. Odwołanie: $link",
     "payment_refunded": "$facility: wpłata dotarła po anulowaniu wizyty $when, więc zwracamy ją w całości. "
                         "Nowy termin: $phone",
+    "payment_link": "$facility: wizyta $when zarezerwowana. Potwierdzimy ją po wpłacie $amount $deadline: "
+                    "$link Bez wpłaty rezerwacja przepadnie.",
+    "payment_optional": "$facility: umówiono wizytę $when, $service. Możesz zapłacić $amount z góry: $link",
+    "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
+                       "Termin dostanie inny pacjent. Nowy termin: $phone",
 }
 
 
@@ -52,10 +61,27 @@ class MessageContext:
     link: str = ""
     service: str = ""
     phone: str = ""
+    deadline: datetime | None = None  # a prepayment's
+    amount: int | None = None  # grosze
 
     def when(self) -> str:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
         return f"{WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
+
+    def deadline_words(self) -> str:
+        """'do środy 26 listopada, godz. 20:00' (local time)."""
+        if self.deadline is None:
+            return ""
+        local = self.deadline.astimezone(ZoneInfo(self.timezone))
+        return (f"do {WEEKDAYS_GENITIVE[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}, "
+                f"godz. {local:%H:%M}")
+
+    def amount_words(self) -> str:
+        """'150 zł' or '150,50 zł'."""
+        if self.amount is None:
+            return ""
+        zloty, grosze = divmod(int(self.amount), 100)
+        return f"{zloty} zł" if not grosze else f"{zloty},{grosze:02d} zł"
 
 
 def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | None = None,
@@ -65,5 +91,6 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
     text = Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
         service=context.service, phone=context.phone,
+        deadline=context.deadline_words(), amount=context.amount_words(),
     )
     return text if keep_diacritics else transliterate(text)

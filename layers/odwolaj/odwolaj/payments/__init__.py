@@ -1,2 +1,2 @@
-"""Prepayment: rules and deadlines, the awaiting-payment booking and its sweep, the blacklist,
-and Stripe (checkout, webhook, late payments, the payments report)."""
+"""Prepayment: rules, deadlines, the awaiting-payment booking and its deadline sweep, the blacklist
+(booking side); Stripe checkout, webhook and report (payment side)."""
