@@ -9,7 +9,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj import api, appointments, facilities
+from odwolaj.clock import WARSAW, iso
 from odwolaj.errors import DomainError
+from odwolaj.payments import report
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -69,6 +71,17 @@ def post_outcome(external_id: str):
     appointment = appointments.get_by_external(_facility(), external_id)
     result = appointments.record_outcome(appointment, outcome, reason=reason)
     return _json(200, api.appointment_view(result.appointment))
+
+
+@app.get("/api/v1/reports/payments")
+def payments_report():
+    start, end, fmt = api.report_query(app.current_event.query_string_parameters or {})
+    rows = report.payment_rows(_facility(), start, end)
+    if fmt == "xlsx":
+        name = f"platnosci-{start.astimezone(WARSAW):%Y-%m-%d}-{end.astimezone(WARSAW):%Y-%m-%d}.xlsx"
+        return Response(status_code=200, content_type=report.XLSX_CONTENT_TYPE, body=report.to_xlsx(rows, start, end),
+                        headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
+    return _json(200, {"from": iso(start), "to": iso(end), "payments": rows})
 
 
 @app.exception_handler(DomainError)

@@ -35,6 +35,8 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
 )
 MAX_LIST_RANGE = timedelta(days=31)
+MAX_REPORT_RANGE = timedelta(days=366)
+REPORT_FORMATS = ("json", "xlsx")
 MAX_PAGE = 200
 OUTCOMES = (ATTENDED, NO_SHOW, CANCELLED)
 
@@ -116,6 +118,23 @@ def list_range(query: dict[str, str]) -> tuple[datetime, datetime]:
     if end - start > MAX_LIST_RANGE:
         raise InvalidInput("the range from..to may span at most 31 days", field="to")
     return start, end
+
+
+def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
+    """A report's period (dates are whole days in Poland; at most a year) and format."""
+    unknown = sorted(set(query) - {"from", "to", "format"})
+    if unknown:
+        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
+    start = _bound(query.get("from"), "from", end=False)
+    end = _bound(query.get("to"), "to", end=True)
+    if end < start:
+        raise InvalidInput("to must not be before from", field="to")
+    if end - start > MAX_REPORT_RANGE:
+        raise InvalidInput("the range from..to may span at most 366 days", field="to")
+    fmt = query.get("format", "json")
+    if fmt not in REPORT_FORMATS:
+        raise InvalidInput(f"format must be one of: {', '.join(REPORT_FORMATS)}", field="format")
+    return start, end, fmt
 
 
 def page_limit(query: dict[str, str]) -> int:

@@ -21,6 +21,7 @@ from odwolaj.ids import new_appointment_id, new_visit_code
 from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, Patient
 from odwolaj.notifications import queue_sms
 from odwolaj.payments import booking as payment_booking
+from odwolaj.payments import checkout as payment_checkout
 from odwolaj.payments import rules as payment_rules
 from odwolaj.payments.rules import VisitOverride
 from odwolaj.pesel import validate_pesel
@@ -277,6 +278,8 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) 
         _patient_update(transaction, facility_id, data, at, new_booking=True)
         transaction.save(event.to_outbox(at))
         transaction.save(queue_sms(appointment, message_kind, at, "booked"))
+        if payment_checkout.requires_payment(appointment):  # pending in the payments report from now on
+            transaction.save(payment_checkout.record_for(appointment, at))
 
     _transact(write)
     return Outcome(appointment, changed=True, created=True)
