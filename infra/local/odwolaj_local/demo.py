@@ -11,6 +11,7 @@ from odwolaj import appointments
 from odwolaj.clock import WARSAW, now
 from odwolaj.facilities import create_facility
 from odwolaj.links import visit_link
+from odwolaj.payments.rules import save_facility_rules
 
 # (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
 VISITS = [
@@ -19,6 +20,16 @@ VISITS = [
     (3, 13, "Poradnia dermatologiczna", "dr Ewa Wójcik"),
     (5, 15, "Poradnia ortopedyczna", "dr Marek Lewandowski"),
 ]
+
+
+# Visits with this specialist must be prepaid (100 zł, within 2 hours of booking, at the latest
+# 2 hours before the visit): book one to try the payment link and the local Stripe checkout.
+PREPAID_SPECIALIST = "dr Jan Kowalski"
+PAYMENT_RULES = {
+    "mode": "none", "amount": 10000,
+    "specialists": {PREPAID_SPECIALIST: {"mode": "mandatory", "kind": "full", "deadline": {
+        "mode": "after_booking", "hours_after_booking": 2, "hours_before_visit": 2}}},
+}
 
 
 def local_dir() -> Path:
@@ -34,6 +45,7 @@ def seed(base_url: str) -> dict:
     created = create_facility("Przychodnia Demo", short_name="Demo", phone="+48 22 000 00 00",
                               address="ul. Przykładowa 1, Warszawa")
     facility_id = created.facility.facility_id
+    save_facility_rules(facility_id, PAYMENT_RULES)
     visits = []
     for number, (days, hour, service, specialist) in enumerate(VISITS, start=1):
         phone = f"+48500000{number:03d}"
@@ -47,7 +59,8 @@ def seed(base_url: str) -> dict:
         appointment = appointments.upsert(facility_id, f"DEMO-{number}", data).appointment
         visits.append({"external_id": f"DEMO-{number}", "cancel_link": visit_link(appointment.appointment_id),
                        "visit_code": appointment.visit_code, "phone": phone})
-    return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits}
+    return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits,
+            "prepaid_specialist": PREPAID_SPECIALIST}
 
 
 def write(demo: dict) -> Path:
@@ -69,6 +82,8 @@ def banner(demo: dict, path: Path) -> str:
         f"  curl -X PUT {base}/api/v1/appointments/HIS-42 -H 'Authorization: Bearer {key}' "
         f"-H 'Content-Type: application/json' -d '{{\"patient\": {{\"id\": \"P-42\", \"phone\": \"500 000 042\"}}, "
         f"\"starts_at\": \"{starts}\", \"service\": \"Poradnia kardiologiczna\"}}'",
+        f"A visit with \"specialist\": \"{demo['prepaid_specialist']}\" must be prepaid: its payment link "
+        "arrives in the phone view and opens the local Stripe checkout.",
         "Cancel links of the demo visits:",
         *(f"  {v['external_id']}: {v['cancel_link']}  (code {v['visit_code']}, phone {v['phone']})"
           for v in demo["appointments"]),

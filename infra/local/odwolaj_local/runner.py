@@ -29,6 +29,7 @@ from odwolaj_local.observe import EventCapture, Phone
 from odwolaj_local.polling import Polling, log
 from odwolaj_local.scheduler import Scheduler
 from odwolaj_local.streams import StreamPoller
+from odwolaj_local.stripe_fake import StripeFake
 from odwolaj_local.template import application
 
 OFFSET_VARIABLE = "ODWOLAJ_CLOCK_OFFSET_SECONDS"
@@ -95,6 +96,12 @@ class Runner:
         self.aws = LocalAws(endpoint, public_base_url=self.base_url)
         self.aws.create_resources()
         self.aws.apply_environment()
+        # Stripe: a local stand-in for its API and hosted checkout, on Stripe's clock (the runner's,
+        # so a fast-forwarded clock gives sessions the expiry Stripe would); its events go, signed,
+        # to the real /webhooks/stripe route.
+        self.stripe = StripeFake(webhook_url=f"{self.base_url}/webhooks/stripe",
+                                 webhook_secret=self.aws.stripe_webhook_secret, now=lambda: runner_now().timestamp())
+        os.environ["STRIPE_API_BASE"] = self.stripe.start()
         _clear_caches()
         self.app = application()
         _warn_about_undriven_events(self.app)
@@ -124,6 +131,7 @@ class Runner:
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.stripe.stop()
         self.moto.stop()
 
     def fire_schedules(self) -> list[str]:
