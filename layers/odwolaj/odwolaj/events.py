@@ -28,6 +28,7 @@ SLOT_FREED = "SlotFreed"
 CANCELLATION_EMAIL_UNMATCHED = "CancellationEmailUnmatched"
 PATIENT_OPTED_OUT = "PatientOptedOut"
 PATIENT_OPTED_IN = "PatientOptedIn"
+PAYMENT_EXPIRED = "PaymentExpired"  # with the AppointmentCancelled of a booking unpaid at its deadline
 
 
 @dataclass(frozen=True)
