@@ -40,6 +40,7 @@ CANCEL_REASONS = {
     "need_other_date": "Potrzebuję innego terminu",
     "other": "Inny powód",
     "not_given": "Nie podano",
+    "unpaid": "Nie wpłynęła przedpłata",  # the deadline sweep's, never the patient's choice
 }
 # Changes the patient gets a message about (cancelled, booked and moved are sent by their own paths).
 PATIENT_IS_TOLD = frozenset({CONFIRMED, NO_SHOW})
@@ -427,6 +428,7 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
                 Appointment.cancellation.set(cancellation),
                 Appointment.updated_at.set(iso(at)),
                 *reminder_actions(cancelled, at),
+                *payment_booking.release_actions(appointment),
                 Appointment.history.set(Appointment.history.append([entry])),
             ],
             condition=_unchanged_since(appointment),
@@ -434,7 +436,11 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
         transaction.save(slot, condition=FreedSlot.slot_id.does_not_exist())
         transaction.save(cancelled_event.to_outbox(at))
         transaction.save(slot_event.to_outbox(at))
-        transaction.save(queue_sms(appointment, "cancelled", at, "cancelled"))
+        if channel == "payment_expired":
+            transaction.save(events.DomainEvent(events.PAYMENT_EXPIRED, appointment.facility_id,
+                                                f"{appointment.appointment_id}:payment-expired", data).to_outbox(at))
+        transaction.save(queue_sms(appointment, "payment_expired" if channel == "payment_expired" else "cancelled",
+                                   at, "cancelled"))
 
     return _apply(appointment, write, cancelled)
 
@@ -489,6 +495,7 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
                 Appointment.updated_at.set(iso(at)),
                 Appointment.history.set(Appointment.history.append([entry])),
                 *reminder_actions(changed, at),
+                *payment_booking.release_actions(appointment),
             ],
             condition=_unchanged_since(appointment),
         )

@@ -31,6 +31,7 @@ PATIENT_OPTED_IN = "PatientOptedIn"
 PAYMENT_RECEIVED = "PaymentReceived"
 PAYMENT_REFUNDED = "PaymentRefunded"
 APPOINTMENT_REINSTATED = "AppointmentReinstated"
+PAYMENT_EXPIRED = "PaymentExpired"  # with the AppointmentCancelled of a booking unpaid at its deadline
 
 
 @dataclass(frozen=True)

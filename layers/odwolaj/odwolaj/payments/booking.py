@@ -75,6 +75,14 @@ def mark_awaiting_payment(appointment: Appointment, requirement: PaymentRequirem
         setattr(appointment, name, value)
 
 
+def release_actions(appointment: Appointment) -> list:
+    """Update actions that take a booking out of the `payments_due` index (it no longer awaits
+    payment: cancelled, expired, or any other change of status)."""
+    if appointment.payment_shard is None:
+        return []
+    return [Appointment.payment_shard.remove(), Appointment.payment_due_at.remove()]
+
+
 def payment_link_sms(appointment: Appointment, at: datetime) -> OutboxItem:
     """The payment-link message of a booking awaiting payment (one per booking)."""
     return queue_sms(appointment, PAYMENT_LINK, at, "booked")

@@ -198,7 +198,8 @@ def facility_rules(facility: Facility) -> PaymentRules:
 
 
 def could_require(rules: PaymentRules) -> bool:
-    return any(r.mode != NONE or r.first_visit_mandatory for r in (rules, *rules.specialists.values())) \
+    return any(r.mode != NONE or r.first_visit_mandatory
+               for r in (rules, *(rules.for_specialist(name) for name in rules.specialists))) \
         or rules.blacklist_mandatory and rules.amount is not None
 
 

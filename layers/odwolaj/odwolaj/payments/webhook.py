@@ -34,6 +34,7 @@ from odwolaj.errors import Conflict, Unauthorized
 from odwolaj.models import Appointment, FreedSlot, Payment
 from odwolaj.notifications import queue_sms
 from odwolaj.payments import stripe_api
+from odwolaj.payments.booking import release_actions
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
 from odwolaj.reminders import reminder_actions
 from odwolaj.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
@@ -163,8 +164,7 @@ def _payment_event(kind: str, payment: Payment, cause: str, outcome: str, sessio
 def _visit_actions(appointment: Appointment, changed: Appointment, entry, at: datetime) -> list:
     return [Appointment.status.set(CONFIRMED), Appointment.version.set(changed.version),
             Appointment.updated_at.set(iso(at)), Appointment.history.set(Appointment.history.append([entry])),
-            Appointment.payment_shard.remove(), Appointment.payment_due_at.remove(),
-            *reminder_actions(changed, at)]
+            *release_actions(appointment), *reminder_actions(changed, at)]
 
 
 def _confirm(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
