@@ -113,3 +113,26 @@ def test_a_payment_arriving_after_the_visit_was_cancelled_is_refunded_and_the_pa
     assert status_of(runner, "PAY-3") == "cancelled"
     assert report(runner)["PAY-3"] == "refunded"
     assert "Wpłata została zwrócona" in requests.get(link, timeout=10).text
+
+
+def test_an_unpaid_booking_lapses_at_its_deadline_and_a_late_transfer_reinstates_a_still_free_slot(runner):
+    """Runs last in this module: it moves the runner's clock past the deadlines."""
+    lapsing_phone, late_phone = "+48500000204", "+48500000205"
+    lapsing = book_prepaid(runner, "PAY-4", lapsing_phone)
+    late = book_prepaid(runner, "PAY-5", late_phone)
+    late_checkout = checkout_page(late)
+    press(late_checkout, "pay?delayed=1")  # started in time; the bank answers after the deadline
+
+    # Past the 2-hour deadline: the payment-deadline sweep fires on the way and cancels both.
+    moved = requests.post(f"{runner['base']}/dev/clock", json={"advance_minutes": 150}, timeout=60)
+    assert moved.status_code == 200, moved.text
+    wait_for_text(runner, lapsing_phone, "przedplata nie wplynela")
+    wait_for_text(runner, late_phone, "przedplata nie wplynela")
+    assert status_of(runner, "PAY-4") == status_of(runner, "PAY-5") == "cancelled"
+    assert "Termin płatności minął" in requests.get(lapsing, timeout=10).text
+
+    press(late_checkout, "bank?ok=1")
+
+    wait_for_text(runner, late_phone, "przywrocona i potwierdzona")
+    assert status_of(runner, "PAY-5") == "confirmed"
+    assert report(runner)["PAY-5"] == "paid"

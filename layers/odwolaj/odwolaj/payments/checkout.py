@@ -97,7 +97,8 @@ def payment_state(appointment: Appointment) -> str:
     if payment is not None and payment.status in (PAID, REFUNDED):
         return payment.status
     if appointment.status == CANCELLED:
-        return "cancelled"
+        lapsed = appointment.cancellation is not None and appointment.cancellation.channel == "payment_expired"
+        return "expired" if lapsed else "cancelled"
     if appointment.status not in OPEN or parse_iso(appointment.starts_at) <= at:
         return "over"
     if not requires_payment(appointment):
