@@ -282,3 +282,50 @@ def test_a_refund_stripe_failed_to_make_is_made_when_stripe_retries_the_event(
     assert len(stripe_fake.refunds) == 1
     assert Payment.get(appointment.appointment_id).refund_id in stripe_fake.refunds
     assert sms_kinds(appointment) == ["cancelled", "payment_refunded"]
+
+
+def test_a_second_session_paid_for_a_paid_visit_is_refunded(http, stripe_fake, awaiting_payment):
+    """Given two sessions of one visit both paid (the first one's result was late), the second
+    payment is refunded: the visit is paid once."""
+    appointment = awaiting_payment()
+    first = opened(http, stripe_fake, appointment)
+    late_first = stripe_fake.pay(first, delayed=True)
+    deliver(http, stripe_fake, stripe_fake.event("checkout.session.expired", {**stripe_fake.sessions[first],
+                                                                              "status": "expired"}))
+    second = opened(http, stripe_fake, appointment)
+    deliver(http, stripe_fake, stripe_fake.pay(second))
+    assert late_first and stored(appointment).status == "confirmed"
+
+    deliver(http, stripe_fake, stripe_fake.bank_result(first, succeeded=True))
+
+    [refund] = stripe_fake.refunds.values()
+    assert refund["payment_intent"] == stripe_fake.sessions[first]["payment_intent"]
+    assert Payment.get(appointment.appointment_id).payment_intent == stripe_fake.sessions[second]["payment_intent"]
+    assert stored(appointment).status == "confirmed" and sms_kinds(appointment) == ["payment_received"]
+
+
+def test_a_payment_racing_the_deadline_sweep_is_decided_again_from_what_won(
+        http, stripe_fake, awaiting_payment, monkeypatch):
+    """Given the sweep cancels the booking between the webhook's read and its write, the
+    confirmation's condition fails, and the payment is applied to the cancelled booking: its slot
+    is still free, so it is reinstated."""
+    from odwolaj.payments import webhook
+
+    appointment = awaiting_payment()
+    event = stripe_fake.pay(opened(http, stripe_fake, appointment))
+    real_get, reads = appointments.get, []
+
+    def stale_then_real(appointment_id):
+        reads.append(appointment_id)
+        snapshot = real_get(appointment_id)
+        if len(reads) == 1:  # the sweep wins right after this read
+            appointments.cancel(real_get(appointment_id), channel="payment_expired", reason="unpaid")
+        return snapshot
+
+    monkeypatch.setattr(webhook.appointments, "get", stale_then_real)
+
+    assert deliver(http, stripe_fake, event)["statusCode"] == 200
+
+    assert len(reads) == 2
+    assert stored(appointment).status == "confirmed" and stored(appointment).history[-1].event == "reinstated"
+    assert Payment.get(appointment.appointment_id).outcome == "reinstated" and not stripe_fake.refunds
