@@ -161,7 +161,7 @@ def test_without_a_webhook_secret_every_event_is_refused(http, stripe_fake, awai
 
 def expire_by_the_sweep(appointment) -> None:
     """What the deadline sweep does at the deadline: cancel (freeing the slot), expire the session."""
-    appointments.cancel(appointments.get(appointment.appointment_id), channel="payment_expired")
+    appointments.cancel(appointments.get(appointment.appointment_id), channel="payment_expired", reason="unpaid")
     checkout.expire_open_session(appointment.appointment_id)
 
 
@@ -181,7 +181,7 @@ def test_a_payment_after_the_automatic_cancellation_reinstates_the_visit_while_i
     assert FreedSlot.get(appointment.appointment_id).status == "reinstated"  # the reserve list will not offer it
     assert (Payment.get(appointment.appointment_id).status, Payment.get(appointment.appointment_id).outcome) == \
         ("paid", "reinstated")
-    assert sms_kinds(appointment) == ["cancelled", "payment_reinstated"]
+    assert sms_kinds(appointment) == ["payment_expired", "payment_reinstated"]
     assert outbox_events("AppointmentReinstated") and not stripe_fake.refunds
 
 
@@ -204,7 +204,7 @@ def test_a_payment_after_the_slot_went_to_someone_else_is_refunded_and_the_patie
     assert request.idempotency_key == f"odwolaj-refund-{refund['payment_intent']}"
     payment = Payment.get(appointment.appointment_id)
     assert (payment.status, payment.outcome, payment.refund_id) == ("refunded", "refunded_late", refund["id"])
-    assert sms_kinds(appointment) == ["cancelled", "payment_refunded"]
+    assert sms_kinds(appointment) == ["payment_expired", "payment_refunded"]
     assert FreedSlot.get(appointment.appointment_id).status == "offering"
 
     # Stripe then reports the refund it made for us: already recorded, nothing changes.

@@ -16,7 +16,8 @@ from odwolaj_local.template import REPO_ROOT, application
 LAYER_DIR = REPO_ROOT / "layers" / "odwolaj"
 # stripe imports aiohttp and httpx eagerly when they are installed; twilio's SDK is not used at all.
 NEVER_IMPORTED = ("stripe", "aiohttp", "httpx", "twilio")
-# Only the payment functions may load stripe; none exists yet, so none may.
+# The payment functions (PaymentPageFunction, StripeWebhookFunction) import stripe on their first
+# Stripe call only (odwolaj.payments.stripe_api), so no function may load it on import.
 MAY_IMPORT_STRIPE: set[str] = set()
 
 FUNCTIONS = pytest.mark.parametrize("function", sorted(application().functions))

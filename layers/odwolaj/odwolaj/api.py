@@ -107,30 +107,27 @@ def _bound(value: str | None, field: str, *, end: bool) -> datetime:
     return parse_moment(value, field)
 
 
-def list_range(query: dict[str, str]) -> tuple[datetime, datetime]:
-    unknown = sorted(set(query) - {"from", "to", "limit", "cursor"})
+def _period(query: dict[str, str], known: set[str], longest: timedelta) -> tuple[datetime, datetime]:
+    """`from`..`to` of a query that may carry only `known` parameters, at most `longest` apart."""
+    unknown = sorted(set(query) - known)
     if unknown:
         raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
     start = _bound(query.get("from"), "from", end=False)
     end = _bound(query.get("to"), "to", end=True)
     if end < start:
         raise InvalidInput("to must not be before from", field="to")
-    if end - start > MAX_LIST_RANGE:
-        raise InvalidInput("the range from..to may span at most 31 days", field="to")
+    if end - start > longest:
+        raise InvalidInput(f"the range from..to may span at most {longest.days} days", field="to")
     return start, end
+
+
+def list_range(query: dict[str, str]) -> tuple[datetime, datetime]:
+    return _period(query, {"from", "to", "limit", "cursor"}, MAX_LIST_RANGE)
 
 
 def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
     """A report's period (dates are whole days in Poland; at most a year) and format."""
-    unknown = sorted(set(query) - {"from", "to", "format"})
-    if unknown:
-        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
-    start = _bound(query.get("from"), "from", end=False)
-    end = _bound(query.get("to"), "to", end=True)
-    if end < start:
-        raise InvalidInput("to must not be before from", field="to")
-    if end - start > MAX_REPORT_RANGE:
-        raise InvalidInput("the range from..to may span at most 366 days", field="to")
+    start, end = _period(query, {"from", "to", "format"}, MAX_REPORT_RANGE)
     fmt = query.get("format", "json")
     if fmt not in REPORT_FORMATS:
         raise InvalidInput(f"format must be one of: {', '.join(REPORT_FORMATS)}", field="format")
