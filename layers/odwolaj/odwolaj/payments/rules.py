@@ -21,7 +21,7 @@ from odwolaj.clock import now, parse_iso
 from odwolaj.errors import Forbidden, InvalidInput, NotFound
 from odwolaj.models import Facility, Patient
 from odwolaj.payments import deadlines
-from odwolaj.payments.deadlines import DeadlineRule
+from odwolaj.payments.deadlines import DeadlineRule, whole_number
 
 NONE = "none"
 OPTIONAL = "optional"
@@ -54,17 +54,11 @@ class BlacklistPolicy:
         unknown = sorted(set(value) - {"no_shows", "within_months", "days"})
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(f'{field}.{u}' for u in unknown)}", field=field)
-        return cls(**{name: _whole(value.get(name), f"{field}.{name}", high)
+        return cls(**{name: whole_number(value.get(name), f"{field}.{name}", 1, high, required=True)
                       for name, high in (("no_shows", 20), ("within_months", 24), ("days", 730))})
 
     def to_dict(self) -> dict:
         return {"no_shows": self.no_shows, "within_months": self.within_months, "days": self.days}
-
-
-def _whole(value: object, field: str, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise InvalidInput(f"{field} is required: a whole number from 1 to {high}", field=field)
-    return value
 
 
 @dataclass(frozen=True)
@@ -150,12 +144,7 @@ def _flag(value: object, field: str) -> bool:
 
 
 def amount_in_grosze(value: object, field: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_AMOUNT:
-        raise InvalidInput(f"{field} must be a whole number of grosze from 1 to {MAX_AMOUNT} "
-                           "(e.g. 15000 for 150 zł)", field=field)
-    return value
+    return whole_number(value, field, 1, MAX_AMOUNT, " of grosze (15000 is 150 zł)")
 
 
 @dataclass(frozen=True)
