@@ -319,6 +319,10 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
                     history=[*appointment.history, entry], **changes)
     if moved or "cer_managed" in changes:
         actions += reminder_actions(updated, at)
+    if moved:
+        for name, value in payment_booking.moved_fields(updated).items():
+            actions.append(getattr(Appointment, name).set(value))
+            setattr(updated, name, value)
     data_out = _event_data(updated)
     if moved:
         data_out["previous_starts_at"] = previous_start
