@@ -87,12 +87,13 @@ def test_staff_put_a_patient_on_it_extend_and_lift_it_each_change_recorded(call,
     call("PUT", "appointments/A", key, payload(days=10))
     until = iso(now() + timedelta(days=30))
 
-    status, entry, _ = call("PUT", "patients/P-1/blacklist", key, {"until": until, "reason": "repeated late cancellations"})
+    body = {"until": until, "reason": "repeated late cancellations"}
+    status, entry, _ = call("PUT", "patients/P-1/blacklist", key, body)
     assert (status, entry["blacklisted"], entry["until"]) == (200, True, until)
     assert queued_sms().count("blacklisted") == 1
 
     again = stored_state()
-    call("PUT", "patients/P-1/blacklist", key, {"until": until, "reason": "repeated late cancellations"})
+    call("PUT", "patients/P-1/blacklist", key, body)
     assert stored_state() == again  # the same end again: nothing written, nothing sent
 
     later = (now() + timedelta(days=60)).date().isoformat()

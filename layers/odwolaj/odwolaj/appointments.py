@@ -70,7 +70,8 @@ class AppointmentInput:
     def from_payload(cls, payload: object) -> "AppointmentInput":
         if not isinstance(payload, dict):
             raise InvalidInput("request body must be a JSON object")
-        known = {"patient", "starts_at", "service", "duration_minutes", "specialist", "location", "cer_managed", "payment"}
+        known = {"patient", "starts_at", "service", "duration_minutes", "specialist", "location", "cer_managed",
+                 "payment"}
         unknown = sorted(set(payload) - known)
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])

@@ -223,7 +223,9 @@ def facility_rules(facility: Facility) -> PaymentRules:
 def could_require(rules: PaymentRules) -> bool:
     """Whether any patient could have to pay (else no patient needs to be read)."""
     every = (rules, *(rules.for_specialist(name) for name in rules.specialists))
-    return (rules.blacklist_mandatory and rules.amount is not None) or any(r.mode != NONE or r.first_visit_mandatory for r in every)
+    if rules.blacklist_mandatory and rules.amount is not None:
+        return True
+    return any(r.mode != NONE or r.first_visit_mandatory for r in every)
 
 
 def standing_of(facility_id: str, patient_id: str) -> PatientStanding:
