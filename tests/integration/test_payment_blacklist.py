@@ -180,3 +180,24 @@ def test_bad_rules_are_422_and_change_nothing(call, key, rules):
 
     assert (status, answer["error"]["field"]) == (422, "amount")
     assert call("GET", "payment-rules", key)[1] == before
+
+
+def test_a_specialist_rule_written_over_a_concurrent_change_is_409(call, key, facility, rules, monkeypatch):
+    from odwolaj.payments import rules as payment_rules
+
+    real_get = payment_rules.get_facility
+
+    def read_then_changed(facility_id):
+        seen = real_get(facility_id)
+        save_facility_rules(facility_id, {**RULES, "amount": 7000})  # another request, in between
+        return seen
+
+    monkeypatch.setattr(payment_rules, "get_facility", read_then_changed)
+    status, answer, _ = call("PUT", "payment-rules/specialists/dr%20X", key, {"mode": "mandatory"})
+    monkeypatch.setattr(payment_rules, "get_facility", real_get)
+
+    assert (status, answer["error"]["code"]) == (409, "conflict")
+    current = call("GET", "payment-rules", key)[1]
+    assert (current["amount"], current["specialists"]) == (7000, {})
+    assert call("PUT", "payment-rules/specialists/dr%20X", key, {"mode": "mandatory"})[1]["specialists"] == {
+        "dr X": {"mode": "mandatory"}}

@@ -18,7 +18,7 @@ from typing import Iterable
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from odwolaj.clock import now, parse_iso
-from odwolaj.errors import Forbidden, InvalidInput, NotFound
+from odwolaj.errors import Conflict, Forbidden, InvalidInput, NotFound
 from odwolaj.models import Facility, Patient
 from odwolaj.payments import deadlines
 from odwolaj.payments.deadlines import DeadlineRule, whole_number
@@ -260,26 +260,33 @@ def save_facility_rules(facility_id: str, value: object) -> PaymentRules:
 
 
 def save_specialist_rules(facility_id: str, specialist: str, value: object | None) -> PaymentRules:
-    """Set (or with None remove) one specialist's own rules, keeping the facility's others."""
-    current = facility_rules(get_facility(facility_id))
+    """Set (or with None remove) one specialist's own rules, keeping the facility's others. Written
+    on the condition that the rules are still those read (a concurrent change makes it a Conflict)."""
+    facility = get_facility(facility_id)
+    current = facility_rules(facility)
     specialists = dict(current.specialists)
     if value is None:
         specialists.pop(specialist, None)
     else:
         specialists[specialist] = value
     rules = PaymentRules.from_dict({**current.to_dict(), "specialists": specialists})
-    _store(facility_id, rules)
+    stored = facility.payment_rules.as_dict() if facility.payment_rules else None
+    _store(facility_id, rules, unchanged=(Facility.payment_rules == stored) if stored
+           else Facility.payment_rules.does_not_exist())
     return rules
 
 
-def _store(facility_id: str, rules: PaymentRules) -> None:
+def _store(facility_id: str, rules: PaymentRules, unchanged=None) -> None:
+    condition = Facility.facility_id.exists()
+    if unchanged is not None:
+        condition &= unchanged
     try:
-        Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())],
-                                     condition=Facility.facility_id.exists())
+        Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())], condition=condition)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"no facility {facility_id}") from None
-        raise
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        get_facility(facility_id)  # NotFound when there is no such facility
+        raise Conflict("the payment rules changed while this request was processed; retry") from None
 
 
 def get_facility(facility_id: str) -> Facility:
