@@ -48,6 +48,10 @@ DEFAULTS: dict[str, str] = {
     "payment_link": "$facility: wizyta $when zarezerwowana. Potwierdzimy ją po wpłacie $amount $deadline: "
                     "$link Bez wpłaty rezerwacja przepadnie.",
     "payment_optional": "$facility: umówiono wizytę $when, $service. Możesz zapłacić $amount z góry: $link",
+    "blacklisted_no_shows": "$facility: z powodu nieodwołanych nieobecności na wizytach do $until każdą "
+                            "wizytę trzeba opłacić z góry przy rezerwacji. Pytania: $phone",
+    "blacklisted": "$facility: decyzją placówki do $until każdą wizytę trzeba opłacić z góry przy rezerwacji. "
+                   "Pytania: $phone",
     "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
                        "Termin dostanie inny pacjent. Nowy termin: $phone",
 }
@@ -63,6 +67,7 @@ class MessageContext:
     phone: str = ""
     deadline: datetime | None = None  # a prepayment's
     amount: int | None = None  # grosze
+    until: datetime | None = None  # the end of a prepayment blacklist entry
 
     def when(self) -> str:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
@@ -75,6 +80,13 @@ class MessageContext:
         local = self.deadline.astimezone(ZoneInfo(self.timezone))
         return (f"do {WEEKDAYS_GENITIVE[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}, "
                 f"godz. {local:%H:%M}")
+
+    def until_words(self) -> str:
+        """'26 listopada 2026' (the local date)."""
+        if self.until is None:
+            return ""
+        local = self.until.astimezone(ZoneInfo(self.timezone))
+        return f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year}"
 
     def amount_words(self) -> str:
         """'150 zł' or '150,50 zł'."""
@@ -91,6 +103,6 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
     text = Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
         service=context.service, phone=context.phone,
-        deadline=context.deadline_words(), amount=context.amount_words(),
+        deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
     )
     return text if keep_diacritics else transliterate(text)
