@@ -124,6 +124,7 @@ class Runner:
         return self.base_url
 
     def stop(self) -> None:
+        self.stripe.stop()  # first: no Stripe event is then on its way to a stopping server
         for thread in self._threads:
             if hasattr(thread, "stop"):
                 thread.stop()
@@ -131,7 +132,6 @@ class Runner:
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
-        self.stripe.stop()
         self.moto.stop()
 
     def fire_schedules(self) -> list[str]:

@@ -102,6 +102,7 @@ class StripeFake:
         self._idempotent: dict[str, tuple[str, str, int, dict]] = {}
         self._charges: dict[str, dict] = {}  # by payment intent
         self._deliveries: queue.Queue = queue.Queue()
+        self._stopping = False
         self.base_url = ""
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -117,11 +118,14 @@ class StripeFake:
         return self.base_url
 
     def stop(self) -> None:
+        """Quick: an event still being delivered is dropped (its thread is a daemon), as a process
+        that stops would drop it."""
+        self._stopping = True
         self._deliveries.put(None)
         self._httpd.shutdown()
         self._httpd.server_close()
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=1)
 
     def requests_to(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path == path]
@@ -319,7 +323,7 @@ class StripeFake:
                 except requests.RequestException as error:
                     status = type(error).__name__
                 log.info("stripe event %s → %s", event["type"], status)
-                if status == 200:
+                if status == 200 or self._stopping:
                     break
                 time.sleep(0.5 * (attempt + 1))
             done.set()
