@@ -14,6 +14,7 @@ def lambda_handler(event, context):
     report = sweep()
     metrics.add_metric(name="PaymentsExpired", unit=MetricUnit.Count, value=report.expired)
     metrics.add_metric(name="PaymentIndexItemsRead", unit=MetricUnit.Count, value=report.read)
-    result = {"read": report.read, "expired": report.expired, "skipped": report.skipped, "released": report.released}
+    result = {"read": report.read, "expired": report.expired, "skipped": report.skipped, "released": report.released,
+              "sessions_left_open": report.sessions_left_open}
     logger.info("payment deadline sweep", extra=result)
     return result

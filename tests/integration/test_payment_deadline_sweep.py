@@ -6,9 +6,11 @@ import pytest
 
 from odwolaj import appointments
 from odwolaj.clock import iso, now, parse_iso
-from odwolaj.models import Appointment, FreedSlot, OutboxItem
-from odwolaj.payments import expiry
+from odwolaj.models import Appointment, FreedSlot, OutboxItem, Payment
+from odwolaj.payments import expiry, stripe_api
+from odwolaj.signing import link_signer
 from odwolaj.payments.rules import save_facility_rules
+from odwolaj_local.aws import free_port
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 
 RULES = {"mode": "mandatory", "kind": "deposit", "amount": 5000,
@@ -165,4 +167,36 @@ def test_the_scheduled_function_reports_counts_only(awaiting, clock):
 
     result = load_handler("PaymentDeadlineSweepFunction")({}, FakeLambdaContext("PaymentDeadlineSweepFunction"))
 
-    assert result == {"read": 1, "expired": 1, "skipped": 0, "released": 0}
+    assert result == {"read": 1, "expired": 1, "skipped": 0, "released": 0, "sessions_left_open": 0}
+
+
+def open_checkout(http, appointment) -> str:
+    """The patient opens the payment link: a Checkout Session is created; its id."""
+    answer = http("GET", f"/p/{link_signer().issue('p', appointment.appointment_id)}")
+    assert answer["statusCode"] == 303
+    return answer["headers"]["Location"].rsplit("/", 1)[1]
+
+
+def test_the_open_checkout_session_of_a_lapsed_booking_is_expired_at_stripe(awaiting, http, stripe_fake):
+    appointment = awaiting(days=5)
+    session_id = open_checkout(http, appointment)
+
+    report = expiry.sweep(deadline_of(appointment))
+
+    assert (report.expired, report.sessions_left_open) == (1, 0)
+    assert stripe_fake.sessions[session_id]["status"] == "expired"
+    assert Payment.get(appointment.appointment_id).status == "expired"
+
+
+def test_stripe_out_of_reach_does_not_stop_the_cancellation(awaiting, http, stripe_fake, monkeypatch):
+    appointment = awaiting(days=5)
+    session_id = open_checkout(http, appointment)
+    monkeypatch.setenv("STRIPE_API_BASE", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    stripe_api._client.cache_clear()
+
+    report = expiry.sweep(deadline_of(appointment))
+
+    assert (report.expired, report.sessions_left_open) == (1, 1)
+    assert Appointment.get(appointment.appointment_id).status == "cancelled"
+    assert Payment.get(appointment.appointment_id).status == "pending"  # a late payment is settled by the webhook
+    assert stripe_fake.sessions[session_id]["status"] == "open"

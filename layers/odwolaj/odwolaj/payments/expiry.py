@@ -6,7 +6,8 @@ run stops after MAX_PER_RUN items (the next run, minutes later, takes the rest).
 is read once more (consistently) and cancelled through `appointments.cancel(channel=
 "payment_expired", reason="unpaid")`: one transaction conditioned on the status and version read,
 which frees the slot (FreedSlot, for the reserve list), removes the index keys, and queues the
-`payment_expired` SMS and the AppointmentCancelled / SlotFreed / PaymentExpired events. A payment
+`payment_expired` SMS and the AppointmentCancelled / SlotFreed / PaymentExpired events; then its
+open Checkout Session is expired, so the old link can no longer be paid. A payment
 that lands first changes the status and version, so the cancellation is refused and the booking
 stays paid; a repeated or overlapping run finds nothing left to do.
 """
@@ -19,8 +20,9 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from odwolaj import appointments
 from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import Conflict, InvalidTransition
+from odwolaj.errors import Conflict, InvalidTransition, PaymentUnavailable
 from odwolaj.models import Appointment
+from odwolaj.payments import checkout
 from odwolaj.payments.booking import SHARD_PREFIX, release_actions
 from odwolaj.reminders import SHARDS
 from odwolaj.status import AWAITING_PAYMENT
@@ -35,6 +37,7 @@ class SweepReport:
     expired: int = 0  # bookings cancelled for want of payment
     skipped: int = 0  # paid or changed meanwhile, or already cancelled by an overlapping run
     released: int = 0  # the visit began before the sweep came: only taken out of the index
+    sessions_left_open: int = 0  # Stripe could not be reached to expire the Checkout Session
 
 
 def sweep(at: datetime | None = None, *, max_items: int = MAX_PER_RUN) -> SweepReport:
@@ -72,10 +75,16 @@ def _settle(due: Appointment, at: datetime, report: SweepReport) -> None:
     except Conflict:
         report.skipped += 1  # a payment (or another run) changed it between the read and the write
         return
-    if outcome.changed:
-        report.expired += 1
-    else:
+    if not outcome.changed:
         report.skipped += 1
+        return
+    report.expired += 1
+    try:
+        checkout.expire_open_session(appointment.appointment_id)
+    except PaymentUnavailable:
+        # Stripe unreachable: the booking is already cancelled and out of the index. A payment
+        # that still comes through that session is reinstated or refunded by the webhook.
+        report.sessions_left_open += 1
 
 
 def _release(appointment: Appointment, report: SweepReport) -> None:
