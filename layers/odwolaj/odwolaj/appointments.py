@@ -223,9 +223,17 @@ def _patient_update(transaction: TransactWrite, facility_id: str, data: Appointm
 
 
 def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outcome:
-    at = now()
+    appointment, write = booking(facility_id, external_id, data, now())
+    _transact(write)
+    return Outcome(appointment, changed=True, created=True)
+
+
+def booking(facility_id: str, external_id: str, data: AppointmentInput, at: datetime, *,
+            appointment_id: str | None = None, channel: str = "clinic_api", waiting_entry_id: str | None = None):
+    """A new booked appointment and the transaction steps that create it (its external ref, the
+    patient, the booked event and SMS), for callers that write more in the same transaction."""
     appointment = Appointment(
-        appointment_id=new_appointment_id(),
+        appointment_id=appointment_id or new_appointment_id(),
         facility_id=facility_id,
         external_id=external_id,
         patient_id=data.patient_id,
@@ -241,7 +249,8 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outco
         version=1,
         visit_code=new_visit_code(),
         cer_managed=data.cer_managed,
-        history=[_history(at, "booked", "clinic_api")],
+        waiting_entry_id=waiting_entry_id,
+        history=[_history(at, "booked", channel)],
         created_at=iso(at),
         updated_at=iso(at),
     )
@@ -264,8 +273,7 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outco
         transaction.save(event.to_outbox(at))
         transaction.save(queue_sms(appointment, "booked", at, "booked"))
 
-    _transact(write)
-    return Outcome(appointment, changed=True, created=True)
+    return appointment, write
 
 
 def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:

@@ -28,6 +28,16 @@ SLOT_FREED = "SlotFreed"
 CANCELLATION_EMAIL_UNMATCHED = "CancellationEmailUnmatched"
 PATIENT_OPTED_OUT = "PatientOptedOut"
 PATIENT_OPTED_IN = "PatientOptedIn"
+# Reserve list (odwolaj.reserve)
+WAITING_LIST_JOINED = "WaitingListJoined"
+WAITING_LIST_STRUCK_OFF = "WaitingListStruckOff"
+PLANNED_DATE_CHANGED = "PlannedDateChanged"
+SLOT_OFFERED = "SlotOffered"  # one per offer sent
+OFFER_CLAIMED = "OfferClaimed"  # the patient said yes and got the slot
+OFFER_DECLINED = "OfferDeclined"
+OFFER_EXPIRED = "OfferExpired"
+SLOT_FILLED = "SlotFilled"
+SLOT_UNFILLED = "SlotUnfilled"
 
 
 @dataclass(frozen=True)

@@ -7,3 +7,7 @@ from odwolaj.signing import link_signer
 
 def visit_link(appointment_id: str) -> str:
     return f"{settings().public_base_url}/c/{link_signer().issue('c', appointment_id)}"
+
+
+def offer_link(offer_id: str) -> str:
+    return f"{settings().public_base_url}/o/{link_signer().issue('o', offer_id)}"

@@ -35,6 +35,19 @@ DEFAULTS: dict[str, str] = {
     "started": "$facility: przypomnienia o wizytach wznowione.",
     "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
                "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
+    # Reserve (waiting) list
+    "waitlist_joined": "$facility: jesteś na liście oczekujących ($service), miejsce $position. "
+                       "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, napiszemy.",
+    "planned_date_moved": "$facility: zmienił się planowany termin ($service): $forecast. "
+                          "Pytania: $phone",
+    "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpowiedz TAK lub NIE "
+                     "do $until. Albo: $link",
+    "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $until: $link",
+    "offer_taken": "$facility: termin $when zajął już ktoś inny. Przepraszamy! Zostajesz na liście "
+                   "oczekujących na swoim miejscu.",
+    "offer_expired": "$facility: propozycja terminu $when wygasła. Zostajesz na liście oczekujących "
+                     "na swoim miejscu.",
+    "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
 }
 
 
@@ -46,6 +59,9 @@ class MessageContext:
     link: str = ""
     service: str = ""
     phone: str = ""
+    position: int | None = None  # reserve list: place in the queue
+    forecast: str = ""  # reserve list: the planned date, as the patient reads it
+    until: str = ""  # reserve list: when an offer's hold ends (local HH:MM)
 
     def when(self) -> str:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
@@ -58,6 +74,7 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
     template = (overrides or {}).get(kind) or DEFAULTS[kind]
     text = Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
-        service=context.service, phone=context.phone,
+        service=context.service, phone=context.phone, position=context.position or "", forecast=context.forecast,
+        until=context.until,
     )
     return text if keep_diacritics else transliterate(text)
