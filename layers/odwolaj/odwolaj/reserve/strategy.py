@@ -19,6 +19,8 @@ SEQUENTIAL, WAVES = "sequential", "waves"
 SAME_DAY_EARLIEST = time(7, 0)  # a same-day slot may be offered outside sending hours, but not at night
 MIN_HOLD = timedelta(minutes=5)
 HOLD_PER_LEAD = 48  # hold ≤ lead time / 48: a visit 12 h away gets at most a 15-minute hold
+# A wave is one transaction of 4 items per offer plus the slot; DynamoDB allows 100 items.
+WAVE_LIMIT = 24
 
 
 @dataclass(frozen=True)
@@ -97,5 +99,5 @@ def plan_wave(strategy: Strategy, visit: datetime, at: datetime, offers_made: in
     hold = min(hold, end - send_at)
     waves_left = max(1, int(sending_minutes(send_at, end, visit, timezone) // (hold.total_seconds() / 60)))
     wanted = max(0, strategy.target_offers - offers_made)
-    size = min(max(strategy.base_wave, math.ceil(wanted / waves_left)), strategy.max_wave_size)
+    size = min(max(strategy.base_wave, math.ceil(wanted / waves_left)), strategy.max_wave_size, WAVE_LIMIT)
     return Wave(send_at=send_at, size=size, hold=hold)
