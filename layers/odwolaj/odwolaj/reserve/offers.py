@@ -329,9 +329,17 @@ def _too_late(offer: Offer, at: datetime) -> Result:
                 raise
     if offer.status in (DECLINED, ACCEPTED):
         return Result(Answer.DECLINED if offer.status == DECLINED else Answer.ACCEPTED, changed=False)
+    _answered(offer.entry_id)
     kind = "offer_expired" if expired else "offer_taken"
     told = queue_entry_sms(WaitingEntry(offer.entry_id), kind, at, f"answer:{offer.offer_id}", offer.offer_id)
     return Result(Answer.EXPIRED if expired else Answer.TAKEN, changed=told.save_once())
+
+
+def _answered(entry_id: str) -> None:
+    """An answer, even a late one, ends the patient's cool-down: this patient does respond."""
+    WaitingEntry(entry_id).update(actions=[WaitingEntry.offer_cooldown_until.remove(),
+                                           WaitingEntry.unanswered_offers.set(0)],
+                                  condition=WaitingEntry.entry_id.exists())
 
 
 def _slot_taken(offer: Offer) -> bool:
