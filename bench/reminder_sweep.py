@@ -10,16 +10,12 @@ returns. A full scan of the table is the baseline it is compared to.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-import aws_calls
-from odwolaj_local.aws import LocalAws, start_moto
+import sweep_table
 
 
 def main() -> int:
@@ -28,12 +24,7 @@ def main() -> int:
     parser.add_argument("--due", type=int, default=50)
     args = parser.parse_args()
 
-    calls = aws_calls.install()  # before the sweep's PynamoDB client exists
-    server, endpoint = start_moto()
-    local = LocalAws(endpoint=endpoint, public_base_url="https://odw.pl")
-    for function in local.app.functions:
-        os.environ.update(local.function_environment(function))
-    local.create_resources()
+    calls, server, local = sweep_table.start()
     table = local.physical_names()["AppointmentsTable"]
 
     from odwolaj import reminders
@@ -42,14 +33,13 @@ def main() -> int:
     # Pick a moment inside sending hours, so the sweep runs.
     at = datetime.now(timezone.utc).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
     rng = random.Random(7)
-    started = time.perf_counter()
     items = []
     for index in range(args.appointments):
         appointment_id = f"{rng.getrandbits(64):016x}"
         due_now = index < args.due
         due = at - timedelta(minutes=rng.randint(0, 4)) if due_now else at + timedelta(minutes=rng.randint(10, 60 * 24 * 60))
         starts = due + timedelta(hours=24)
-        items.append({"PutRequest": {"Item": {
+        items.append({
             "appointment_id": {"S": appointment_id}, "facility_id": {"S": "fac_bench"},
             "external_id": {"S": f"E{index}"}, "patient_id": {"S": f"P{index}"}, "phone": {"S": "+48500000000"},
             "starts_at": {"S": iso(starts)}, "duration_minutes": {"N": "15"}, "service": {"S": "Poradnia"},
@@ -57,30 +47,15 @@ def main() -> int:
             "cer_managed": {"BOOL": False}, "history": {"L": []}, "created_at": {"S": iso(at)},
             "updated_at": {"S": iso(at)}, "reminder_shard": {"S": reminders.shard_of(appointment_id)},
             "reminder_due_at": {"S": iso(due)}, "reminder_offset_hours": {"N": "24"},
-        }}})
-    client = local.client("dynamodb")
-
-    def write(chunk):
-        pending = {table: chunk}
-        while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(write, [items[i:i + 25] for i in range(0, len(items), 25)]))
-    load_seconds = time.perf_counter() - started
+        })
+    load_seconds = sweep_table.load(local, table, items)
 
     started = time.perf_counter()
     with calls.measure() as counted:
         report = reminders.sweep(at)
     sweep_seconds = time.perf_counter() - started
-    requests: Counter[str] = Counter()
-    for (service, operation, _table), n in counted.items():
-        if service == "dynamodb":
-            requests[operation] += n
-
-    scan_read = 0
-    for page in client.get_paginator("scan").paginate(TableName=table, Select="COUNT"):
-        scan_read += page["Count"]
+    requests = sweep_table.dynamodb_requests(counted)
+    scan_read = sweep_table.scan_count(local, table)
     server.stop()
 
     print(f"appointments in table        {args.appointments:>9}  (loaded in {load_seconds:.1f} s)")

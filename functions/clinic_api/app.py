@@ -23,9 +23,9 @@ def _json(status: int, body: dict, headers: dict | None = None) -> Response:
 
 
 def _authenticated(app: APIGatewayHttpResolver, next_middleware) -> Response:
-    facility_id = facilities.authenticate(app.current_event.headers.get("authorization"))
-    app.append_context(facility_id=facility_id)
-    logger.append_keys(facility_id=facility_id)
+    key = facilities.authenticate(app.current_event.headers.get("authorization"))
+    app.append_context(facility_id=key.facility_id, rights=frozenset(key.rights or ()))
+    logger.append_keys(facility_id=key.facility_id)
     return next_middleware(app)
 
 
@@ -45,7 +45,7 @@ def _body() -> dict:
 @app.put("/api/v1/appointments/<external_id>")
 def put_appointment(external_id: str):
     data = appointments.AppointmentInput.from_payload(_body())
-    outcome = appointments.upsert(_facility(), external_id, data)
+    outcome = appointments.upsert(_facility(), external_id, data, rights=app.context["rights"])
     return _json(201 if outcome.created else 200, api.appointment_view(outcome.appointment))
 
 

@@ -11,9 +11,9 @@ import json
 import re
 from datetime import date, datetime, time, timedelta
 
-from odwolaj.appointments import parse_moment
+from odwolaj.appointments import parse_moment, payment_view
 from odwolaj.clock import WARSAW, iso, parse_iso, to_utc
-from odwolaj.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotFound, Unauthorized
+from odwolaj.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound, Unauthorized
 from odwolaj.links import visit_link
 from odwolaj.models import Appointment, WaitingEntry
 from odwolaj.status import ATTENDED, CANCELLED, NO_SHOW
@@ -30,6 +30,7 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (MalformedRequest, 400),
     (InvalidInput, 422),
     (Unauthorized, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
 )
@@ -161,6 +162,7 @@ def appointment_view(appointment: Appointment) -> dict:
         "specialist": appointment.specialist,
         "location": appointment.location,
         "cer_managed": bool(appointment.cer_managed),
+        "payment": payment_view(appointment),
         "visit_code": appointment.visit_code,
         "cancel_link": visit_link(appointment.appointment_id),
         "cancellation": None if cancellation is None else {

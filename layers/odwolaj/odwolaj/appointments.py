@@ -20,6 +20,9 @@ from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from odwolaj.ids import new_appointment_id, new_visit_code
 from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, Patient
 from odwolaj.notifications import queue_sms
+from odwolaj.payments import booking as payment_booking
+from odwolaj.payments import rules as payment_rules
+from odwolaj.payments.rules import VisitOverride
 from odwolaj.pesel import validate_pesel
 from odwolaj.reminders import reminder_actions, reminder_fields
 from odwolaj.phone import normalize_phone
@@ -36,6 +39,7 @@ CANCEL_REASONS = {
     "need_other_date": "Potrzebuję innego terminu",
     "other": "Inny powód",
     "not_given": "Nie podano",
+    "unpaid": "Nie wpłynęła przedpłata",  # the deadline sweep's, never the patient's choice
 }
 # Changes the patient gets a message about (cancelled, booked and moved are sent by their own paths).
 PATIENT_IS_TOLD = frozenset({CONFIRMED, NO_SHOW})
@@ -59,12 +63,13 @@ class AppointmentInput:
     email: str | None = None
     pesel: str | None = None
     cer_managed: bool = False
+    payment: VisitOverride | None = None  # staff's prepayment rule for this visit (a right is needed)
 
     @classmethod
     def from_payload(cls, payload: object) -> "AppointmentInput":
         if not isinstance(payload, dict):
             raise InvalidInput("request body must be a JSON object")
-        known = {"patient", "starts_at", "service", "duration_minutes", "specialist", "location", "cer_managed"}
+        known = {"patient", "starts_at", "service", "duration_minutes", "specialist", "location", "cer_managed", "payment"}
         unknown = sorted(set(payload) - known)
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
@@ -86,6 +91,7 @@ class AppointmentInput:
             specialist=_optional_text(payload.get("specialist"), "specialist", 120),
             location=_optional_text(payload.get("location"), "location", 200),
             cer_managed=_flag(payload.get("cer_managed", False), "cer_managed"),
+            payment=VisitOverride.from_payload(payload["payment"]) if payload.get("payment") is not None else None,
         )
 
 
@@ -197,14 +203,18 @@ def _condition_failed(error: TransactWriteError) -> bool:
     return any(r and r.code == "ConditionalCheckFailed" for r in (error.cancellation_reasons or []))
 
 
-def upsert(facility_id: str, external_id: str, data: AppointmentInput) -> Outcome:
-    """Create the appointment, or apply what changed; the same payload twice changes nothing."""
+def upsert(facility_id: str, external_id: str, data: AppointmentInput, *, rights=frozenset()) -> Outcome:
+    """Create the appointment, or apply what changed; the same payload twice changes nothing.
+    `rights` are the API key's (a per-visit payment rule needs payments:override); the payment
+    rules apply when the booking is created, so a later `payment` changes nothing."""
     external_id = _text(external_id, "external_id", max_len=64)
+    if data.payment is not None:
+        payment_rules.require_override_right(rights)
     try:
         ref = ExternalRef.get(external_ref(facility_id, external_id), consistent_read=True)
     except DoesNotExist:
         try:
-            return _create(facility_id, external_id, data)
+            return _create(facility_id, external_id, data, rights)
         except TransactWriteError as error:
             if not _condition_failed(error):
                 raise
@@ -213,8 +223,11 @@ def upsert(facility_id: str, external_id: str, data: AppointmentInput) -> Outcom
     return _update(get(ref.appointment_id), data)
 
 
-def _patient_update(transaction: TransactWrite, facility_id: str, data: AppointmentInput, at: datetime) -> None:
+def _patient_update(transaction: TransactWrite, facility_id: str, data: AppointmentInput, at: datetime,
+                    *, new_booking: bool = False) -> None:
     actions = [Patient.phone.set(data.phone), Patient.updated_at.set(iso(at))]
+    if new_booking:  # a later booking of this patient is not a first-time one (prepayment rules)
+        actions.append(Patient.bookings_count.add(1))
     if data.email:
         actions.append(Patient.email.set(data.email))
     if data.pesel:
@@ -222,16 +235,21 @@ def _patient_update(transaction: TransactWrite, facility_id: str, data: Appointm
     transaction.update(Patient(facility_id, data.patient_id), actions=actions)
 
 
-def _create(facility_id: str, external_id: str, data: AppointmentInput) -> Outcome:
-    appointment, write = booking(facility_id, external_id, data, now())
+def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) -> Outcome:
+    at = now()
+    requirement = payment_booking.requirement_for_booking(facility_id, data, at, rights)
+    appointment, write = booking(facility_id, external_id, data, at, requirement=requirement)
     _transact(write)
     return Outcome(appointment, changed=True, created=True)
 
 
-def booking(facility_id: str, external_id: str, data: AppointmentInput, at: datetime, *,
-            appointment_id: str | None = None, channel: str = "clinic_api", waiting_entry_id: str | None = None):
-    """A new booked appointment and the transaction steps that create it (its external ref, the
-    patient, the booked event and SMS), for callers that write more in the same transaction."""
+def booking(facility_id: str, external_id: str, data: AppointmentInput, at: datetime, *, requirement=None,
+            claim_deadline: datetime | None = None, appointment_id: str | None = None, channel: str = "clinic_api",
+            waiting_entry_id: str | None = None):
+    """A new appointment and the transaction steps that create it (its external ref, the patient,
+    the booked event and SMS), for callers that write more in the same transaction. With a
+    `claim_deadline` (the reserve list's pay-to-claim), a booking that needs prepayment awaits it
+    until then."""
     appointment = Appointment(
         appointment_id=appointment_id or new_appointment_id(),
         facility_id=facility_id,
@@ -256,6 +274,12 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
     )
     for name, value in reminder_fields(appointment, at).items():
         setattr(appointment, name, value)
+    if claim_deadline is not None and requirement is not None and requirement.mode == payment_rules.MANDATORY:
+        deadline = min(claim_deadline, requirement.deadline) if requirement.deadline else claim_deadline
+        payment_booking.mark_awaiting_payment(appointment, requirement, deadline=deadline)
+        message_kind = payment_booking.PAYMENT_LINK
+    else:
+        message_kind = payment_booking.apply(appointment, requirement)
     event = events.DomainEvent(
         events.APPOINTMENT_BOOKED,
         facility_id,
@@ -269,9 +293,9 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
             condition=ExternalRef.ref.does_not_exist(),
         )
         transaction.save(appointment, condition=Appointment.appointment_id.does_not_exist())
-        _patient_update(transaction, facility_id, data, at)
+        _patient_update(transaction, facility_id, data, at, new_booking=True)
         transaction.save(event.to_outbox(at))
-        transaction.save(queue_sms(appointment, "booked", at, "booked"))
+        transaction.save(queue_sms(appointment, message_kind, at, "booked"))
 
     return appointment, write
 
@@ -344,7 +368,7 @@ def _copy(appointment: Appointment, **changes) -> Appointment:
 
 def _event_data(appointment: Appointment) -> dict:
     """What subscribers get: references and schedule, never the patient's contact data."""
-    return {
+    data = {
         "appointment_id": appointment.appointment_id,
         "external_id": appointment.external_id,
         "status": appointment.status,
@@ -352,6 +376,17 @@ def _event_data(appointment: Appointment) -> dict:
         "service": appointment.service,
         "specialist": appointment.specialist,
     }
+    if appointment.payment_mode:
+        data["payment"] = payment_view(appointment)
+    return data
+
+
+def payment_view(appointment: Appointment) -> dict | None:
+    """The prepayment asked for, as integrators and subscribers see it (None when none)."""
+    if not appointment.payment_mode:
+        return None
+    return {"mode": appointment.payment_mode, "amount": int(appointment.payment_amount),
+            "kind": appointment.payment_kind, "deadline": appointment.payment_deadline}
 
 
 def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given") -> Outcome:
@@ -407,6 +442,7 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
                 Appointment.cancellation.set(cancellation),
                 Appointment.updated_at.set(iso(at)),
                 *reminder_actions(cancelled, at),
+                *payment_booking.release_actions(appointment),
                 Appointment.history.set(Appointment.history.append([entry])),
             ],
             condition=_unchanged_since(appointment),
@@ -414,7 +450,11 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
         transaction.save(slot, condition=FreedSlot.slot_id.does_not_exist())
         transaction.save(cancelled_event.to_outbox(at))
         transaction.save(slot_event.to_outbox(at))
-        transaction.save(queue_sms(appointment, "cancelled", at, "cancelled"))
+        if channel == "payment_expired":
+            transaction.save(events.DomainEvent(events.PAYMENT_EXPIRED, appointment.facility_id,
+                                                f"{appointment.appointment_id}:payment-expired", data).to_outbox(at))
+        transaction.save(queue_sms(appointment, "payment_expired" if channel == "payment_expired" else "cancelled",
+                                   at, "cancelled"))
 
     return _apply(appointment, write, cancelled)
 
@@ -469,6 +509,7 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
                 Appointment.updated_at.set(iso(at)),
                 Appointment.history.set(Appointment.history.append([entry])),
                 *reminder_actions(changed, at),
+                *payment_booking.release_actions(appointment),
             ],
             condition=_unchanged_since(appointment),
         )

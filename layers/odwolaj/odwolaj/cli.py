@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     issue = commands.add_parser("issue-key", help="issue another API key for a facility")
     issue.add_argument("--facility-id", required=True)
     issue.add_argument("--label", help="what the key is for (e.g. the clinic system's name)")
+    issue.add_argument("--right", action="append", default=[], dest="rights",
+                       help="a right beyond the basic API, e.g. payments:override (repeatable)")
     return parser
 
 
@@ -44,8 +46,8 @@ def _create_facility(args: argparse.Namespace) -> dict:
 
 def _issue_key(args: argparse.Namespace) -> dict:
     facility = facilities.get_facility(args.facility_id)  # a key for no facility would be a dead key
-    return {"facility_id": facility.facility_id, "api_key": facilities.issue_api_key(facility.facility_id,
-                                                                                    label=args.label)}
+    return {"facility_id": facility.facility_id, "rights": sorted(args.rights),
+            "api_key": facilities.issue_api_key(facility.facility_id, label=args.label, rights=args.rights)}
 
 
 COMMANDS = {"create-facility": _create_facility, "issue-key": _issue_key}

@@ -25,6 +25,12 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class Forbidden(DomainError):
+    """The key is genuine but lacks the right this request needs."""
+
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     """The item is not in a state that allows the change (or another request changed it first)."""
 
@@ -53,3 +59,15 @@ class LinkExpired(LinkInvalid):
 
 class RateLimited(DomainError):
     code = "rate_limited"
+
+
+class PrepaymentRefused(Conflict):
+    """A booking that needs prepayment would leave the patient no time to pay."""
+
+    code = "prepayment_too_late"
+
+
+class BookingCutoff(PrepaymentRefused):
+    """Bookings that need prepayment are not taken after the facility's cut-off hour."""
+
+    code = "booking_cutoff"

@@ -38,6 +38,7 @@ OFFER_DECLINED = "OfferDeclined"
 OFFER_EXPIRED = "OfferExpired"
 SLOT_FILLED = "SlotFilled"
 SLOT_UNFILLED = "SlotUnfilled"
+PAYMENT_EXPIRED = "PaymentExpired"  # with the AppointmentCancelled of a booking unpaid at its deadline
 
 
 @dataclass(frozen=True)

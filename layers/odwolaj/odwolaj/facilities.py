@@ -4,14 +4,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.clock import iso, now
 from odwolaj.errors import InvalidInput, Unauthorized
 from odwolaj.models import ApiKey, Facility
+from odwolaj.payments.rules import RIGHTS as PAYMENT_RIGHTS
 
 KEY_PREFIX = "odw_"
+KNOWN_RIGHTS = frozenset(PAYMENT_RIGHTS)
 
 
 def hash_key(raw_key: str) -> str:
@@ -40,14 +43,21 @@ def create_facility(name: str, *, short_name: str | None = None, phone: str | No
     return NewFacility(facility, issue_api_key(facility.facility_id, label="initial"))
 
 
-def issue_api_key(facility_id: str, *, label: str | None = None) -> str:
+def issue_api_key(facility_id: str, *, label: str | None = None, rights: Iterable[str] = ()) -> str:
+    """A new key; `rights` beyond the basic API (KNOWN_RIGHTS), e.g. payments:override."""
+    rights = set(rights)
+    unknown = sorted(rights - KNOWN_RIGHTS)
+    if unknown:
+        raise InvalidInput(f"unknown right(s): {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_RIGHTS))}",
+                           field="rights")
     raw_key = KEY_PREFIX + secrets.token_urlsafe(24)
-    ApiKey(key_hash=hash_key(raw_key), facility_id=facility_id, label=label, created_at=iso(now())).save()
+    ApiKey(key_hash=hash_key(raw_key), facility_id=facility_id, label=label, created_at=iso(now()),
+           rights=rights or None).save()
     return raw_key
 
 
-def authenticate(authorization_header: str | None) -> str:
-    """The facility a bearer key belongs to, or Unauthorized (same answer for every failure)."""
+def authenticate(authorization_header: str | None) -> ApiKey:
+    """The bearer key (its facility, label and rights), or Unauthorized (same answer for every failure)."""
     scheme, _, raw_key = (authorization_header or "").partition(" ")
     if scheme.lower() != "bearer" or not raw_key.startswith(KEY_PREFIX):
         raise Unauthorized("missing or malformed Authorization header; expected 'Bearer odw_…'")
@@ -57,7 +67,7 @@ def authenticate(authorization_header: str | None) -> str:
         raise Unauthorized("API key is not valid") from None
     if key.revoked:
         raise Unauthorized("API key is not valid")
-    return key.facility_id
+    return key
 
 
 def get_facility(facility_id: str) -> Facility:

@@ -49,6 +49,8 @@ class Facility(Model):
     # Per message kind, the facility's own wording (odwolaj.messages.texts placeholders).
     message_templates = MapAttribute(null=True)
     created_at = UnicodeAttribute()
+    # Prepayment rules (odwolaj.payments.rules.PaymentRules.from_dict reads it); none: no prepayment.
+    payment_rules = MapAttribute(null=True)
     # How freed slots are offered to the reserve list (odwolaj.reserve.strategy); absent: defaults.
     offer_strategy = MapAttribute(null=True)
 
@@ -64,6 +66,7 @@ class ApiKey(Model):
     label = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
+    rights = UnicodeSetAttribute(null=True)  # beyond the basic API, e.g. payments:override
 
 
 class CodeIndex(GlobalSecondaryIndex):
@@ -97,6 +100,18 @@ class RemindersDueIndex(GlobalSecondaryIndex):
 
     reminder_shard = UnicodeAttribute(hash_key=True)
     reminder_due_at = UnicodeAttribute(range_key=True)
+
+
+class PaymentsDueIndex(GlobalSecondaryIndex):
+    """Sparse: only appointments awaiting payment carry these keys (odwolaj.payments.booking); the
+    deadline sweep reads what is due and nothing else."""
+
+    class Meta:
+        index_name = "payments_due"
+        projection = IncludeProjection(["status", "version", "starts_at", "payment_deadline"])
+
+    payment_shard = UnicodeAttribute(hash_key=True)
+    payment_due_at = UnicodeAttribute(range_key=True)
 
 
 class Cancellation(MapAttribute):
@@ -141,12 +156,21 @@ class Appointment(Model):
     reminder_shard = UnicodeAttribute(null=True)
     reminder_due_at = UnicodeAttribute(null=True)
     reminder_offset_hours = NumberAttribute(null=True)
+    # Prepayment (odwolaj.payments): null mode means none is asked for.
+    payment_mode = UnicodeAttribute(null=True)  # mandatory, optional
+    payment_amount = NumberAttribute(null=True)  # grosze (PLN)
+    payment_kind = UnicodeAttribute(null=True)  # full, deposit
+    payment_deadline = UnicodeAttribute(null=True)  # UTC, ISO-8601, like starts_at
+    # The deadline sweep's index keys: present only while the appointment is awaiting_payment.
+    payment_shard = UnicodeAttribute(null=True)
+    payment_due_at = UnicodeAttribute(null=True)
     # A visit obtained from the reserve list: its entry (a no-show strikes the entry off).
     waiting_entry_id = UnicodeAttribute(null=True)
 
     by_code = CodeIndex()
     by_facility_start = FacilityStartIndex()
     reminders_due = RemindersDueIndex()
+    payments_due = PaymentsDueIndex()
 
 
 class ExternalRef(Model):
@@ -172,6 +196,10 @@ class Patient(Model):
     pesel = UnicodeAttribute(null=True)
     no_show_count = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()
+    # Appointments ever booked here: 0 before this one makes a first-time patient (prepayment).
+    bookings_count = NumberAttribute(null=True)
+    # Prepayment blacklist (odwolaj.payments.blacklist): on it until this moment (UTC, ISO-8601).
+    blacklisted_until = UnicodeAttribute(null=True)
 
 
 class SlotFacilityStartIndex(GlobalSecondaryIndex):

@@ -14,11 +14,11 @@ from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.deliveries import record_sent
-from odwolaj.links import visit_link
+from odwolaj.links import payment_link, visit_link
 from odwolaj.messages.texts import MessageContext, render
 from odwolaj.models import Appointment, Conversation, Facility, OutboxItem
 from odwolaj.sms import OutboundSms, ProviderError, SmsGateway
-from odwolaj.status import OPEN
+from odwolaj.status import AWAITING_PAYMENT, OPEN
 
 SMS_RETENTION = timedelta(days=7)
 # Back-off between attempts on a retryable provider error; after the last, the stream retries.
@@ -38,7 +38,11 @@ def queue_sms(appointment: Appointment, message_kind: str, at: datetime, cause: 
 
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
-ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder"})
+ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link"})
+# A payment request is pointless once paid (or cancelled).
+ONLY_WHILE_AWAITING_PAYMENT = frozenset({"payment_link"})
+# Messages whose link opens the payment page rather than the visit page.
+PAYMENT_LINK_KINDS = frozenset({"payment_link", "payment_optional"})
 # What a number that sent STOP no longer gets: everything but answers to what the patient did.
 NOT_AFTER_STOP = frozenset({"reminder", "booked", "moved", "no_show"})
 
@@ -50,13 +54,18 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
         appointment.status not in OPEN or parse_iso(appointment.starts_at) <= now()
     ):
         return None
+    if message_kind in ONLY_WHILE_AWAITING_PAYMENT and appointment.status != AWAITING_PAYMENT:
+        return None
+    link = payment_link if message_kind in PAYMENT_LINK_KINDS else visit_link
     context = MessageContext(
         facility=facility.short_name,
         starts_at=parse_iso(appointment.starts_at),
         timezone=facility.timezone,
-        link=links or visit_link(appointment.appointment_id),
+        link=links or link(appointment.appointment_id),
         service=appointment.service,
         phone=facility.phone or "",
+        deadline=parse_iso(appointment.payment_deadline) if appointment.payment_deadline else None,
+        amount=appointment.payment_amount,
     )
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
     return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context, overrides=overrides),

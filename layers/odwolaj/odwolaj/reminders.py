@@ -27,8 +27,9 @@ SENDING_START = time(8, 0)
 SENDING_END = time(20, 0)
 
 
-def shard_of(appointment_id: str) -> str:
-    return f"r{int(hashlib.sha256(appointment_id.encode()).hexdigest()[:4], 16) % SHARDS:02d}"
+def shard_of(appointment_id: str, prefix: str = "r") -> str:
+    """The index shard of an appointment: r00..r15 for reminders (other sweeps pass their prefix)."""
+    return f"{prefix}{int(hashlib.sha256(appointment_id.encode()).hexdigest()[:4], 16) % SHARDS:02d}"
 
 
 def _within_sending_hours(moment: datetime, zone: ZoneInfo) -> datetime:

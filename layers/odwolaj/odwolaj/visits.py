@@ -21,7 +21,7 @@ from odwolaj.status import CANCELLED, OPEN
 LINK_LIFETIME_AFTER_START = timedelta(hours=24)
 ACTIONS = ("cancel", "confirm", "rebook")
 # Reasons a patient can pick; "not_given" is what an unanswered question records.
-REASONS = {key: label for key, label in appointments.CANCEL_REASONS.items() if key != "not_given"}
+REASONS = {key: label for key, label in appointments.CANCEL_REASONS.items() if key not in ("not_given", "unpaid")}
 PATIENT_CHANNELS = frozenset({"web", "sms", "email"})
 VISIT_FORM_MAX_AGE = 24 * 3600  # a page left open over lunch still works; the link token guards it anyway
 LOOKUP_FORM_MAX_AGE = 3600

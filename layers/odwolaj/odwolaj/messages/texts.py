@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 from odwolaj.messages.gsm import transliterate
 
 WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
+# "do środy 26 listopada": a deadline in words takes the genitive.
+WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
+MONTHS_GENITIVE = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
+                   "września", "października", "listopada", "grudnia")
 
 DEFAULTS: dict[str, str] = {
     "reminder_two_way": "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. "
@@ -35,6 +39,11 @@ DEFAULTS: dict[str, str] = {
     "started": "$facility: przypomnienia o wizytach wznowione.",
     "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
                "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
+    "payment_link": "$facility: wizyta $when zarezerwowana. Potwierdzimy ją po wpłacie $amount $deadline: "
+                    "$link Bez wpłaty rezerwacja przepadnie.",
+    "payment_optional": "$facility: umówiono wizytę $when, $service. Możesz zapłacić $amount z góry: $link",
+    "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
+                       "Termin dostanie inny pacjent. Nowy termin: $phone",
     # Reserve (waiting) list
     "waitlist_joined": "$facility: jesteś na liście oczekujących ($service), miejsce $position. "
                        "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, napiszemy.",
@@ -59,6 +68,8 @@ class MessageContext:
     link: str = ""
     service: str = ""
     phone: str = ""
+    deadline: datetime | None = None  # a prepayment's
+    amount: int | None = None  # grosze
     position: int | None = None  # reserve list: place in the queue
     forecast: str = ""  # reserve list: the planned date, as the patient reads it
     until: str = ""  # reserve list: when an offer's hold ends (local HH:MM)
@@ -67,6 +78,21 @@ class MessageContext:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
         return f"{WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
 
+    def deadline_words(self) -> str:
+        """'do środy 26 listopada, godz. 20:00' (local time)."""
+        if self.deadline is None:
+            return ""
+        local = self.deadline.astimezone(ZoneInfo(self.timezone))
+        return (f"do {WEEKDAYS_GENITIVE[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}, "
+                f"godz. {local:%H:%M}")
+
+    def amount_words(self) -> str:
+        """'150 zł' or '150,50 zł'."""
+        if self.amount is None:
+            return ""
+        zloty, grosze = divmod(int(self.amount), 100)
+        return f"{zloty} zł" if not grosze else f"{zloty},{grosze:02d} zł"
+
 
 def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | None = None,
            keep_diacritics: bool = False) -> str:
@@ -74,7 +100,8 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
     template = (overrides or {}).get(kind) or DEFAULTS[kind]
     text = Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
-        service=context.service, phone=context.phone, position=context.position or "", forecast=context.forecast,
-        until=context.until,
+        service=context.service, phone=context.phone,
+        deadline=context.deadline_words(), amount=context.amount_words(),
+        position=context.position or "", forecast=context.forecast, until=context.until,
     )
     return text if keep_diacritics else transliterate(text)

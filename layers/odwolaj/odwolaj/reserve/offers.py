@@ -27,13 +27,15 @@ from odwolaj import appointments, events
 from odwolaj.appointments import AppointmentInput, _condition_failed
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.errors import NotFound
-from odwolaj.models import Facility, FreedSlot, Offer, WaitingEntry
+from odwolaj.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
+from odwolaj.payments import rules as payment_rules
 from odwolaj.reminders import SHARDS, shard_of
-from odwolaj.reserve.entries import ACTIVE, SERVED, queue_entry_sms
+from odwolaj.status import AWAITING_PAYMENT
+from odwolaj.reserve.entries import ACTIVE, SERVED, queue_entry_sms, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.strategy import Strategy, plan_wave
 
-FREE, OFFERING, FILLED, UNFILLED = "free", "offering", "filled", "unfilled"
+FREE, OFFERING, FILLED, CLAIMED, UNFILLED = "free", "offering", "filled", "claimed", "unfilled"
 OPEN, ACCEPTED, DECLINED, EXPIRED, LOST = "open", "accepted", "declined", "expired", "lost"
 OFFER_RETENTION = timedelta(days=90)
 CHANNELS = ("sms", "web")
@@ -103,7 +105,37 @@ def offer_freed_slot(slot_id: str) -> str:
     slot = FreedSlot.get(slot_id, consistent_read=True)
     if slot.status != FREE:
         return slot.status
+    if slot.source == "payment_expired":
+        _reinstate_claimant(slot)
     return next_wave(slot, now())
+
+
+def _reinstate_claimant(slot: FreedSlot) -> None:
+    """A reserve-list patient who took a slot but did not pay in time goes back to their place on
+    the list (not offered this same slot again). The freed slot's id is the expired booking's."""
+    try:
+        booking = Appointment.get(slot.slot_id, consistent_read=True)
+    except DoesNotExist:
+        return
+    if not booking.waiting_entry_id:
+        return
+    entry = WaitingEntry.get(booking.waiting_entry_id, consistent_read=True)
+    if entry.status != SERVED or entry.served_appointment_id != booking.appointment_id:
+        return
+    try:
+        entry.update(actions=[
+            WaitingEntry.status.set(ACTIVE), WaitingEntry.version.set(entry.version + 1),
+            WaitingEntry.served_appointment_id.remove(), WaitingEntry.updated_at.set(iso(now())),
+            WaitingEntry.queue.set(queue_of(entry.facility_id, entry.service)),
+            WaitingEntry.queue_rank.set(queue_rank(entry.category, entry.entitlement, entry.entered_at,
+                                                   int(entry.list_number))),
+        ], condition=(WaitingEntry.status == SERVED) & (WaitingEntry.version == entry.version))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return
+    slot.offered_entries = {entry.entry_id}
+    FreedSlot(slot.slot_id).update(actions=[FreedSlot.offered_entries.add({entry.entry_id})])
 
 
 def next_wave(slot: FreedSlot, at: datetime) -> str:
@@ -263,16 +295,25 @@ def accept(offer: Offer, *, channel: str) -> Result:
     data = AppointmentInput(patient_id=entry.patient_id, phone=entry.phone, starts_at=parse_iso(slot.starts_at),
                             service=slot.service, duration_minutes=int(slot.duration_minutes),
                             specialist=slot.specialist, location=slot.location, email=entry.email, pesel=entry.pesel)
+    strategy, _timezone = _facility_settings(slot.facility_id)
+    # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
+    # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
+    requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
+                                                specialist=slot.specialist, starts_at=data.starts_at, booked_at=at)
     appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
+                                             requirement=requirement, claim_deadline=at + strategy.claim_window,
                                              appointment_id=booking_key(offer.offer_id), channel="reserve_list",
                                              waiting_entry_id=entry.entry_id)
+    awaiting_payment = appointment.status == AWAITING_PAYMENT
     details = {**_slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id,
                "appointment_id": appointment.appointment_id, "wave": int(offer.wave), "channel": channel,
-               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at)}
+               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at),
+               "awaiting_payment": awaiting_payment, "payment_deadline": appointment.payment_deadline}
 
     def write(transaction: TransactWrite) -> None:
         transaction.update(slot, actions=[
-            FreedSlot.status.set(FILLED), FreedSlot.version.set(int(slot.version or 0) + 1),
+            FreedSlot.status.set(CLAIMED if awaiting_payment else FILLED),
+            FreedSlot.version.set(int(slot.version or 0) + 1),
             FreedSlot.filled_offer_id.set(offer.offer_id), FreedSlot.filled_appointment_id.set(appointment.appointment_id),
             FreedSlot.closed_at.set(iso(at)), FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
         ], condition=(FreedSlot.status == OFFERING) & FreedSlot.wave_offers.contains(offer.offer_id))
@@ -289,8 +330,9 @@ def accept(offer: Offer, *, channel: str) -> Result:
         book(transaction)
         transaction.save(events.DomainEvent(events.OFFER_CLAIMED, slot.facility_id, f"{offer.offer_id}:claimed",
                                             details).to_outbox(at))
-        transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
-                                            details).to_outbox(at))
+        if not awaiting_payment:  # a claim awaiting payment fills the slot once paid (the booking's confirmation)
+            transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
+                                                details).to_outbox(at))
 
     try:
         _transact(write)

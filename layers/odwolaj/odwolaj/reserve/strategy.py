@@ -32,6 +32,7 @@ class Strategy:
     min_lead_minutes: int = 90  # offering stops this long before the visit: too close to reach
     target_offers: int = 25  # offers a slot should reach (≈ 88 % filled at 8 % acceptance)
     cooldown_hours: int = 24  # an unanswered offer keeps the patient out of the next offers this long (doubling)
+    claim_minutes: int = 10  # pay-to-claim: a slot that needs prepayment is held this long for the payment
 
     @classmethod
     def of(cls, settings: dict | None) -> "Strategy":
@@ -42,6 +43,10 @@ class Strategy:
     @property
     def base_wave(self) -> int:
         return 1 if self.mode == SEQUENTIAL else max(1, int(self.wave_size))
+
+    @property
+    def claim_window(self) -> timedelta:
+        return timedelta(minutes=self.claim_minutes)
 
     def cooldown(self, unanswered: int) -> timedelta:
         """After the n-th unanswered offer in a row: 24 h, 48 h, 96 h, at most a week."""

@@ -1,0 +1,99 @@
+"""The booking side of prepayment: a booking that must be paid is only reserved (`awaiting_payment`)
+until paid, carries its deadline and the keys of the sparse `payments_due` index (so the deadline
+sweep finds it), and its patient gets the payment link by SMS with the deadline in words. A booking
+whose payment is optional stays `booked`, with the amount recorded and the link sent.
+
+Everything here prepares items for the caller's transaction; nothing writes on its own, so the
+appointment, its index keys and its message are written together or not at all.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from pynamodb.transactions import TransactWrite
+
+from odwolaj.clock import iso
+from odwolaj.models import Appointment, OutboxItem
+from odwolaj.notifications import queue_sms
+from odwolaj.payments import rules
+from odwolaj.payments.rules import PaymentRequirement
+from odwolaj.reminders import shard_of
+from odwolaj.status import AWAITING_PAYMENT, BOOKED
+
+SHARD_PREFIX = "p"
+PAYMENT_LINK = "payment_link"  # message kinds (odwolaj.messages.texts)
+PAYMENT_OPTIONAL = "payment_optional"
+
+
+def requirement_for_booking(facility_id: str, data, at: datetime, rights: Iterable[str] = ()) \
+        -> PaymentRequirement | None:
+    """The requirement for a booking the clinic pushes (an appointments.AppointmentInput). A
+    per-visit `payment` needs the key's right payments:override (Forbidden otherwise)."""
+    if data.payment is not None:
+        rules.require_override_right(rights)
+    return rules.requirement_for(facility_id, patient_id=data.patient_id, specialist=data.specialist,
+                                 starts_at=data.starts_at, booked_at=at, override=data.payment)
+
+
+def due_keys(appointment_id: str, deadline: datetime) -> dict[str, str]:
+    """The `payments_due` index keys: present only while the booking awaits payment."""
+    return {"payment_shard": shard_of(appointment_id, SHARD_PREFIX), "payment_due_at": iso(deadline)}
+
+
+def apply(appointment: Appointment, requirement: PaymentRequirement | None) -> str:
+    """Set a new (unsaved) appointment's status and payment fields; returns the message kind its
+    patient gets: the payment link (mandatory), the optional payment link, or the plain booking."""
+    if requirement is None:
+        return "booked"
+    if requirement.mode == rules.MANDATORY:
+        mark_awaiting_payment(appointment, requirement)
+        return PAYMENT_LINK
+    appointment.status = BOOKED
+    _record(appointment, requirement)
+    return PAYMENT_OPTIONAL
+
+
+def _record(appointment: Appointment, requirement: PaymentRequirement) -> None:
+    appointment.payment_mode = requirement.mode
+    appointment.payment_amount = requirement.amount
+    appointment.payment_kind = requirement.kind
+
+
+def mark_awaiting_payment(appointment: Appointment, requirement: PaymentRequirement, *,
+                          deadline: datetime | None = None) -> None:
+    """Make a new (unsaved) appointment a reservation awaiting payment by `deadline` (default: the
+    requirement's own). Whatever the requirement's mode, the payment is then mandatory."""
+    deadline = deadline or requirement.deadline
+    if deadline is None:
+        raise ValueError("a booking awaiting payment needs a deadline")
+    appointment.status = AWAITING_PAYMENT
+    _record(appointment, requirement)
+    appointment.payment_mode = rules.MANDATORY
+    appointment.payment_deadline = iso(deadline)
+    for name, value in due_keys(appointment.appointment_id, deadline).items():
+        setattr(appointment, name, value)
+
+
+def release_actions(appointment: Appointment) -> list:
+    """Update actions that take a booking out of the `payments_due` index (it no longer awaits
+    payment: cancelled, expired, or any other change of status)."""
+    if appointment.payment_shard is None:
+        return []
+    return [Appointment.payment_shard.remove(), Appointment.payment_due_at.remove()]
+
+
+def payment_link_sms(appointment: Appointment, at: datetime) -> OutboxItem:
+    """The payment-link message of a booking awaiting payment (one per booking)."""
+    return queue_sms(appointment, PAYMENT_LINK, at, "booked")
+
+
+def hold_for_payment(transaction: TransactWrite, appointment: Appointment, requirement: PaymentRequirement, *,
+                     at: datetime, deadline: datetime | None = None) -> None:
+    """Inside the caller's transaction, write a new appointment awaiting payment by `deadline`
+    (e.g. min(requirement.deadline, now + claim window)) and queue its payment-link SMS. The
+    appointment must be new (its id unused); the caller adds its own items (the offer, the slot,
+    events) to the same transaction, so all of it is written or none."""
+    mark_awaiting_payment(appointment, requirement, deadline=deadline)
+    transaction.save(appointment, condition=Appointment.appointment_id.does_not_exist())
+    transaction.save(payment_link_sms(appointment, at))

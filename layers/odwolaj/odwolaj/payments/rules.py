@@ -1,0 +1,263 @@
+"""Prepayment rules: does this patient have to pay for this visit, how much, by when.
+
+A facility's rules (`Facility.payment_rules`) set a mode (none, optional, mandatory), what is paid
+(the full price or a deposit, an amount in grosze) and the deadline rule (odwolaj.payments.deadlines);
+a specialist may override any of these. Two switches make payment mandatory whatever the mode:
+first-time patients (`first_visit_mandatory`) and blacklisted ones (`blacklist_mandatory`, on by
+default). Staff holding the right `payments:override` may set the mode and amount of one visit.
+
+Precedence, strongest first: the blacklist, the per-visit override, the first-time rule, the
+specialist's rules, the facility's rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time
+from typing import Iterable
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from odwolaj.clock import now, parse_iso
+from odwolaj.errors import Forbidden, InvalidInput, NotFound
+from odwolaj.models import Facility, Patient
+from odwolaj.payments import deadlines
+from odwolaj.payments.deadlines import DeadlineRule
+
+NONE = "none"
+OPTIONAL = "optional"
+MANDATORY = "mandatory"
+MODES = (NONE, OPTIONAL, MANDATORY)
+FULL = "full"
+DEPOSIT = "deposit"
+KINDS = (FULL, DEPOSIT)
+OVERRIDE_RIGHT = "payments:override"
+RIGHTS = frozenset({OVERRIDE_RIGHT})
+MAX_AMOUNT = 10_000_000  # 100 000 zł: more is a typo
+DEFAULT_DEADLINE = DeadlineRule(deadlines.BY_HOUR, hour=time(20, 0), hours_before_visit=2)
+# What a specialist may set for their own visits (the blacklist switch is the facility's).
+SPECIALIST_FIELDS = ("mode", "kind", "amount", "first_visit_mandatory", "deadline")
+
+
+@dataclass(frozen=True)
+class PaymentRules:
+    mode: str = NONE
+    kind: str = FULL
+    amount: int | None = None  # grosze
+    first_visit_mandatory: bool = False
+    blacklist_mandatory: bool = True
+    deadline: DeadlineRule = DEFAULT_DEADLINE
+    specialists: dict[str, dict] = field(default_factory=dict)  # each: what differs from the facility
+
+    @classmethod
+    def from_dict(cls, value: object, field_prefix: str = "", *, base: "PaymentRules | None" = None,
+                  allowed: Iterable[str] | None = None) -> "PaymentRules":
+        """Validate rules as the clinic API sends them (or as stored). `base` fills what is absent
+        (a specialist's rules start from the facility's)."""
+        if not isinstance(value, dict):
+            raise InvalidInput(f"{field_prefix or 'payment rules'} must be an object", field=field_prefix or None)
+        allowed = set(allowed or (*SPECIALIST_FIELDS, "blacklist_mandatory", "specialists"))
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise InvalidInput(f"unknown field(s): {', '.join(field_prefix + u for u in unknown)}",
+                               field=field_prefix + unknown[0])
+        base = base or cls()
+        rules = replace(
+            base,
+            mode=_choice(value.get("mode", base.mode), MODES, field_prefix + "mode"),
+            kind=_choice(value.get("kind", base.kind), KINDS, field_prefix + "kind"),
+            amount=amount_in_grosze(value.get("amount", base.amount), field_prefix + "amount"),
+            first_visit_mandatory=_flag(value.get("first_visit_mandatory", base.first_visit_mandatory),
+                                        field_prefix + "first_visit_mandatory"),
+            blacklist_mandatory=_flag(value.get("blacklist_mandatory", base.blacklist_mandatory),
+                                      field_prefix + "blacklist_mandatory"),
+            deadline=(DeadlineRule.from_dict(value["deadline"], field_prefix + "deadline")
+                      if "deadline" in value else base.deadline),
+            specialists={},
+        )
+        specialists = value.get("specialists", {})
+        if not isinstance(specialists, dict):
+            raise InvalidInput(f"{field_prefix}specialists must be an object keyed by specialist",
+                               field=field_prefix + "specialists")
+        own_rules = {}
+        for name, own in specialists.items():
+            # Validated against these rules, stored as given: a later facility change still applies.
+            resolved = cls.from_dict(own, f"{field_prefix}specialists.{name}.", base=rules, allowed=SPECIALIST_FIELDS)
+            own_rules[name] = {key: (resolved.deadline.to_dict() if key == "deadline" else own[key]) for key in own}
+        rules = replace(rules, specialists=own_rules)
+        rules.check_amount(field_prefix)
+        return rules
+
+    def check_amount(self, field_prefix: str = "") -> None:
+        if self.amount is None and (self.mode != NONE or self.first_visit_mandatory or self.blacklist_mandatory):
+            raise InvalidInput(
+                f"{field_prefix}amount (grosze) is required when payment can be required (mode "
+                "optional/mandatory, first_visit_mandatory or blacklist_mandatory)", field=field_prefix + "amount")
+
+    def for_specialist(self, specialist: str | None) -> "PaymentRules":
+        own = self.specialists.get(specialist or "")
+        return self if own is None else PaymentRules.from_dict(own, base=self, allowed=SPECIALIST_FIELDS)
+
+    def to_dict(self) -> dict:
+        values = {"mode": self.mode, "kind": self.kind, "amount": self.amount,
+                  "first_visit_mandatory": self.first_visit_mandatory, "blacklist_mandatory": self.blacklist_mandatory,
+                  "deadline": self.deadline.to_dict(), "specialists": self.specialists}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+def _choice(value: object, choices: tuple[str, ...], field: str) -> str:
+    if value not in choices:
+        raise InvalidInput(f"{field} must be one of: {', '.join(choices)}", field=field)
+    return value
+
+
+def _flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false", field=field)
+    return value
+
+
+def amount_in_grosze(value: object, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_AMOUNT:
+        raise InvalidInput(f"{field} must be a whole number of grosze from 1 to {MAX_AMOUNT} "
+                           "(e.g. 15000 for 150 zł)", field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class VisitOverride:
+    """Staff's rule for one visit (the PUT body's `payment`); needs the right payments:override."""
+
+    mode: str
+    amount: int | None = None
+    kind: str | None = None
+
+    @classmethod
+    def from_payload(cls, value: object) -> "VisitOverride":
+        if not isinstance(value, dict):
+            raise InvalidInput("payment must be an object with a mode", field="payment")
+        unknown = sorted(set(value) - {"mode", "amount", "kind"})
+        if unknown:
+            raise InvalidInput(f"unknown field(s): {', '.join('payment.' + u for u in unknown)}", field="payment")
+        kind = value.get("kind")
+        return cls(mode=_choice(value.get("mode"), MODES, "payment.mode"),
+                   amount=amount_in_grosze(value.get("amount"), "payment.amount"),
+                   kind=None if kind is None else _choice(kind, KINDS, "payment.kind"))
+
+
+def require_override_right(rights: Iterable[str]) -> None:
+    if OVERRIDE_RIGHT not in set(rights or ()):
+        raise Forbidden(f"this API key may not set a visit's payment rule; it needs the right {OVERRIDE_RIGHT} "
+                        f"(odwolaj-admin issue-key --right {OVERRIDE_RIGHT})", field="payment")
+
+
+@dataclass(frozen=True)
+class PatientStanding:
+    first_time: bool
+    blacklisted_until: datetime | None = None
+
+    def blacklisted(self, at: datetime) -> bool:
+        return self.blacklisted_until is not None and self.blacklisted_until > at
+
+
+@dataclass(frozen=True)
+class PaymentRequirement:
+    mode: str  # mandatory or optional
+    amount: int  # grosze
+    kind: str  # full or deposit
+    deadline: datetime | None  # mandatory only: cancelled if unpaid by then
+    reason: str  # blacklist, override, first_visit, specialist, facility
+
+
+def decide(rules: PaymentRules, *, specialist: str | None, standing: PatientStanding, booked_at: datetime,
+           starts_at: datetime, override: VisitOverride | None = None,
+           timezone: str = "Europe/Warsaw") -> PaymentRequirement | None:
+    """The requirement for one booking, or None when nothing is to be paid."""
+    own = rules.for_specialist(specialist)
+    if standing.blacklisted(booked_at) and rules.blacklist_mandatory:
+        mode, reason = MANDATORY, "blacklist"
+    elif override is not None:
+        mode, reason = override.mode, "override"
+    elif own.first_visit_mandatory and standing.first_time:
+        mode, reason = MANDATORY, "first_visit"
+    else:
+        mode, reason = own.mode, ("specialist" if specialist in rules.specialists else "facility")
+    if mode == NONE:
+        return None
+    amount = override.amount if override is not None and override.amount is not None else own.amount
+    if amount is None:
+        raise InvalidInput("payment.amount is required: the facility has no amount set", field="payment.amount")
+    kind = (override.kind if override is not None and override.kind else None) or own.kind
+    due = deadlines.deadline(own.deadline, booked_at, starts_at, timezone_name=timezone) if mode == MANDATORY else None
+    return PaymentRequirement(mode=mode, amount=amount, kind=kind, deadline=due, reason=reason)
+
+
+def facility_rules(facility: Facility) -> PaymentRules:
+    return PaymentRules.from_dict(facility.payment_rules.as_dict()) if facility.payment_rules else PaymentRules()
+
+
+def could_require(rules: PaymentRules) -> bool:
+    return any(r.mode != NONE or r.first_visit_mandatory for r in (rules, *rules.specialists.values())) \
+        or rules.blacklist_mandatory and rules.amount is not None
+
+
+def standing_of(facility_id: str, patient_id: str) -> PatientStanding:
+    """First-time and blacklist standing from the patient's own item: one read, no scan."""
+    try:
+        patient = Patient.get(facility_id, patient_id)
+    except DoesNotExist:
+        return PatientStanding(first_time=True)
+    until = parse_iso(patient.blacklisted_until) if patient.blacklisted_until else None
+    return PatientStanding(first_time=not patient.bookings_count, blacklisted_until=until)
+
+
+def requirement_for(facility_id: str, *, patient_id: str, specialist: str | None, starts_at: datetime,
+                    booked_at: datetime | None = None, override: VisitOverride | None = None,
+                    facility: Facility | None = None) -> PaymentRequirement | None:
+    """Does this patient have to prepay for this visit, how much and by when (None: nothing to pay).
+    Raises BookingCutoff / PrepaymentRefused when a mandatory payment leaves no time to pay."""
+    booked_at = booked_at or now()
+    facility = facility or get_facility(facility_id)
+    rules = facility_rules(facility)
+    if override is None and not could_require(rules):
+        return None  # no patient read for a facility without prepayment
+    return decide(rules, specialist=specialist, standing=standing_of(facility_id, patient_id), booked_at=booked_at,
+                  starts_at=starts_at, override=override, timezone=facility.timezone)
+
+
+def save_facility_rules(facility_id: str, value: object) -> PaymentRules:
+    """Replace the facility's rules (validated first: refused rules write nothing)."""
+    rules = PaymentRules.from_dict(value)
+    _store(facility_id, rules)
+    return rules
+
+
+def save_specialist_rules(facility_id: str, specialist: str, value: object | None) -> PaymentRules:
+    """Set (or with None remove) one specialist's own rules, keeping the facility's others."""
+    current = facility_rules(get_facility(facility_id))
+    specialists = dict(current.specialists)
+    if value is None:
+        specialists.pop(specialist, None)
+    else:
+        specialists[specialist] = value
+    rules = PaymentRules.from_dict({**current.to_dict(), "specialists": specialists})
+    _store(facility_id, rules)
+    return rules
+
+
+def _store(facility_id: str, rules: PaymentRules) -> None:
+    try:
+        Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())],
+                                     condition=Facility.facility_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"no facility {facility_id}") from None
+        raise
+
+
+def get_facility(facility_id: str) -> Facility:
+    try:
+        return Facility.get(facility_id)
+    except DoesNotExist:
+        raise NotFound(f"no facility {facility_id}") from None

@@ -1,0 +1,38 @@
+"""Prepayment messages: the deadline in words (Polish genitive, local time), the amount, and their
+length with the longest values."""
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from odwolaj.messages.gsm import is_gsm7, segments
+from odwolaj.messages.texts import MessageContext, render
+from tests.unit.test_texts import LONGEST
+
+# The longest deadline in words: Wednesday (śr) in October.
+LONGEST_PAYMENT = replace(LONGEST, link="https://odw.pl/p/" + "A" * 18, amount=1_234_567,
+                          deadline=datetime(2026, 10, 28, 18, 59, tzinfo=timezone.utc))
+
+
+def test_the_deadline_is_said_in_words_in_local_time():
+    winter = MessageContext("X", LONGEST.starts_at, deadline=datetime(2026, 11, 25, 19, 0, tzinfo=timezone.utc))
+    summer = MessageContext("X", LONGEST.starts_at, deadline=datetime(2026, 6, 1, 18, 0, tzinfo=timezone.utc))
+    assert winter.deadline_words() == "do środy 25 listopada, godz. 20:00"
+    assert summer.deadline_words() == "do poniedziałku 1 czerwca, godz. 20:00"
+
+
+@pytest.mark.parametrize("grosze, words", [(15000, "150 zł"), (15050, "150,50 zł"), (5, "0,05 zł")])
+def test_the_amount_is_in_zloty(grosze, words):
+    assert MessageContext("X", LONGEST.starts_at, amount=grosze).amount_words() == words
+
+
+@pytest.mark.parametrize("kind", ["payment_link", "payment_optional", "payment_expired"])
+def test_payment_messages_fit_two_segments_with_the_longest_values(kind):
+    text = render(kind, LONGEST_PAYMENT)
+    assert is_gsm7(text) and segments(text) <= 2, (len(text), text)
+
+
+def test_the_payment_link_message_carries_link_amount_and_deadline():
+    text = render("payment_link", LONGEST_PAYMENT, keep_diacritics=True)
+    assert LONGEST_PAYMENT.link in text and "12345,67 zł" in text
+    assert "do środy 28 października, godz. 19:59" in text
