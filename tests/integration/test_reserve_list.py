@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from odwolaj import appointments, events
-from odwolaj.clock import iso, now
+from odwolaj.clock import iso, now, parse_iso
 from odwolaj.errors import InvalidInput
 from odwolaj.inbound import InboundSms, Outcome, handle
 from odwolaj.models import Appointment, Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
@@ -351,3 +351,39 @@ def test_a_no_show_at_a_visit_from_the_list_strikes_the_entry_off(join, freed, m
     struck = WaitingEntry.get(entry.entry_id)
     assert struck.status == "struck_off" and struck.strike_off.reason == "no_show"
     assert event_types().count(events.WAITING_LIST_STRUCK_OFF) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Pay-to-claim (issue 4's prepayment rules)
+
+
+def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_goes_to_the_next(
+        join, freed, facility, monkeypatch):
+    from odwolaj.payments import expiry
+    from odwolaj.payments.rules import save_facility_rules
+
+    save_facility_rules(facility.facility.facility_id, {
+        "mode": "optional", "kind": "full", "amount": 15000, "first_visit_mandatory": True,
+        "deadline": {"mode": "after_booking", "hours_after_booking": 24, "hours_before_visit": 2}})
+    first, second = join(1), join(2)
+    slot = freed()
+
+    claim = offers.accept(offer_of(first), channel="sms")
+
+    held = Appointment.get(claim.appointment_id)
+    assert held.status == "awaiting_payment"
+    # Held for the claim window (10 minutes), not the rule's 24 hours.
+    assert abs((parse_iso(held.payment_deadline) - now()).total_seconds() - 600) < 5
+    assert FreedSlot.get(slot.slot_id).status == "claimed"
+    assert "payment_link" in [i.message_kind for i in OutboxItem.scan() if i.appointment_id == held.appointment_id]
+    assert events.SLOT_FILLED not in event_types()
+
+    # Unpaid: the deadline sweep cancels it, which frees the slot again; the stream offers it on.
+    set_now(monkeypatch, now() + timedelta(minutes=11))
+    expiry.sweep()
+    offers.offer_freed_slot(held.appointment_id)
+
+    assert WaitingEntry.get(first.entry_id).status == "active"  # back on the list, in its place
+    [again] = open_offers(held.appointment_id)
+    assert again.entry_id == second.entry_id
+
