@@ -387,3 +387,48 @@ def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_g
     [again] = open_offers(held.appointment_id)
     assert again.entry_id == second.entry_id
 
+
+
+# ---------------------------------------------------------------------------------------------
+# NFZ: after a planned week, the exact date reaches the patient 14 days ahead, confirmed
+
+
+def _week(days_ahead: int) -> str:
+    moment = now() + timedelta(days=days_ahead)
+    return f"{moment:%G}-W{moment:%V}"
+
+
+def _send_all(entry_id: str, gateway) -> None:
+    for item in OutboxItem.scan():
+        if item.entry_id == entry_id and item.kind == "sms":
+            deliver(item, gateway)
+
+
+def test_an_exact_date_delivered_in_time_is_confirmed_and_one_not_delivered_is_reported(join, monkeypatch):
+    from odwolaj import deliveries
+    from odwolaj.reserve import notices
+
+    delivered, silent = join(1, planned_date=_week(220)), join(2, planned_date=_week(220))
+    day = (now() + timedelta(days=215)).date().isoformat()
+    gateway = RecordingGateway()
+    for entry in (delivered, silent):
+        entries.update(entry, {"planned_date": day})
+        _send_all(entry.entry_id, gateway)
+    assert "exact_date" in sms_kinds(delivered.entry_id)
+    deliveries.report(WaitingEntry.get(delivered.entry_id).exact_date_message_id, deliveries.DELIVERED)
+    assert notices.check().read == 0  # nothing due for months
+
+    set_now(monkeypatch, now() + timedelta(days=202))
+    report = notices.check()
+
+    assert (report.confirmed, report.reported) == (1, 1)
+    assert WaitingEntry.get(delivered.entry_id).exact_date_status == "confirmed"
+    unconfirmed = [json.loads(i.detail) for i in OutboxItem.scan() if i.detail_type == events.EXACT_DATE_UNCONFIRMED]
+    assert [e["data"]["entry_id"] for e in unconfirmed] == [silent.entry_id]
+    assert notices.check().read == 0  # settled once
+
+
+def test_an_exact_date_set_less_than_14_days_ahead_is_reported_at_once(join):
+    entry = join(1, planned_date=_week(220))
+    entries.update(entry, {"planned_date": (now() + timedelta(days=10)).date().isoformat()})
+    assert events.EXACT_DATE_UNCONFIRMED in event_types()

@@ -38,6 +38,8 @@ OFFER_DECLINED = "OfferDeclined"
 OFFER_EXPIRED = "OfferExpired"
 SLOT_FILLED = "SlotFilled"
 SLOT_UNFILLED = "SlotUnfilled"
+EXACT_DATE_CONFIRMED = "ExactDateConfirmed"  # the exact date reached the patient 14+ days ahead
+EXACT_DATE_UNCONFIRMED = "ExactDateUnconfirmed"  # it did not (or could not): the clinic must reach them
 PAYMENT_EXPIRED = "PaymentExpired"  # with the AppointmentCancelled of a booking unpaid at its deadline
 
 

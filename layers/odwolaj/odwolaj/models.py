@@ -370,6 +370,17 @@ class QueueIndex(GlobalSecondaryIndex):
     queue_rank = UnicodeAttribute(range_key=True)
 
 
+class NoticesDueIndex(GlobalSecondaryIndex):
+    """Sparse: only entries whose exact-date message must be confirmed delivered carry these keys."""
+
+    class Meta:
+        index_name = "notices_due"
+        projection = KeysOnlyProjection()
+
+    notice_shard = UnicodeAttribute(hash_key=True)
+    notice_due_at = UnicodeAttribute(range_key=True)
+
+
 class WaitingEntry(Model):
     """An entry on a waiting list (NFZ: lista oczekujących). Struck-off entries stay for the record."""
 
@@ -405,10 +416,16 @@ class WaitingEntry(Model):
     unanswered_offers = NumberAttribute(default=0)
     queue = UnicodeAttribute(null=True)
     queue_rank = UnicodeAttribute(null=True)
+    # NFZ: after a planned week, the exact date must reach the patient 14 days ahead, confirmed.
+    exact_date_message_id = UnicodeAttribute(null=True)  # the provider's id of that SMS
+    exact_date_status = UnicodeAttribute(null=True)  # pending, confirmed, reported
+    notice_shard = UnicodeAttribute(null=True)
+    notice_due_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
     by_queue = QueueIndex()
+    notices_due = NoticesDueIndex()
 
 
 class Offer(Model):

@@ -97,7 +97,7 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | No
             sleep(RETRY_DELAYS_SECONDS[attempt])
     record_sent(gateway.name, provider_id, item.outbox_id)
     if after_sending:
-        after_sending()
+        after_sending(provider_id)
     return provider_id
 
 
@@ -106,15 +106,15 @@ def _queued_message(item: OutboxItem):
     if item.entry_id:
         from odwolaj.reserve import messages as reserve_messages  # the reserve list builds on this module
 
-        message, asks = reserve_messages.compose(item)
-        return message, (lambda: reserve_messages.await_answer(item)) if asks else None
+        message = reserve_messages.compose(item)
+        return message, lambda provider_id: reserve_messages.sent(item, provider_id)
     appointment = Appointment.get(item.appointment_id)
     if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
         return None, None
     facility = Facility.get(appointment.facility_id)
     message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
     asks = template_for(item.message_kind, facility) == "reminder_two_way"
-    return message, (lambda: _await_reply(appointment)) if asks else None
+    return message, (lambda _provider_id: _await_reply(appointment)) if asks else None
 
 
 def _opted_out(phone: str) -> bool:

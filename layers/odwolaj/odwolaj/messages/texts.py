@@ -49,6 +49,8 @@ DEFAULTS: dict[str, str] = {
                        "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, napiszemy.",
     "planned_date_moved": "$facility: zmienił się planowany termin ($service): $forecast. "
                           "Pytania: $phone",
+    "exact_date": "$facility: dokładny termin Twojej wizyty z listy oczekujących ($service): $forecast. "
+                  "Pytania: $phone",
     "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpowiedz TAK lub NIE "
                      "do $until. Albo: $link",
     "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $until: $link",

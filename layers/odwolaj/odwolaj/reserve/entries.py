@@ -25,6 +25,7 @@ from odwolaj.models import Availability, OutboxItem, StrikeOff, WaitingEntry, Wa
 from odwolaj.notifications import SMS_RETENTION
 from odwolaj.pesel import validate_pesel
 from odwolaj.phone import normalize_phone
+from odwolaj.reserve import notices
 
 ACTIVE, SERVED, STRUCK_OFF = "active", "served", "struck_off"
 CATEGORIES = ("pilny", "stabilny")
@@ -328,12 +329,19 @@ def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
     if entry.status != ACTIVE:
         raise InvalidTransition(f"the entry is {entry.status}", current_status=entry.status)
     at = now()
-    actions, moved = [], False
+    actions, moved, exact, too_late = [], False, False, False
     if "planned_date" in payload:
         planned = _planned_date(payload["planned_date"], parse_iso(entry.entered_at))
         if planned != entry.planned_date:
             moved = True
             actions.append(WaitingEntry.planned_date.set(planned))
+            # A planned week becomes a day: the exact date must reach the patient 14 days ahead.
+            exact = is_week(entry.planned_date) and not is_week(planned)
+            if exact:
+                day = planned_day(planned)
+                too_late = notices.check_due(day) < at
+                if not too_late:
+                    actions += notices.notice_actions(entry, day, at)
     if "availability" in payload:
         actions.append(WaitingEntry.availability.set(_availability(payload["availability"])))
     if not actions:
@@ -349,7 +357,12 @@ def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
             transaction.save(events.DomainEvent(events.PLANNED_DATE_CHANGED, entry.facility_id,
                                                 f"{entry.entry_id}:planned:{version}", data).to_outbox(at))
             # NFZ: a patient whose planned date moves, earlier or later, must be told.
-            transaction.save(queue_entry_sms(entry, "planned_date_moved", at, f"planned:{version}"))
+            transaction.save(queue_entry_sms(entry, "exact_date" if exact else "planned_date_moved", at,
+                                             f"planned:{version}"))
+        if too_late:
+            transaction.save(events.DomainEvent(
+                events.EXACT_DATE_UNCONFIRMED, entry.facility_id, f"{entry.entry_id}:exact-date:{planned}",
+                event_data(entry) | {"planned_date": planned, "reason": "less_than_14_days"}).to_outbox(at))
 
     try:
         _transact(write)

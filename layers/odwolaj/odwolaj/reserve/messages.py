@@ -8,6 +8,7 @@ from odwolaj.clock import iso, now, parse_iso
 from odwolaj.links import offer_link
 from odwolaj.messages.texts import MessageContext, render
 from odwolaj.models import Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.reserve import notices
 from odwolaj.reserve.entries import is_week, planned_day
 from odwolaj.sms import OutboundSms
 from odwolaj.web.polish import MONTHS
@@ -20,8 +21,8 @@ def forecast_text(planned: str) -> str:
     return f"tydzień od {text}" if is_week(planned) else text
 
 
-def compose(item: OutboxItem) -> tuple[OutboundSms | None, bool]:
-    """(the message, or None when it no longer applies; whether it asks for TAK/NIE)."""
+def compose(item: OutboxItem) -> OutboundSms | None:
+    """The message, or None when it no longer applies."""
     entry = WaitingEntry.get(item.entry_id)
     facility = Facility.get(entry.facility_id)
     kind = item.message_kind
@@ -32,7 +33,7 @@ def compose(item: OutboxItem) -> tuple[OutboundSms | None, bool]:
         starts_at = parse_iso(slot.starts_at)
         if kind == "offer":
             if offer.status != "open" or offer.hold_until <= iso(now()):
-                return None, False  # answered, lost or expired before it could be sent
+                return None  # answered, lost or expired before it could be sent
             kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
             link = offer_link(offer.offer_id)
             until = f"{parse_iso(offer.hold_until).astimezone(ZoneInfo(facility.timezone or 'Europe/Warsaw')):%H:%M}"
@@ -43,8 +44,16 @@ def compose(item: OutboxItem) -> tuple[OutboundSms | None, bool]:
     )
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
     text = render(kind, context, overrides=overrides)
-    return OutboundSms(to=entry.phone, text=text, sender=facility.sms_sender, ref=item.outbox_id), \
-        kind == "offer_two_way"
+    return OutboundSms(to=entry.phone, text=text, sender=facility.sms_sender, ref=item.outbox_id)
+
+
+def sent(item: OutboxItem, provider_message_id: str) -> None:
+    """After sending: an offer from a two-way number now awaits TAK/NIE; an exact date's message
+    is remembered, so its delivery report can be checked before the 14-day line."""
+    if item.message_kind == "offer" and Facility.get(WaitingEntry.get(item.entry_id).facility_id).sms_two_way:
+        await_answer(item)
+    elif item.message_kind == "exact_date":
+        notices.remember_message(item.entry_id, provider_message_id)
 
 
 def await_answer(item: OutboxItem) -> None:
