@@ -245,6 +245,17 @@ def _transact(write) -> None:
         write(transaction)
 
 
+def _change(entry: WaitingEntry, write) -> WaitingEntry:
+    """Apply a change decided from `entry` as read; another change in between is a Conflict."""
+    try:
+        _transact(write)
+    except TransactWriteError as error:
+        if _condition_failed(error):
+            raise Conflict("the entry changed while this request was processed; retry") from None
+        raise
+    return get(entry.facility_id, entry.entry_id)
+
+
 def join(facility_id: str, data: EntryInput) -> WaitingEntry:
     """Enter a patient on the list of a service; they get an SMS with their place and the planned date."""
     entry_id = entry_key(facility_id, data.referral)
@@ -312,13 +323,7 @@ def strike_off(entry: WaitingEntry, reason: str, *, by: str | None = None) -> Wa
         ], condition=(WaitingEntry.version == entry.version) & (WaitingEntry.status == entry.status))
         transaction.save(event.to_outbox(at))
 
-    try:
-        _transact(write)
-    except TransactWriteError as error:
-        if _condition_failed(error):
-            raise Conflict("the entry changed while this request was processed; retry") from None
-        raise
-    return get(entry.facility_id, entry.entry_id)
+    return _change(entry, write)
 
 
 def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
@@ -364,13 +369,7 @@ def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
                 events.EXACT_DATE_UNCONFIRMED, entry.facility_id, f"{entry.entry_id}:exact-date:{planned}",
                 event_data(entry) | {"planned_date": planned, "reason": "less_than_14_days"}).to_outbox(at))
 
-    try:
-        _transact(write)
-    except TransactWriteError as error:
-        if _condition_failed(error):
-            raise Conflict("the entry changed while this request was processed; retry") from None
-        raise
-    return get(entry.facility_id, entry.entry_id)
+    return _change(entry, write)
 
 
 def record_visit_outcome(appointment, outcome: str, *, reason: str = "not_given"):
