@@ -4,7 +4,9 @@ is gone; a second freed slot is taken through the offer's link."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from html import unescape
 from zoneinfo import ZoneInfo
@@ -114,3 +116,54 @@ def test_the_next_freed_slot_is_taken_through_the_offer_link(runner, clinic):
     assert "Termin jest Twój" in requests.get(link, timeout=10).text
     wait_for(runner, WAITING["A"], "umowiono wizyte")
     assert not [m for m in messages_to(runner, WAITING["C"]) if "zwolnil sie" in m]
+
+
+def test_fifty_concurrent_acceptances_over_http_make_one_booking(runner, clinic):
+    """A slot 96 minutes away leaves one wave before the cut-off: ten patients at once. Each of
+    them presses 'take it' five times at the same moment: 50 concurrent POSTs of /o/{token}."""
+    base, auth = clinic["base"], clinic["auth"]
+    phones = [f"+48500000{n:03d}" for n in range(300, 310)]
+    planned = (runner_now(runner) + timedelta(days=100)).date().isoformat()
+    for n, phone in enumerate(phones):
+        entry = {"referral": f"RACE-{n}", "patient": {"id": f"R-{n}", "phone": phone, "pesel": "44051401359"},
+                 "reason": "-", "category": "stabilny", "planned_date": planned, "entered_by": "rejestracja",
+                 "consent": True, "service": "Poradnia alergologiczna"}
+        assert requests.post(f"{base}/api/v1/waiting-list", json=entry, headers=auth, timeout=10).status_code == 201
+    starts = (runner_now(runner) + timedelta(minutes=96)).astimezone(timezone.utc).replace(second=0, microsecond=0)
+    visit = {"patient": {"id": "P-race", "phone": "+48500000399"}, "starts_at": starts.isoformat(),
+             "service": "Poradnia alergologiczna"}
+    assert requests.put(f"{base}/api/v1/appointments/RACE-1", json=visit, headers=auth, timeout=10).status_code == 201
+    assert requests.post(f"{base}/api/v1/appointments/RACE-1/outcome", json={"outcome": "cancelled"}, headers=auth,
+                         timeout=10).status_code == 200
+    links = [re.search(r"https?://\S+/o/[A-Za-z0-9_-]{18}", wait_for(runner, phone, "zwolnil sie")).group(0)
+             for phone in phones]
+    forms = [next(f for f in Forms(requests.get(link, timeout=10).text).forms if f.get("action") == "accept")
+             for link in links]
+    start = threading.Barrier(50)
+
+    def press(index: int) -> int:
+        start.wait()
+        return requests.post(links[index % 10], data=forms[index % 10], allow_redirects=False,
+                             timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        assert set(pool.map(press, range(50))) == {303}
+
+    booked = [phone for phone in phones if wait_any(runner, phone, ("umowiono wizyte", "zajal juz ktos inny"))
+              == "umowiono wizyte"]
+    assert len(booked) == 1
+    taken = [m for phone in phones for m in messages_to(runner, phone) if "zajal juz ktos inny" in m]
+    assert len(taken) == 9
+    listed = requests.get(f"{base}/api/v1/waiting-list", params={"service": "Poradnia alergologiczna"},
+                          headers=auth, timeout=10).json()["entries"]
+    assert len(listed) == 9  # the winner is served; the others keep their places
+
+
+def wait_any(runner, phone: str, texts: tuple[str, ...], timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for text in texts:
+            if any(text in m for m in messages_to(runner, phone)):
+                return text
+        time.sleep(0.2)
+    pytest.fail(f"none of {texts} reached {phone}")
