@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj import api, appointments, facilities
-from odwolaj.reserve import entries
+from odwolaj.reserve import entries, settings
 from odwolaj.errors import DomainError
 
 logger = Logger()
@@ -103,6 +103,16 @@ def strike_off_waiting_list_entry(entry_id: str):
     reason, by = api.strike_off_from_payload(_body())
     entry = entries.strike_off(entries.get(_facility(), entry_id), reason, by=by)
     return _json(200, api.entry_view(entry))
+
+
+@app.get("/api/v1/offer-strategy")
+def get_offer_strategy():
+    return _json(200, settings.get_strategy(_facility()).as_dict())
+
+
+@app.put("/api/v1/offer-strategy")
+def put_offer_strategy():
+    return _json(200, settings.save_strategy(_facility(), _body()).as_dict())
 
 
 @app.exception_handler(DomainError)

@@ -11,9 +11,9 @@ from odwolaj import appointments, events
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.errors import InvalidInput
 from odwolaj.inbound import InboundSms, Outcome, handle
-from odwolaj.models import Appointment, Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.models import Appointment, Conversation, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.notifications import deliver
-from odwolaj.reserve import entries, offers
+from odwolaj.reserve import entries, offers, settings
 from odwolaj.reserve.entries import DuplicateReferral, EntryInput
 from tests.conftest import RecordingGateway
 from tests.reserve_helpers import entry_payload, set_now, warsaw
@@ -286,8 +286,7 @@ def test_a_slot_too_close_to_reach_is_reported_unfilled(join, book, monkeypatch,
 
 
 def test_a_facility_in_waves_mode_offers_k_at_once_and_the_first_yes_wins(join, freed, facility):
-    Facility(facility.facility.facility_id).update(actions=[Facility.offer_strategy.set(
-        {"mode": "waves", "wave_size": 3})])
+    settings.save_strategy(facility.facility.facility_id, {"mode": "waves", "wave_size": 3})
     patients = [join(n) for n in range(1, 6)]
     slot = freed()
     wave = open_offers(slot.slot_id)

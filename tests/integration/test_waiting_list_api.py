@@ -107,3 +107,17 @@ def test_a_no_show_recorded_through_the_api_strikes_off_the_entry_the_visit_came
     assert (status, answer["status"]) == (200, "no_show")
     _, entry = call("GET", f"waiting-list/{created['entry_id']}")
     assert entry["status"] == "struck_off" and entry["strike_off"]["reason"] == "no_show"
+
+
+def test_a_facility_sets_its_offer_strategy_and_bad_values_are_refused(call):
+    status, default = call("GET", "offer-strategy", template="/api/v1/offer-strategy")
+    assert (status, default["mode"], default["hold_minutes"]) == (200, "sequential", 15)
+
+    status, saved = call("PUT", "offer-strategy", {"mode": "waves", "wave_size": 4}, template="/api/v1/offer-strategy")
+    assert (status, saved["mode"], saved["wave_size"], saved["hold_minutes"]) == (200, "waves", 4, 15)
+
+    for body, field in (({"mode": "random"}, "mode"), ({"hold_minutes": 1}, "hold_minutes"),
+                        ({"wave_size": 50}, "wave_size"), ({"speed": 1}, "speed")):
+        status, refused = call("PUT", "offer-strategy", body, template="/api/v1/offer-strategy")
+        assert (status, refused["error"]["field"]) == (422, field)
+    assert call("GET", "offer-strategy")[1]["wave_size"] == 4

@@ -33,6 +33,7 @@ from odwolaj.reminders import SHARDS, shard_of
 from odwolaj.status import AWAITING_PAYMENT
 from odwolaj.reserve.entries import ACTIVE, SERVED, queue_entry_sms, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
+from odwolaj.reserve.settings import strategy_of
 from odwolaj.reserve.strategy import Strategy, plan_wave
 
 FREE, OFFERING, FILLED, CLAIMED, UNFILLED = "free", "offering", "filled", "claimed", "unfilled"
@@ -82,8 +83,7 @@ def _slot_unchanged(slot: FreedSlot):
 
 def _facility_settings(facility_id: str) -> tuple[Strategy, str]:
     facility = Facility.get(facility_id)
-    settings = facility.offer_strategy.as_dict() if facility.offer_strategy else None
-    return Strategy.of(settings), facility.timezone or "Europe/Warsaw"
+    return strategy_of(facility), facility.timezone or "Europe/Warsaw"
 
 
 def _slot_data(slot: FreedSlot) -> dict:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from odwolaj.errors import InvalidInput
 from odwolaj.reminders import SENDING_END, SENDING_START
 
 SEQUENTIAL, WAVES = "sequential", "waves"
@@ -21,6 +22,10 @@ MIN_HOLD = timedelta(minutes=5)
 HOLD_PER_LEAD = 48  # hold ≤ lead time / 48: a visit 12 h away gets at most a 15-minute hold
 # A wave is one transaction of 4 items per offer plus the slot; DynamoDB allows 100 items.
 WAVE_LIMIT = 24
+# What a facility may set, and within which bounds (whole numbers).
+BOUNDS = {"hold_minutes": (5, 60), "wave_size": (1, WAVE_LIMIT), "max_wave_size": (1, WAVE_LIMIT),
+          "min_lead_minutes": (30, 24 * 60), "target_offers": (1, 100), "cooldown_hours": (1, 168),
+          "claim_minutes": (5, 30)}
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,23 @@ class Strategy:
         """A facility's `offer_strategy` map; missing keys take the defaults, unknown ones are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in (settings or {}).items() if key in known})
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "Strategy":
+        """A facility's settings as the clinic API sends them: known fields, whole numbers in bounds."""
+        unknown = sorted(set(payload) - {"mode", *BOUNDS})
+        if unknown:
+            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+        if "mode" in payload and payload["mode"] not in (SEQUENTIAL, WAVES):
+            raise InvalidInput(f"mode must be {SEQUENTIAL} or {WAVES}", field="mode")
+        for name, (low, high) in BOUNDS.items():
+            value = payload.get(name, low)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
+        return cls.of(payload)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def base_wave(self) -> int:
