@@ -4,72 +4,37 @@ payment.
     python bench/payment_sweep.py [--appointments 100000] [--due 50]
 
 Loads the bookings straight into the embedded DynamoDB (moto, tables from template.yaml), every one
-`awaiting_payment` with its deadline spread over the coming weeks; `--due` of them are past their
+`awaiting_payment` with its deadline spread over the coming 30 days; `--due` of them are past their
 deadline now. Runs the real sweep (which cancels those) and counts, with botocore's event hooks,
 the requests it makes and the index items it reads. A full scan of the table is the baseline.
 """
 from __future__ import annotations
 
-import argparse
-import random
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 
 import sweep_table
 
+AT = datetime.now(timezone.utc).replace(microsecond=0)
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--appointments", type=int, default=100_000)
-    parser.add_argument("--due", type=int, default=50)
-    args = parser.parse_args()
 
-    calls, server, local = sweep_table.start()
-    table = local.physical_names()["AppointmentsTable"]
-
+def item(appointment_id: str, index: int, due_now: bool, rng) -> dict:
     from odwolaj.clock import iso
-    from odwolaj.payments import booking, expiry
+    from odwolaj.payments import booking
 
-    at = datetime.now(timezone.utc).replace(microsecond=0)
-    rng = random.Random(7)
-    items = []
-    for index in range(args.appointments):
-        appointment_id = f"{rng.getrandbits(64):016x}"
-        due_now = index < args.due
-        due = at - timedelta(minutes=rng.randint(0, 4)) if due_now else at + timedelta(minutes=rng.randint(10, 60 * 24 * 30))
-        starts = due + timedelta(hours=24)
-        keys = booking.due_keys(appointment_id, due)
-        items.append({
-            "appointment_id": {"S": appointment_id}, "facility_id": {"S": "fac_bench"},
-            "external_id": {"S": f"E{index}"}, "patient_id": {"S": f"P{index}"}, "phone": {"S": "+48500000000"},
-            "starts_at": {"S": iso(starts)}, "duration_minutes": {"N": "15"}, "service": {"S": "Poradnia"},
-            "status": {"S": "awaiting_payment"}, "version": {"N": "1"}, "visit_code": {"S": f"C{index:07d}"},
-            "cer_managed": {"BOOL": False}, "history": {"L": []}, "created_at": {"S": iso(at)},
-            "updated_at": {"S": iso(at)}, "payment_mode": {"S": "mandatory"}, "payment_amount": {"N": "5000"},
-            "payment_kind": {"S": "deposit"}, "payment_deadline": {"S": iso(due)},
-            "payment_shard": {"S": keys["payment_shard"]}, "payment_due_at": {"S": keys["payment_due_at"]},
-        })
-    load_seconds = sweep_table.load(local, table, items)
+    due = AT - timedelta(minutes=rng.randint(0, 4)) if due_now else AT + timedelta(minutes=rng.randint(10, 60 * 24 * 30))
+    keys = booking.due_keys(appointment_id, due)
+    return sweep_table.appointment_item(
+        appointment_id, index, iso(due + timedelta(hours=24)), iso(AT), "awaiting_payment",
+        payment_mode={"S": "mandatory"}, payment_amount={"N": "5000"}, payment_kind={"S": "deposit"},
+        payment_deadline={"S": iso(due)}, **{name: {"S": value} for name, value in keys.items()})
 
-    started = time.perf_counter()
-    with calls.measure() as counted:
-        report = expiry.sweep(at)
-    sweep_seconds = time.perf_counter() - started
-    requests = sweep_table.dynamodb_requests(counted)
-    scan_read = sweep_table.scan_count(local, table)
-    server.stop()
 
-    print(f"bookings awaiting payment    {args.appointments:>9}  (loaded in {load_seconds:.1f} s)")
-    print(f"past their deadline now      {args.due:>9}")
-    print(f"index items read by sweep    {report.read:>9}  (ratio to due: {report.read / max(args.due, 1):.2f})")
-    print(f"bookings cancelled (expired) {report.expired:>9}")
-    print(f"items a table scan would read {scan_read:>8}  (sweep reads {report.read / max(scan_read, 1):.5f} of it)")
-    print(f"DynamoDB requests in sweep   {sum(requests.values()):>9}  {dict(requests)}")
-    print(f"sweep wall time              {sweep_seconds:>9.2f} s (moto answers an index query by walking the")
-    print("                                         whole table in Python: not a DynamoDB latency figure)")
-    return 0 if report.read == args.due == report.expired else 1
+def sweep():
+    from odwolaj.payments import expiry
+
+    return expiry.sweep(AT)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(sweep_table.run("bookings awaiting payment", item, sweep, lambda report: report.expired))

@@ -4,12 +4,15 @@ Every request is authenticated by its bearer key first, and every route works in
 facility only. Domain errors become HTTP answers in one place (odwolaj.api). Logs carry ids and
 error codes, never a body, a phone number or a PESEL.
 """
+from urllib.parse import unquote
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj import api, appointments, facilities
 from odwolaj.reserve import entries, settings
+from odwolaj.payments import blacklist, rules
 from odwolaj.errors import DomainError
 
 logger = Logger()
@@ -24,7 +27,8 @@ def _json(status: int, body: dict, headers: dict | None = None) -> Response:
 
 def _authenticated(app: APIGatewayHttpResolver, next_middleware) -> Response:
     key = facilities.authenticate(app.current_event.headers.get("authorization"))
-    app.append_context(facility_id=key.facility_id, rights=frozenset(key.rights or ()))
+    app.append_context(facility_id=key.facility_id, rights=frozenset(key.rights or ()),
+                       actor=blacklist.actor_of(key.label, key.key_hash[:12]))
     logger.append_keys(facility_id=key.facility_id)
     return next_middleware(app)
 
@@ -113,6 +117,43 @@ def get_offer_strategy():
 @app.put("/api/v1/offer-strategy")
 def put_offer_strategy():
     return _json(200, settings.save_strategy(_facility(), _body()).as_dict())
+
+
+@app.get("/api/v1/payment-rules")
+def get_payment_rules():
+    return _json(200, rules.facility_rules(rules.get_facility(_facility())).to_dict())
+
+
+@app.put("/api/v1/payment-rules")
+def put_payment_rules():
+    return _json(200, rules.save_facility_rules(_facility(), _body()).to_dict())
+
+
+@app.put("/api/v1/payment-rules/specialists/<specialist>")
+def put_specialist_payment_rules(specialist: str):
+    return _json(200, rules.save_specialist_rules(_facility(), unquote(specialist), _body()).to_dict())
+
+
+@app.delete("/api/v1/payment-rules/specialists/<specialist>")
+def delete_specialist_payment_rules(specialist: str):
+    return _json(200, rules.save_specialist_rules(_facility(), unquote(specialist), None).to_dict())
+
+
+@app.get("/api/v1/patients/<patient_id>/blacklist")
+def get_blacklist_entry(patient_id: str):
+    return _json(200, blacklist.standing(_facility(), patient_id).view())
+
+
+@app.put("/api/v1/patients/<patient_id>/blacklist")
+def put_blacklist_entry(patient_id: str):
+    change = blacklist.StaffChange.from_payload(_body())
+    return _json(200, blacklist.put_on(_facility(), patient_id, change, by=app.context["actor"]).view())
+
+
+@app.delete("/api/v1/patients/<patient_id>/blacklist")
+def delete_blacklist_entry(patient_id: str):
+    change = blacklist.StaffChange.from_payload(_body(), lifting=True)
+    return _json(200, blacklist.lift(_facility(), patient_id, change, by=app.context["actor"]).view())
 
 
 @app.exception_handler(DomainError)

@@ -234,3 +234,18 @@ def test_the_admin_command_refuses_an_unknown_right(aws, capsys):
     created = run_admin("create-facility", "--name", "Przychodnia Zdrowie")
     assert cli.main(["issue-key", "--facility-id", created["facility_id"], "--right", "payments:everything"]) == 2
     assert "unknown right" in capsys.readouterr().err
+
+
+def test_a_booking_awaiting_payment_moved_before_its_deadline_must_be_paid_by_the_visit(call, key, facility):
+    save_facility_rules(facility.facility.facility_id, {**RULES, "mode": "mandatory", "deadline": {
+        "mode": "after_booking", "hours_after_booking": 72, "hours_before_visit": 2}})
+    first = call("PUT", "appointments/HIS-1", key, payload(days=10))[1]
+    moved_to = (now() + timedelta(hours=30)).replace(microsecond=0)
+
+    status, view, _ = call("PUT", "appointments/HIS-1", key, payload(starts_at=moved_to.isoformat()))
+
+    assert status == 200 and view["payment"]["deadline"] == iso(moved_to) < first["payment"]["deadline"]
+    stored = next(Appointment.scan())
+    assert stored.payment_due_at == iso(moved_to)
+    later = call("PUT", "appointments/HIS-1", key, payload(days=12))[1]
+    assert later["payment"]["deadline"] == iso(moved_to)  # moved later: the deadline stays

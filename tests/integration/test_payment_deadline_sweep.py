@@ -43,9 +43,10 @@ def events() -> list[str]:
 def pay(appointment: Appointment) -> None:
     """What the payment side does on payment: confirmed, out of the index, conditioned on the state
     (on a copy: the caller's object stays as it was read, like the sweep's)."""
-    Appointment.get(appointment.appointment_id).update(actions=[Appointment.status.set("confirmed"), Appointment.version.add(1),
-                                Appointment.payment_shard.remove(), Appointment.payment_due_at.remove()],
-                       condition=(Appointment.status == "awaiting_payment") & (Appointment.version == appointment.version))
+    Appointment.get(appointment.appointment_id).update(
+        actions=[Appointment.status.set("confirmed"), Appointment.version.add(1),
+                 Appointment.payment_shard.remove(), Appointment.payment_due_at.remove()],
+        condition=(Appointment.status == "awaiting_payment") & (Appointment.version == appointment.version))
 
 
 def test_an_unpaid_booking_is_cancelled_at_its_deadline_and_its_slot_freed(awaiting, clock):

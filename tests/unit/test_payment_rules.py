@@ -125,3 +125,7 @@ def test_an_override_needs_the_right():
     require_override_right({"payments:override"})
     with pytest.raises(Forbidden, match="payments:override"):
         require_override_right(set())
+
+
+def test_a_facility_without_rules_asks_nothing_of_a_blacklisted_patient():
+    assert requirement(BLACKLISTED, rules=PaymentRules()) is None

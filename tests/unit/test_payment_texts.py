@@ -11,7 +11,8 @@ from tests.unit.test_texts import LONGEST
 
 # The longest deadline in words: Wednesday (śr) in October.
 LONGEST_PAYMENT = replace(LONGEST, link="https://odw.pl/p/" + "A" * 18, amount=1_234_567,
-                          deadline=datetime(2026, 10, 28, 18, 59, tzinfo=timezone.utc))
+                          deadline=datetime(2026, 10, 28, 18, 59, tzinfo=timezone.utc),
+                          until=datetime(2027, 10, 31, 21, 0, tzinfo=timezone.utc))
 
 
 def test_the_deadline_is_said_in_words_in_local_time():
@@ -26,7 +27,8 @@ def test_the_amount_is_in_zloty(grosze, words):
     assert MessageContext("X", LONGEST.starts_at, amount=grosze).amount_words() == words
 
 
-@pytest.mark.parametrize("kind", ["payment_link", "payment_optional", "payment_expired"])
+@pytest.mark.parametrize("kind", ["payment_link", "payment_optional", "payment_expired", "blacklisted",
+                                  "blacklisted_no_shows"])
 def test_payment_messages_fit_two_segments_with_the_longest_values(kind):
     text = render(kind, LONGEST_PAYMENT)
     assert is_gsm7(text) and segments(text) <= 2, (len(text), text)
@@ -36,3 +38,10 @@ def test_the_payment_link_message_carries_link_amount_and_deadline():
     text = render("payment_link", LONGEST_PAYMENT, keep_diacritics=True)
     assert LONGEST_PAYMENT.link in text and "12345,67 zł" in text
     assert "do środy 28 października, godz. 19:59" in text
+
+
+def test_the_blacklist_messages_say_until_which_day_in_local_time():
+    # 23:30 UTC on 30 November is already 1 December in Warsaw.
+    context = MessageContext("X", LONGEST.starts_at, until=datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
+    assert context.until_words() == "1 grudnia 2026"
+    assert "do 1 grudnia 2026" in render("blacklisted", context, keep_diacritics=True)

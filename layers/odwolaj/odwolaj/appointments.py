@@ -20,6 +20,7 @@ from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from odwolaj.ids import new_appointment_id, new_visit_code
 from odwolaj.models import Appointment, Cancellation, ExternalRef, FreedSlot, HistoryEntry, Patient
 from odwolaj.notifications import queue_sms
+from odwolaj.payments import blacklist
 from odwolaj.payments import booking as payment_booking
 from odwolaj.payments import rules as payment_rules
 from odwolaj.payments.rules import VisitOverride
@@ -69,7 +70,8 @@ class AppointmentInput:
     def from_payload(cls, payload: object) -> "AppointmentInput":
         if not isinstance(payload, dict):
             raise InvalidInput("request body must be a JSON object")
-        known = {"patient", "starts_at", "service", "duration_minutes", "specialist", "location", "cer_managed", "payment"}
+        known = {"patient", "starts_at", "service", "duration_minutes", "specialist", "location", "cer_managed",
+                 "payment"}
         unknown = sorted(set(payload) - known)
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
@@ -224,10 +226,10 @@ def upsert(facility_id: str, external_id: str, data: AppointmentInput, *, rights
 
 
 def _patient_update(transaction: TransactWrite, facility_id: str, data: AppointmentInput, at: datetime,
-                    *, new_booking: bool = False) -> None:
+                    *, new_booking: str | None = None) -> None:
     actions = [Patient.phone.set(data.phone), Patient.updated_at.set(iso(at))]
     if new_booking:  # a later booking of this patient is not a first-time one (prepayment rules)
-        actions.append(Patient.bookings_count.add(1))
+        actions += [Patient.bookings_count.add(1), Patient.last_appointment_id.set(new_booking)]
     if data.email:
         actions.append(Patient.email.set(data.email))
     if data.pesel:
@@ -293,7 +295,7 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
             condition=ExternalRef.ref.does_not_exist(),
         )
         transaction.save(appointment, condition=Appointment.appointment_id.does_not_exist())
-        _patient_update(transaction, facility_id, data, at, new_booking=True)
+        _patient_update(transaction, facility_id, data, at, new_booking=appointment.appointment_id)
         transaction.save(event.to_outbox(at))
         transaction.save(queue_sms(appointment, message_kind, at, "booked"))
 
@@ -335,6 +337,10 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
                     history=[*appointment.history, entry], **changes)
     if moved or "cer_managed" in changes:
         actions += reminder_actions(updated, at)
+    if moved:
+        for name, value in payment_booking.moved_fields(updated).items():
+            actions.append(getattr(Appointment, name).set(value))
+            setattr(updated, name, value)
     data_out = _event_data(updated)
     if moved:
         data_out["previous_starts_at"] = previous_start
@@ -514,9 +520,8 @@ def _simple_transition(appointment: Appointment, status: str, label: str, kind: 
             condition=_unchanged_since(appointment),
         )
         if status == NO_SHOW:
-            # Counted per patient: the blacklist rule (prepayment) reads it.
-            transaction.update(Patient(appointment.facility_id, appointment.patient_id),
-                               actions=[Patient.no_show_count.add(1)])
+            # Counted per patient, with its date: the blacklist rule (prepayment) reads them.
+            blacklist.record_no_show(transaction, appointment, at)
         transaction.save(event.to_outbox(at))
         if status in PATIENT_IS_TOLD:
             transaction.save(queue_sms(appointment, status, at, f"{label}:{version}"))

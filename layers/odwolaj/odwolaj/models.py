@@ -183,6 +183,16 @@ class ExternalRef(Model):
     appointment_id = UnicodeAttribute()
 
 
+class BlacklistChange(MapAttribute):
+    """One change of a patient's prepayment blacklist entry: who, when, why."""
+
+    at = UnicodeAttribute()
+    action = UnicodeAttribute()  # added, extended, changed, lifted
+    by = UnicodeAttribute()  # "rule" or the API key (label and id) that made it
+    reason = UnicodeAttribute()
+    until = UnicodeAttribute(null=True)
+
+
 class Patient(Model):
     """The minimum a facility's patient needs here: contact and the counters rules read."""
 
@@ -200,6 +210,9 @@ class Patient(Model):
     bookings_count = NumberAttribute(null=True)
     # Prepayment blacklist (odwolaj.payments.blacklist): on it until this moment (UTC, ISO-8601).
     blacklisted_until = UnicodeAttribute(null=True)
+    blacklist_history = ListAttribute(of=BlacklistChange, null=True)
+    no_show_dates = ListAttribute(of=UnicodeAttribute, null=True)  # the latest no-shows' visit times
+    last_appointment_id = UnicodeAttribute(null=True)  # what a message about the patient is sent with
 
 
 class SlotFacilityStartIndex(GlobalSecondaryIndex):

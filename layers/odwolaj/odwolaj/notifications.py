@@ -16,7 +16,7 @@ from odwolaj.clock import iso, now, parse_iso
 from odwolaj.deliveries import record_sent
 from odwolaj.links import payment_link, visit_link
 from odwolaj.messages.texts import MessageContext, render
-from odwolaj.models import Appointment, Conversation, Facility, OutboxItem
+from odwolaj.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.sms import OutboundSms, ProviderError, SmsGateway
 from odwolaj.status import AWAITING_PAYMENT, OPEN
 
@@ -41,6 +41,9 @@ def queue_sms(appointment: Appointment, message_kind: str, at: datetime, cause: 
 ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link"})
 # A payment request is pointless once paid (or cancelled).
 ONLY_WHILE_AWAITING_PAYMENT = frozenset({"payment_link"})
+# Why prepayment is now required and until when (odwolaj.payments.blacklist): the patient's entry
+# is read when sending, and a message about an entry that ended meanwhile is not sent.
+BLACKLIST_KINDS = frozenset({"blacklisted", "blacklisted_no_shows"})
 # Messages whose link opens the payment page rather than the visit page.
 PAYMENT_LINK_KINDS = frozenset({"payment_link", "payment_optional"})
 # What a number that sent STOP no longer gets: everything but answers to what the patient did.
@@ -56,6 +59,11 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
         return None
     if message_kind in ONLY_WHILE_AWAITING_PAYMENT and appointment.status != AWAITING_PAYMENT:
         return None
+    until = None
+    if message_kind in BLACKLIST_KINDS:
+        until = _blacklisted_until(appointment)
+        if until is None:
+            return None
     link = payment_link if message_kind in PAYMENT_LINK_KINDS else visit_link
     context = MessageContext(
         facility=facility.short_name,
@@ -66,10 +74,20 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
         phone=facility.phone or "",
         deadline=parse_iso(appointment.payment_deadline) if appointment.payment_deadline else None,
         amount=appointment.payment_amount,
+        until=until,
     )
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
     return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context, overrides=overrides),
                        sender=facility.sms_sender, ref=ref)
+
+
+def _blacklisted_until(appointment: Appointment) -> datetime | None:
+    try:
+        patient = Patient.get(appointment.facility_id, appointment.patient_id)
+    except DoesNotExist:
+        return None
+    until = parse_iso(patient.blacklisted_until) if patient.blacklisted_until else None
+    return until if until and until > now() else None
 
 
 def template_for(message_kind: str, facility: Facility) -> str:

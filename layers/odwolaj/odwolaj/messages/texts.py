@@ -42,6 +42,10 @@ DEFAULTS: dict[str, str] = {
     "payment_link": "$facility: wizyta $when zarezerwowana. Potwierdzimy ją po wpłacie $amount $deadline: "
                     "$link Bez wpłaty rezerwacja przepadnie.",
     "payment_optional": "$facility: umówiono wizytę $when, $service. Możesz zapłacić $amount z góry: $link",
+    "blacklisted_no_shows": "$facility: z powodu nieodwołanych nieobecności na wizytach do $until każdą "
+                            "wizytę trzeba opłacić z góry przy rezerwacji. Pytania: $phone",
+    "blacklisted": "$facility: decyzją placówki do $until każdą wizytę trzeba opłacić z góry przy rezerwacji. "
+                   "Pytania: $phone",
     "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
                        "Termin dostanie inny pacjent. Nowy termin: $phone",
     # Reserve (waiting) list
@@ -52,8 +56,8 @@ DEFAULTS: dict[str, str] = {
     "exact_date": "$facility: dokładny termin Twojej wizyty z listy oczekujących ($service): $forecast. "
                   "Pytania: $phone",
     "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpowiedz TAK lub NIE "
-                     "do $until. Albo: $link",
-    "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $until: $link",
+                     "do $reply_by. Albo: $link",
+    "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $reply_by: $link",
     "offer_taken": "$facility: termin $when zajął już ktoś inny. Przepraszamy! Zostajesz na liście "
                    "oczekujących na swoim miejscu.",
     "offer_expired": "$facility: propozycja terminu $when wygasła. Zostajesz na liście oczekujących "
@@ -74,7 +78,8 @@ class MessageContext:
     amount: int | None = None  # grosze
     position: int | None = None  # reserve list: place in the queue
     forecast: str = ""  # reserve list: the planned date, as the patient reads it
-    until: str = ""  # reserve list: when an offer's hold ends (local HH:MM)
+    reply_by: str = ""  # reserve list: when an offer's hold ends (local HH:MM)
+    until: datetime | None = None  # the end of a prepayment blacklist entry
 
     def when(self) -> str:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
@@ -87,6 +92,13 @@ class MessageContext:
         local = self.deadline.astimezone(ZoneInfo(self.timezone))
         return (f"do {WEEKDAYS_GENITIVE[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}, "
                 f"godz. {local:%H:%M}")
+
+    def until_words(self) -> str:
+        """'26 listopada 2026' (the local date)."""
+        if self.until is None:
+            return ""
+        local = self.until.astimezone(ZoneInfo(self.timezone))
+        return f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year}"
 
     def amount_words(self) -> str:
         """'150 zł' or '150,50 zł'."""
@@ -103,7 +115,7 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
     text = Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
         service=context.service, phone=context.phone,
-        deadline=context.deadline_words(), amount=context.amount_words(),
-        position=context.position or "", forecast=context.forecast, until=context.until,
+        deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
+        position=context.position or "", forecast=context.forecast, reply_by=context.reply_by,
     )
     return text if keep_diacritics else transliterate(text)

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from pynamodb.transactions import TransactWrite
 
-from odwolaj.clock import iso
+from odwolaj.clock import iso, parse_iso
 from odwolaj.models import Appointment, OutboxItem
 from odwolaj.notifications import queue_sms
 from odwolaj.payments import rules
@@ -81,6 +81,14 @@ def release_actions(appointment: Appointment) -> list:
     if appointment.payment_shard is None:
         return []
     return [Appointment.payment_shard.remove(), Appointment.payment_due_at.remove()]
+
+
+def moved_fields(moved: Appointment) -> dict:
+    """The payment fields to change when a booking awaiting payment is moved: its deadline stays, but
+    never after the visit (a visit moved earlier than it takes the visit's start)."""
+    if moved.status != AWAITING_PAYMENT or not moved.payment_deadline or moved.payment_deadline <= moved.starts_at:
+        return {}
+    return {"payment_deadline": moved.starts_at, **due_keys(moved.appointment_id, parse_iso(moved.starts_at))}
 
 
 def payment_link_sms(appointment: Appointment, at: datetime) -> OutboxItem:

@@ -86,12 +86,18 @@ def _hour(value: object, field: str) -> time | None:
     return parsed
 
 
-def _hours(value: object, field: str) -> int | None:
-    if value is None:
+def whole_number(value: object, field: str, low: int, high: int, unit: str = "", *,
+                 required: bool = False) -> int | None:
+    """A whole number in [low, high] (None when absent and not required), or InvalidInput."""
+    if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOURS:
-        raise InvalidInput(f"{field} must be a whole number of hours from 0 to {MAX_HOURS}", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"{field} must be a whole number{unit} from {low} to {high}", field=field)
     return value
+
+
+def _hours(value: object, field: str) -> int | None:
+    return whole_number(value, field, 0, MAX_HOURS, " of hours")
 
 
 def _at_local_hour(day, hour: time, zone: ZoneInfo) -> datetime:

@@ -18,10 +18,10 @@ from typing import Iterable
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from odwolaj.clock import now, parse_iso
-from odwolaj.errors import Forbidden, InvalidInput, NotFound
+from odwolaj.errors import Conflict, Forbidden, InvalidInput, NotFound
 from odwolaj.models import Facility, Patient
 from odwolaj.payments import deadlines
-from odwolaj.payments.deadlines import DeadlineRule
+from odwolaj.payments.deadlines import DeadlineRule, whole_number
 
 NONE = "none"
 OPTIONAL = "optional"
@@ -39,6 +39,29 @@ SPECIALIST_FIELDS = ("mode", "kind", "amount", "first_visit_mandatory", "deadlin
 
 
 @dataclass(frozen=True)
+class BlacklistPolicy:
+    """A patient goes on the blacklist after `no_shows` uncancelled no-shows within `within_months`
+    months, for `days` days (then off on their own unless staff extend it)."""
+
+    no_shows: int
+    within_months: int
+    days: int
+
+    @classmethod
+    def from_dict(cls, value: object, field: str = "blacklist") -> "BlacklistPolicy":
+        if not isinstance(value, dict):
+            raise InvalidInput(f"{field} must be an object with no_shows, within_months and days", field=field)
+        unknown = sorted(set(value) - {"no_shows", "within_months", "days"})
+        if unknown:
+            raise InvalidInput(f"unknown field(s): {', '.join(f'{field}.{u}' for u in unknown)}", field=field)
+        return cls(**{name: whole_number(value.get(name), f"{field}.{name}", 1, high, required=True)
+                      for name, high in (("no_shows", 20), ("within_months", 24), ("days", 730))})
+
+    def to_dict(self) -> dict:
+        return {"no_shows": self.no_shows, "within_months": self.within_months, "days": self.days}
+
+
+@dataclass(frozen=True)
 class PaymentRules:
     mode: str = NONE
     kind: str = FULL
@@ -47,6 +70,7 @@ class PaymentRules:
     blacklist_mandatory: bool = True
     deadline: DeadlineRule = DEFAULT_DEADLINE
     specialists: dict[str, dict] = field(default_factory=dict)  # each: what differs from the facility
+    blacklist: BlacklistPolicy | None = None  # automatic blacklisting; none: only staff put patients on it
 
     @classmethod
     def from_dict(cls, value: object, field_prefix: str = "", *, base: "PaymentRules | None" = None,
@@ -55,7 +79,7 @@ class PaymentRules:
         (a specialist's rules start from the facility's)."""
         if not isinstance(value, dict):
             raise InvalidInput(f"{field_prefix or 'payment rules'} must be an object", field=field_prefix or None)
-        allowed = set(allowed or (*SPECIALIST_FIELDS, "blacklist_mandatory", "specialists"))
+        allowed = set(allowed or (*SPECIALIST_FIELDS, "blacklist_mandatory", "specialists", "blacklist"))
         unknown = sorted(set(value) - allowed)
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(field_prefix + u for u in unknown)}",
@@ -73,6 +97,8 @@ class PaymentRules:
             deadline=(DeadlineRule.from_dict(value["deadline"], field_prefix + "deadline")
                       if "deadline" in value else base.deadline),
             specialists={},
+            blacklist=(BlacklistPolicy.from_dict(value["blacklist"], field_prefix + "blacklist")
+                       if value.get("blacklist") is not None else base.blacklist),
         )
         specialists = value.get("specialists", {})
         if not isinstance(specialists, dict):
@@ -100,7 +126,8 @@ class PaymentRules:
     def to_dict(self) -> dict:
         values = {"mode": self.mode, "kind": self.kind, "amount": self.amount,
                   "first_visit_mandatory": self.first_visit_mandatory, "blacklist_mandatory": self.blacklist_mandatory,
-                  "deadline": self.deadline.to_dict(), "specialists": self.specialists}
+                  "deadline": self.deadline.to_dict(), "specialists": self.specialists,
+                  "blacklist": self.blacklist.to_dict() if self.blacklist else None}
         return {name: value for name, value in values.items() if value is not None}
 
 
@@ -117,12 +144,7 @@ def _flag(value: object, field: str) -> bool:
 
 
 def amount_in_grosze(value: object, field: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_AMOUNT:
-        raise InvalidInput(f"{field} must be a whole number of grosze from 1 to {MAX_AMOUNT} "
-                           "(e.g. 15000 for 150 zł)", field=field)
-    return value
+    return whole_number(value, field, 1, MAX_AMOUNT, " of grosze (15000 is 150 zł)")
 
 
 @dataclass(frozen=True)
@@ -175,7 +197,9 @@ def decide(rules: PaymentRules, *, specialist: str | None, standing: PatientStan
            timezone: str = "Europe/Warsaw") -> PaymentRequirement | None:
     """The requirement for one booking, or None when nothing is to be paid."""
     own = rules.for_specialist(specialist)
-    if standing.blacklisted(booked_at) and rules.blacklist_mandatory:
+    amount = override.amount if override is not None and override.amount is not None else own.amount
+    # A facility without any amount set (no rules at all) has nothing to ask a blacklisted patient for.
+    if standing.blacklisted(booked_at) and rules.blacklist_mandatory and amount is not None:
         mode, reason = MANDATORY, "blacklist"
     elif override is not None:
         mode, reason = override.mode, "override"
@@ -185,7 +209,6 @@ def decide(rules: PaymentRules, *, specialist: str | None, standing: PatientStan
         mode, reason = own.mode, ("specialist" if specialist in rules.specialists else "facility")
     if mode == NONE:
         return None
-    amount = override.amount if override is not None and override.amount is not None else own.amount
     if amount is None:
         raise InvalidInput("payment.amount is required: the facility has no amount set", field="payment.amount")
     kind = (override.kind if override is not None and override.kind else None) or own.kind
@@ -198,8 +221,11 @@ def facility_rules(facility: Facility) -> PaymentRules:
 
 
 def could_require(rules: PaymentRules) -> bool:
-    return any(r.mode != NONE or r.first_visit_mandatory for r in (rules, *rules.specialists.values())) \
-        or rules.blacklist_mandatory and rules.amount is not None
+    """Whether any patient could have to pay (else no patient needs to be read)."""
+    every = (rules, *(rules.for_specialist(name) for name in rules.specialists))
+    if rules.blacklist_mandatory and rules.amount is not None:
+        return True
+    return any(r.mode != NONE or r.first_visit_mandatory for r in every)
 
 
 def standing_of(facility_id: str, patient_id: str) -> PatientStanding:
@@ -234,26 +260,33 @@ def save_facility_rules(facility_id: str, value: object) -> PaymentRules:
 
 
 def save_specialist_rules(facility_id: str, specialist: str, value: object | None) -> PaymentRules:
-    """Set (or with None remove) one specialist's own rules, keeping the facility's others."""
-    current = facility_rules(get_facility(facility_id))
+    """Set (or with None remove) one specialist's own rules, keeping the facility's others. Written
+    on the condition that the rules are still those read (a concurrent change makes it a Conflict)."""
+    facility = get_facility(facility_id)
+    current = facility_rules(facility)
     specialists = dict(current.specialists)
     if value is None:
         specialists.pop(specialist, None)
     else:
         specialists[specialist] = value
     rules = PaymentRules.from_dict({**current.to_dict(), "specialists": specialists})
-    _store(facility_id, rules)
+    stored = facility.payment_rules.as_dict() if facility.payment_rules else None
+    _store(facility_id, rules, unchanged=(Facility.payment_rules == stored) if stored
+           else Facility.payment_rules.does_not_exist())
     return rules
 
 
-def _store(facility_id: str, rules: PaymentRules) -> None:
+def _store(facility_id: str, rules: PaymentRules, unchanged=None) -> None:
+    condition = Facility.facility_id.exists()
+    if unchanged is not None:
+        condition &= unchanged
     try:
-        Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())],
-                                     condition=Facility.facility_id.exists())
+        Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())], condition=condition)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"no facility {facility_id}") from None
-        raise
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        get_facility(facility_id)  # NotFound when there is no such facility
+        raise Conflict("the payment rules changed while this request was processed; retry") from None
 
 
 def get_facility(facility_id: str) -> Facility:

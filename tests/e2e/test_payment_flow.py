@@ -1,0 +1,39 @@
+"""Prepayment on the local runner, as a person sees it: a booking that must be paid is reserved,
+the payment link arrives on the phone with its deadline, the clock moves past the deadline, the
+sweep cancels the unpaid booking and the patient is told why."""
+from datetime import timedelta, timezone
+
+import pytest
+import requests
+
+from tests.e2e.conftest import demo
+from tests.e2e.test_sms_flow import phone_view, runner_now, wait_for_sms
+
+pytestmark = pytest.mark.e2e
+PHONE = "+48500000097"
+
+
+def test_an_unpaid_booking_lapses_at_its_deadline_and_the_patient_is_told(runner):
+    base, key = runner["base"], demo(runner)["api_key"]
+    auth = {"Authorization": f"Bearer {key}"}
+    rules = {"mode": "mandatory", "kind": "deposit", "amount": 5000,
+             "deadline": {"mode": "after_booking", "hours_after_booking": 2, "hours_before_visit": 2}}
+    assert requests.put(f"{base}/api/v1/payment-rules", json=rules, headers=auth, timeout=5).status_code == 200
+    starts = (runner_now(runner) + timedelta(days=5)).astimezone(timezone.utc).replace(minute=0, second=0,
+                                                                                      microsecond=0)
+    payload = {"patient": {"id": "PAY-P1", "phone": PHONE}, "starts_at": starts.isoformat(),
+               "service": "Poradnia kardiologiczna"}
+
+    booked = requests.put(f"{base}/api/v1/appointments/PAY-1", json=payload, headers=auth, timeout=5)
+
+    assert booked.status_code == 201 and booked.json()["status"] == "awaiting_payment"
+    wait_for_sms(runner, "Potwierdzimy ja po wplacie 50 zl do")
+    assert f"{base}/p/" in phone_view(runner)
+
+    moved = requests.post(f"{base}/dev/clock", json={"advance_minutes": 2 * 60 + 5}, timeout=60)
+    assert moved.status_code == 200, moved.text
+
+    wait_for_sms(runner, "przedplata nie wplynela w terminie")
+    after = requests.get(f"{base}/api/v1/appointments/PAY-1", headers=auth, timeout=5).json()
+    assert after["status"] == "cancelled"
+    assert (after["cancellation"]["channel"], after["cancellation"]["reason"]) == ("payment_expired", "unpaid")
