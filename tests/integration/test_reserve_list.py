@@ -431,3 +431,20 @@ def test_an_exact_date_set_less_than_14_days_ahead_is_reported_at_once(join):
     entry = join(1, planned_date=_week(220))
     entries.update(entry, {"planned_date": (now() + timedelta(days=10)).date().isoformat()})
     assert events.EXACT_DATE_UNCONFIRMED in event_types()
+
+
+def test_a_yes_from_a_patient_who_must_prepay_but_has_no_time_left_is_told_the_offer_lapsed(join, freed, facility):
+    from odwolaj.payments.rules import save_facility_rules
+
+    entry = join(1)
+    slot = freed()
+    save_facility_rules(facility.facility.facility_id, {
+        "mode": "mandatory", "kind": "full", "amount": 15000,
+        "deadline": {"mode": "before_visit", "hours_before_visit": 72}})
+
+    result = offers.accept(offer_of(entry), channel="sms")
+
+    assert result.answer is offers.Answer.EXPIRED
+    assert FreedSlot.get(slot.slot_id).status == "offering" and not [a for a in Appointment.scan()
+                                                                      if a.waiting_entry_id]
+    assert sms_kinds(entry.entry_id).count("offer_expired") == 1

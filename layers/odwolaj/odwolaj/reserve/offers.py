@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 from odwolaj import appointments, events
 from odwolaj.appointments import AppointmentInput, _condition_failed
 from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import NotFound
+from odwolaj.errors import NotFound, PrepaymentRefused
 from odwolaj.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
 from odwolaj.payments import rules as payment_rules
 from odwolaj.reminders import SHARDS, shard_of
@@ -298,8 +298,12 @@ def accept(offer: Offer, *, channel: str) -> Result:
     strategy, _timezone = _facility_settings(slot.facility_id)
     # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
     # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
-    requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
-                                                specialist=slot.specialist, starts_at=data.starts_at, booked_at=at)
+    try:
+        requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
+                                                    specialist=slot.specialist, starts_at=data.starts_at,
+                                                    booked_at=at)
+    except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
+        return _too_late(offer, at, expired=True)
     appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
                                              requirement=requirement, claim_deadline=at + strategy.claim_window,
                                              appointment_id=booking_key(offer.offer_id), channel="reserve_list",
@@ -357,10 +361,10 @@ def _close_rest_of_wave(slot: FreedSlot, winner: str) -> None:
                 raise
 
 
-def _too_late(offer: Offer, at: datetime) -> Result:
+def _too_late(offer: Offer, at: datetime, *, expired: bool = False) -> Result:
     """The slot went to someone else, or the hold passed: one polite message per offer."""
-    expired = offer.status == EXPIRED or (offer.status == OPEN and offer.hold_until < iso(at)
-                                          and not _slot_taken(offer))
+    expired = expired or offer.status == EXPIRED or (offer.status == OPEN and offer.hold_until < iso(at)
+                                                     and not _slot_taken(offer))
     if offer.status == OPEN:
         try:
             Offer(offer.offer_id).update(actions=[Offer.status.set(EXPIRED if expired else LOST),
