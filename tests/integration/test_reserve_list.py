@@ -448,3 +448,23 @@ def test_a_yes_from_a_patient_who_must_prepay_but_has_no_time_left_is_told_the_o
     assert FreedSlot.get(slot.slot_id).status == "offering" and not [a for a in Appointment.scan()
                                                                       if a.waiting_entry_id]
     assert sms_kinds(entry.entry_id).count("offer_expired") == 1
+
+
+def test_a_wave_that_raced_a_strike_off_is_chosen_again_without_that_patient(join, book, monkeypatch):
+    from odwolaj.reserve import order
+
+    first, second = join(1), join(2)
+    visit = book(starts_at=warsaw(3, 10).isoformat(), phone="600 999 999", patient_id="P-x")
+    appointments.cancel(visit, channel="web")
+    real_search = order.first_eligible
+
+    def search_then_strike(slot, count, at, timezone="Europe/Warsaw"):
+        found = real_search(slot, count, at, timezone)
+        if not WaitingEntry.get(first.entry_id).strike_off:  # the clinic strikes the first off meanwhile
+            entries.strike_off(entries.get(first.facility_id, first.entry_id), "patient_resigned")
+        return found
+
+    monkeypatch.setattr(offers, "first_eligible", search_then_strike)
+    offers.offer_freed_slot(visit.appointment_id)
+
+    assert [o.entry_id for o in open_offers(visit.appointment_id)] == [second.entry_id]

@@ -138,8 +138,10 @@ def _reinstate_claimant(slot: FreedSlot) -> None:
     FreedSlot(slot.slot_id).update(actions=[FreedSlot.offered_entries.add({entry.entry_id})])
 
 
-def next_wave(slot: FreedSlot, at: datetime) -> str:
-    """Send the slot's next wave, wait for sending hours, or report it unfilled."""
+def next_wave(slot: FreedSlot, at: datetime, *, attempts: int = 3) -> str:
+    """Send the slot's next wave, wait for sending hours, or report it unfilled. When the wave lost
+    its race to a patient's change (an entry struck off or offered meanwhile) rather than to the
+    slot's, it is chosen again."""
     strategy, timezone = _facility_settings(slot.facility_id)
     wave = plan_wave(strategy, parse_iso(slot.starts_at), at, int(slot.offers_made or 0), timezone)
     if wave is None:
@@ -179,7 +181,11 @@ def next_wave(slot: FreedSlot, at: datetime) -> str:
                 "minutes_since_freed": _minutes_since_freed(slot, at),
             }).to_outbox(at))
 
-    return _apply(slot, write, OFFERING)
+    status = _apply(slot, write, OFFERING)
+    current = FreedSlot.get(slot.slot_id, consistent_read=True)
+    if attempts > 1 and current.status == slot.status and current.version == slot.version:
+        return next_wave(current, at, attempts=attempts - 1)
+    return status
 
 
 def _apply(slot: FreedSlot, write, status: str) -> str:
