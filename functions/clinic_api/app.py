@@ -12,6 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj import api, appointments, facilities
 from odwolaj.clock import WARSAW, iso
+from odwolaj.reserve import entries, settings
 from odwolaj.errors import DomainError
 from odwolaj.payments import blacklist, report, rules
 
@@ -72,7 +73,7 @@ def list_appointments():
 def post_outcome(external_id: str):
     outcome, reason = api.outcome_from_payload(_body())
     appointment = appointments.get_by_external(_facility(), external_id)
-    result = appointments.record_outcome(appointment, outcome, reason=reason)
+    result = entries.record_visit_outcome(appointment, outcome, reason=reason)
     return _json(200, api.appointment_view(result.appointment))
 
 
@@ -85,6 +86,51 @@ def payments_report():
         return Response(status_code=200, content_type=report.XLSX_CONTENT_TYPE, body=report.to_xlsx(rows, start, end),
                         headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
     return _json(200, {"from": iso(start), "to": iso(end), "payments": rows})
+
+
+@app.post("/api/v1/waiting-list")
+def post_waiting_list_entry():
+    entry = entries.join(_facility(), entries.EntryInput.from_payload(_body()))
+    return _json(201, api.entry_view(entry, position=int(entry.position_at_entry)))
+
+
+@app.get("/api/v1/waiting-list")
+def list_waiting_list():
+    service, limit = api.waiting_list_query(app.current_event.query_string_parameters or {})
+    found = entries.list_active(_facility(), service, limit=limit)
+    return _json(200, {"service": service,
+                       "entries": [api.entry_view(e, position=i) for i, e in enumerate(found, start=1)]})
+
+
+@app.get("/api/v1/waiting-list/<entry_id>")
+def get_waiting_list_entry(entry_id: str):
+    entry = entries.get(_facility(), entry_id)
+    return _json(200, api.entry_view(entry, position=entries.position(entry) if entry.queue else None))
+
+
+@app.patch("/api/v1/waiting-list/<entry_id>")
+def patch_waiting_list_entry(entry_id: str):
+    entry = entries.update(entries.get(_facility(), entry_id), _body())
+    return _json(200, api.entry_view(entry))
+
+
+@app.post("/api/v1/waiting-list/<entry_id>/strike-off")
+def strike_off_waiting_list_entry(entry_id: str):
+    reason, by = api.strike_off_from_payload(_body())
+    entry = entries.strike_off(entries.get(_facility(), entry_id), reason, by=by)
+    return _json(200, api.entry_view(entry))
+
+
+@app.get("/api/v1/offer-strategy")
+def get_offer_strategy():
+    return _json(200, settings.get_strategy(_facility()).as_dict())
+
+
+@app.put("/api/v1/offer-strategy")
+def put_offer_strategy():
+    return _json(200, settings.save_strategy(_facility(), _body()).as_dict())
+
+
 @app.get("/api/v1/payment-rules")
 def get_payment_rules():
     return _json(200, rules.facility_rules(rules.get_facility(_facility())).to_dict())

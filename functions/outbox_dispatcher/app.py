@@ -28,6 +28,8 @@ def record_handler(record: DynamoDBRecord) -> None:
         with single_metric(name=point.name, unit=MetricUnit[point.unit], value=point.value) as metric:
             if point.channel:
                 metric.add_dimension(name="channel", value=point.channel)
+            for name, value in point.dimensions:
+                metric.add_dimension(name=name, value=value)
 
 
 @logger.inject_lambda_context

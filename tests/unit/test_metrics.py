@@ -22,3 +22,19 @@ def test_confirmations_and_opt_outs_count_by_channel():
 
 def test_other_events_make_no_metric():
     assert metrics_for(events.APPOINTMENT_BOOKED, detail(channel="clinic_api")) == []
+
+
+def test_reserve_list_offers_and_answers_count_per_wave_channel_and_hour():
+    sent = metrics_for(events.SLOT_OFFERED, detail(wave=2, local_hour=9))
+    assert sent == [Datapoint("OffersSent", "Count", 1, dimensions=(("wave", "2"),)),
+                    Datapoint("OffersSentByHour", "Count", 1, dimensions=(("hour", "9"),))]
+    assert metrics_for(events.OFFER_CLAIMED, detail(wave=9, channel="sms")) == [
+        Datapoint("OffersAccepted", "Count", 1, "sms", dimensions=(("wave", "5"),))]
+
+
+def test_a_filled_slot_reports_time_to_fill_and_offers_per_fill_and_an_unfilled_one_its_reason():
+    filled = metrics_for(events.SLOT_FILLED, detail(channel="web", minutes_to_fill=12.5, offers_made=7))
+    assert [(p.name, p.value) for p in filled] == [("SlotsFilled", 1), ("MinutesFromFreeingToFilling", 12.5),
+                                                   ("OffersPerFill", 7)]
+    assert metrics_for(events.SLOT_UNFILLED, detail(reason="too_close")) == [
+        Datapoint("SlotsUnfilled", "Count", 1, dimensions=(("reason", "too_close"),))]

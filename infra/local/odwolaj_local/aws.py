@@ -127,11 +127,42 @@ class LocalAws:
         return table["Table"]["LatestStreamArn"]
 
 
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+
+def serialize_dynamodb_writes() -> None:
+    """DynamoDB applies each write, and each transaction, atomically; moto's threaded server does
+    not (a transaction checks its conditions, then writes, and restores a copy of the whole table
+    on failure), so concurrent requests could interleave. One lock around moto's writes gives the
+    isolation the real service has; reads stay concurrent."""
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_odwolaj_serialized", False):
+        return
+    lock = threading.RLock()
+
+    def serialized(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            with lock:
+                return method(*args, **kwargs)
+        return wrapper
+
+    for name in _WRITES:
+        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._odwolaj_serialized = True
+
+
 def start_moto(port: int | None = None):
     """moto's threaded server on loopback; returns (server, endpoint)."""
     import logging
 
     from moto.server import ThreadedMotoServer
+
+    serialize_dynamodb_writes()
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the output
     port = port or free_port()

@@ -12,6 +12,7 @@ from odwolaj.clock import WARSAW, now
 from odwolaj.facilities import create_facility
 from odwolaj.links import visit_link
 from odwolaj.payments.rules import save_facility_rules
+from odwolaj.reserve import entries
 
 # (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
 VISITS = [
@@ -60,7 +61,24 @@ def seed(base_url: str) -> dict:
         visits.append({"external_id": f"DEMO-{number}", "cancel_link": visit_link(appointment.appointment_id),
                        "visit_code": appointment.visit_code, "phone": phone})
     return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits,
-            "prepaid_specialist": PREPAID_SPECIALIST}
+            "prepaid_specialist": PREPAID_SPECIALIST, "waiting_list": _waiting(facility_id)}
+
+
+# Two patients waiting for cardiology (DEMO-1's service): cancel DEMO-1 and watch /dev/phone.
+WAITING = [("DEMO-W1", "+48500000011", "pilny"), ("DEMO-W2", "+48500000012", "stabilny")]
+
+
+def _waiting(facility_id: str) -> list[dict]:
+    planned = (now().astimezone(WARSAW) + timedelta(days=90)).date().isoformat()
+    listed = []
+    for referral, phone, category in WAITING:
+        entry = entries.join(facility_id, entries.EntryInput.from_payload({
+            "referral": referral, "patient": {"id": referral, "phone": phone, "pesel": "44051401359"},
+            "reason": "I20.8", "category": category, "planned_date": planned, "entered_by": "demo",
+            "consent": True, "service": VISITS[0][2]}))
+        listed.append({"entry_id": entry.entry_id, "phone": phone, "service": entry.service,
+                       "category": category})
+    return listed
 
 
 def write(demo: dict) -> Path:
@@ -87,6 +105,8 @@ def banner(demo: dict, path: Path) -> str:
         "Cancel links of the demo visits:",
         *(f"  {v['external_id']}: {v['cancel_link']}  (code {v['visit_code']}, phone {v['phone']})"
           for v in demo["appointments"]),
+        "Waiting for cardiology (cancel DEMO-1, then see the offer in /dev/phone): "
+        + ", ".join(f"{w['phone']} ({w['category']})" for w in demo.get("waiting_list", [])),
         f"All of it is in {path}",
     ]
     return "\n".join(lines)

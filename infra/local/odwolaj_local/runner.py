@@ -88,7 +88,7 @@ class Runner:
 
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> str:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _RequestHandler)
+        self.httpd = _HttpServer(("127.0.0.1", self.port), _RequestHandler)
         self.httpd.daemon_threads = True
         self.httpd.runner = self
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -305,6 +305,11 @@ class _Ticker(Polling):
 
     def poll_once(self) -> None:
         self.runner.fire_schedules()
+
+
+class _HttpServer(ThreadingHTTPServer):
+    # API Gateway takes bursts of concurrent connections; the default backlog (5) would reset them.
+    request_queue_size = 128
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -15,7 +15,7 @@ from odwolaj.appointments import parse_moment, payment_view
 from odwolaj.clock import WARSAW, iso, parse_iso, to_utc
 from odwolaj.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound, Unauthorized
 from odwolaj.links import visit_link
-from odwolaj.models import Appointment
+from odwolaj.models import Appointment, WaitingEntry
 from odwolaj.status import ATTENDED, CANCELLED, NO_SHOW
 
 
@@ -206,3 +206,54 @@ def list_view(items: list[Appointment], limit: int, start: datetime, end: dateti
         "appointments": [appointment_view(item) for item in page],
         "next_cursor": encode_cursor(page[-1]) if len(items) > limit else None,
     }
+
+
+def entry_view(entry: WaitingEntry, position: int | None = None) -> dict:
+    """A waiting-list entry as the clinic recorded it (its own patient data included)."""
+    strike = entry.strike_off
+    return {
+        "entry_id": entry.entry_id,
+        "list_number": int(entry.list_number),
+        "entered_at": entry.entered_at,
+        "referral": entry.referral,
+        "patient": {"id": entry.patient_id, "phone": entry.phone, "email": entry.email, "pesel": entry.pesel,
+                    "document_number": entry.document_number, "address": entry.address},
+        "reason": entry.reason,
+        "category": entry.category,
+        "entitlement": entry.entitlement,
+        "planned_date": entry.planned_date,
+        "entered_by": entry.entered_by,
+        "consent": bool(entry.consent),
+        "service": entry.service,
+        "specialist": entry.specialist,
+        "availability": [{"days": [int(d) for d in w.days], "from": w.start, "to": w.end}
+                         for w in entry.availability or []],
+        "status": entry.status,
+        "position": position,
+        "position_at_entry": int(entry.position_at_entry),
+        "strike_off": None if strike is None else {"reason": strike.reason, "at": strike.at, "by": strike.by},
+        "served_appointment_id": entry.served_appointment_id,
+        "created_at": entry.created_at,
+        "updated_at": entry.updated_at,
+    }
+
+
+def waiting_list_query(query: dict[str, str]) -> tuple[str, int]:
+    """(service, limit) of a list request."""
+    unknown = sorted(set(query) - {"service", "limit"})
+    if unknown:
+        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
+    service = query.get("service")
+    if not service:
+        raise InvalidInput("service is required: the list is one service's", field="service")
+    return service, page_limit(query)
+
+
+def strike_off_from_payload(payload: dict) -> tuple[str, str | None]:
+    unknown = sorted(set(payload) - {"reason", "by"})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+    by = payload.get("by")
+    if by is not None and (not isinstance(by, str) or len(by) > 120):
+        raise InvalidInput("by must be a string of at most 120 characters", field="by")
+    return payload.get("reason"), by

@@ -241,8 +241,20 @@ def _patient_update(transaction: TransactWrite, facility_id: str, data: Appointm
 def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) -> Outcome:
     at = now()
     requirement = payment_booking.requirement_for_booking(facility_id, data, at, rights)
+    appointment, write = booking(facility_id, external_id, data, at, requirement=requirement)
+    _transact(write)
+    return Outcome(appointment, changed=True, created=True)
+
+
+def booking(facility_id: str, external_id: str, data: AppointmentInput, at: datetime, *, requirement=None,
+            claim_deadline: datetime | None = None, appointment_id: str | None = None, channel: str = "clinic_api",
+            waiting_entry_id: str | None = None):
+    """A new appointment and the transaction steps that create it (its external ref, the patient,
+    the booked event and SMS), for callers that write more in the same transaction. With a
+    `claim_deadline` (the reserve list's pay-to-claim), a booking that needs prepayment awaits it
+    until then."""
     appointment = Appointment(
-        appointment_id=new_appointment_id(),
+        appointment_id=appointment_id or new_appointment_id(),
         facility_id=facility_id,
         external_id=external_id,
         patient_id=data.patient_id,
@@ -258,13 +270,19 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) 
         version=1,
         visit_code=new_visit_code(),
         cer_managed=data.cer_managed,
-        history=[_history(at, "booked", "clinic_api")],
+        waiting_entry_id=waiting_entry_id,
+        history=[_history(at, "booked", channel)],
         created_at=iso(at),
         updated_at=iso(at),
     )
     for name, value in reminder_fields(appointment, at).items():
         setattr(appointment, name, value)
-    message_kind = payment_booking.apply(appointment, requirement)
+    if claim_deadline is not None and requirement is not None and requirement.mode == payment_rules.MANDATORY:
+        deadline = min(claim_deadline, requirement.deadline) if requirement.deadline else claim_deadline
+        payment_booking.mark_awaiting_payment(appointment, requirement, deadline=deadline)
+        message_kind = payment_booking.PAYMENT_LINK
+    else:
+        message_kind = payment_booking.apply(appointment, requirement)
     event = events.DomainEvent(
         events.APPOINTMENT_BOOKED,
         facility_id,
@@ -284,8 +302,7 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) 
         if payment_checkout.requires_payment(appointment):  # pending in the payments report from now on
             transaction.save(payment_checkout.record_for(appointment, at))
 
-    _transact(write)
-    return Outcome(appointment, changed=True, created=True)
+    return appointment, write
 
 
 def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:

@@ -55,6 +55,7 @@ class Datapoint:
     unit: str  # a Powertools MetricUnit name
     value: float
     channel: str | None = None  # the one dimension: how the patient (or clinic) acted
+    dimensions: tuple[tuple[str, str], ...] = ()  # reserve list: the offer wave, the local hour
 
 
 def metrics_for(detail_type: str, detail: str) -> list[Datapoint]:
@@ -71,4 +72,30 @@ def metrics_for(detail_type: str, detail: str) -> list[Datapoint]:
         return [Datapoint("OptOuts", "Count", 1, channel)]
     if detail_type == events.APPOINTMENT_NO_SHOW:
         return [Datapoint("NoShows", "Count", 1)]
+    return _reserve_metrics(detail_type, data)
+
+
+def _reserve_metrics(detail_type: str, data: dict) -> list[Datapoint]:
+    """Slots freed, offered, filled, unfilled; time to fill; offers per fill; answers per wave,
+    channel and hour (acceptance rate = OffersAccepted / OffersSent on the same dimensions)."""
+    wave = (("wave", str(min(int(data.get("wave", 0)), 5))),)  # waves beyond the fifth are one bucket
+    if detail_type == events.SLOT_FREED:
+        return [Datapoint("SlotsFreed", "Count", 1)]
+    if detail_type == events.SLOT_OFFERED:
+        return [Datapoint("OffersSent", "Count", 1, dimensions=wave),
+                Datapoint("OffersSentByHour", "Count", 1, dimensions=(("hour", str(data["local_hour"])),))]
+    if detail_type == events.OFFER_CLAIMED:
+        return [Datapoint("OffersAccepted", "Count", 1, data.get("channel"), dimensions=wave)]
+    if detail_type == events.OFFER_DECLINED:
+        return [Datapoint("OffersDeclined", "Count", 1, data.get("channel"), dimensions=wave)]
+    if detail_type == events.OFFER_EXPIRED:
+        return [Datapoint("OffersExpired", "Count", 1, dimensions=wave)]
+    if detail_type == events.SLOT_FILLED:
+        return [Datapoint("SlotsFilled", "Count", 1, data.get("channel")),
+                Datapoint("MinutesFromFreeingToFilling", "Count", data["minutes_to_fill"]),
+                Datapoint("OffersPerFill", "Count", data["offers_made"])]
+    if detail_type == events.SLOT_UNFILLED:
+        return [Datapoint("SlotsUnfilled", "Count", 1, dimensions=(("reason", data["reason"]),))]
+    if detail_type == events.WAITING_LIST_STRUCK_OFF:
+        return [Datapoint("WaitingListStruckOff", "Count", 1, dimensions=(("reason", data["reason"]),))]
     return []

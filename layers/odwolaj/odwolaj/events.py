@@ -31,6 +31,18 @@ PATIENT_OPTED_IN = "PatientOptedIn"
 PAYMENT_RECEIVED = "PaymentReceived"
 PAYMENT_REFUNDED = "PaymentRefunded"
 APPOINTMENT_REINSTATED = "AppointmentReinstated"
+# Reserve list (odwolaj.reserve)
+WAITING_LIST_JOINED = "WaitingListJoined"
+WAITING_LIST_STRUCK_OFF = "WaitingListStruckOff"
+PLANNED_DATE_CHANGED = "PlannedDateChanged"
+SLOT_OFFERED = "SlotOffered"  # one per offer sent
+OFFER_CLAIMED = "OfferClaimed"  # the patient said yes and got the slot
+OFFER_DECLINED = "OfferDeclined"
+OFFER_EXPIRED = "OfferExpired"
+SLOT_FILLED = "SlotFilled"
+SLOT_UNFILLED = "SlotUnfilled"
+EXACT_DATE_CONFIRMED = "ExactDateConfirmed"  # the exact date reached the patient 14+ days ahead
+EXACT_DATE_UNCONFIRMED = "ExactDateUnconfirmed"  # it did not (or could not): the clinic must reach them
 PAYMENT_EXPIRED = "PaymentExpired"  # with the AppointmentCancelled of a booking unpaid at its deadline
 
 

@@ -20,6 +20,8 @@ from odwolaj.messages.replies import Intent, parse
 from odwolaj.models import Appointment, Conversation
 from odwolaj.notifications import queue_sms
 from odwolaj.phone import normalize_phone
+from odwolaj.reserve import replies as reserve_replies
+from odwolaj.reserve.offers import Answer
 from odwolaj.status import OPEN
 
 
@@ -31,6 +33,9 @@ class Outcome(enum.Enum):
     CLARIFIED = "clarified"
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_TAKEN = "offer_taken"  # too late: the slot was taken or the offer expired (the patient is told)
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,11 @@ def handle(sms: InboundSms) -> Outcome:
     intent = parse(sms.text)
     if intent in (Intent.STOP, Intent.START):
         return _opt(conversation, intent is Intent.STOP, sms)
+    if reserve_replies.asked_last(conversation):
+        return _answer_offer(conversation, intent)
     waiting = _awaiting(conversation)
     if not waiting:
-        return Outcome.IGNORED
+        return _answer_offer(conversation, intent) if reserve_replies.pending(conversation) else Outcome.IGNORED
     if len(waiting) > 1:
         links = " ".join(visit_link(a.appointment_id) for a in waiting[:3])
         _answer(waiting[0], "clarify", sms, links=links)
@@ -70,6 +77,15 @@ def handle(sms: InboundSms) -> Outcome:
         return Outcome.IGNORED  # e.g. the visit started meanwhile; the clinic handles it
     finally:
         _settle(conversation, appointment.appointment_id)
+
+
+_OFFER_OUTCOMES = {Answer.ACCEPTED: Outcome.OFFER_ACCEPTED, Answer.DECLINED: Outcome.OFFER_DECLINED,
+                   Answer.TAKEN: Outcome.OFFER_TAKEN, Answer.EXPIRED: Outcome.OFFER_TAKEN}
+
+
+def _answer_offer(conversation: Conversation, intent: Intent) -> Outcome:
+    result = reserve_replies.answer(conversation, intent)
+    return Outcome.IGNORED if result is None else _OFFER_OUTCOMES[result.answer]
 
 
 def handle_payload(payload: dict) -> dict:

@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PutError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from odwolaj.config import table_name
@@ -51,6 +51,8 @@ class Facility(Model):
     created_at = UnicodeAttribute()
     # Prepayment rules (odwolaj.payments.rules.PaymentRules.from_dict reads it); none: no prepayment.
     payment_rules = MapAttribute(null=True)
+    # How freed slots are offered to the reserve list (odwolaj.reserve.strategy); absent: defaults.
+    offer_strategy = MapAttribute(null=True)
 
 
 class ApiKey(Model):
@@ -162,6 +164,8 @@ class Appointment(Model):
     # The deadline sweep's index keys: present only while the appointment is awaiting_payment.
     payment_shard = UnicodeAttribute(null=True)
     payment_due_at = UnicodeAttribute(null=True)
+    # A visit obtained from the reserve list: its entry (a no-show strikes the entry off).
+    waiting_entry_id = UnicodeAttribute(null=True)
 
     by_code = CodeIndex()
     by_facility_start = FacilityStartIndex()
@@ -220,6 +224,18 @@ class SlotFacilityStartIndex(GlobalSecondaryIndex):
     starts_at = UnicodeAttribute(range_key=True)
 
 
+class SlotOffersDueIndex(GlobalSecondaryIndex):
+    """Sparse: only slots whose offering waits for a time (a hold to pass, sending hours to
+    begin) carry these keys; the offer timer reads only them."""
+
+    class Meta:
+        index_name = "offers_due"
+        projection = KeysOnlyProjection()
+
+    offer_shard = UnicodeAttribute(hash_key=True)
+    offer_due_at = UnicodeAttribute(range_key=True)
+
+
 class FreedSlot(Model):
     """The time a cancelled (or expired) booking gives back; the reserve list offers it."""
 
@@ -236,8 +252,22 @@ class FreedSlot(Model):
     status = UnicodeAttribute(default="free")
     source = UnicodeAttribute()
     freed_at = UnicodeAttribute()
+    # The reserve list's offering (odwolaj.reserve.offers): status moves free → offering →
+    # filled | unfilled, each step conditioned on the version.
+    version = NumberAttribute(null=True)
+    offer_wave = NumberAttribute(null=True)  # the current wave's number (1, 2, …)
+    offers_made = NumberAttribute(null=True)
+    wave_offers = UnicodeSetAttribute(null=True)  # offer ids of the current wave
+    offered_entries = UnicodeSetAttribute(null=True)  # never offered twice to the same entry
+    offer_shard = UnicodeAttribute(null=True)  # sparse: present while a wave is waiting for its time
+    offer_due_at = UnicodeAttribute(null=True)
+    filled_offer_id = UnicodeAttribute(null=True)
+    filled_appointment_id = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    unfilled_reason = UnicodeAttribute(null=True)
 
     by_facility_start = SlotFacilityStartIndex()
+    offers_due = SlotOffersDueIndex()
 
 
 class OutboxItem(Model):
@@ -254,6 +284,8 @@ class OutboxItem(Model):
     detail = UnicodeAttribute(null=True)  # event, JSON
     message_kind = UnicodeAttribute(null=True)  # sms: which text (texts.DEFAULTS)
     appointment_id = UnicodeAttribute(null=True)  # sms: composed at send time, so no contact data here
+    entry_id = UnicodeAttribute(null=True)  # sms to a waiting-list patient (instead of appointment_id)
+    offer_id = UnicodeAttribute(null=True)  # sms about a reserve-list offer (its slot's time)
     links = UnicodeAttribute(null=True)  # sms: links decided with the message (a clarifying answer lists several)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
@@ -283,6 +315,10 @@ class Conversation(Model):
     help_sent_at = UnicodeAttribute(null=True)  # one "did not understand" per day, never a loop
     opted_out = BooleanAttribute(default=False)  # STOP: only what a visit itself requires
     updated_at = UnicodeAttribute(null=True)
+    # Reserve-list offers that asked for TAK/NIE (odwolaj.reserve.replies), and when the last did:
+    # a reply goes to whichever asked last, a visit or an offer.
+    awaiting_offers = UnicodeSetAttribute(null=True)
+    last_offer_sent_at = UnicodeAttribute(null=True)
 
 
 class Delivery(Model):
@@ -353,5 +389,121 @@ class Payment(Model):
     by_facility_created = PaymentFacilityCreatedIndex()
 
 
-ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery, RateLimitBucket,
-              Payment)
+class WaitingList(Model):
+    """One reserve (waiting) list: a facility's service. Numbers its entries."""
+
+    class Meta:
+        table_name = _TableFromEnv("WAITING_LISTS_TABLE")
+
+    list_id = UnicodeAttribute(hash_key=True)  # facility_id#service
+    last_number = NumberAttribute(default=0)
+
+
+class Availability(MapAttribute):
+    """When the patient can come: ISO weekdays (1 = Monday) and a local time range."""
+
+    days = ListAttribute(of=NumberAttribute)
+    start = UnicodeAttribute()  # HH:MM
+    end = UnicodeAttribute()
+
+
+class StrikeOff(MapAttribute):
+    reason = UnicodeAttribute()  # odwolaj.reserve.entries.STRIKE_OFF_REASONS
+    at = UnicodeAttribute()
+    by = UnicodeAttribute(null=True)
+
+
+class QueueIndex(GlobalSecondaryIndex):
+    """Sparse: only active entries carry `queue`. Sorted by (priority class, entry time, id), so
+    the first candidates of a list are one short Query. Projects what eligibility needs."""
+
+    class Meta:
+        index_name = "by_queue"
+        projection = IncludeProjection(["specialist", "availability", "offer_cooldown_until", "planned_date",
+                                        "status", "version", "unanswered_offers"])
+
+    queue = UnicodeAttribute(hash_key=True)  # facility_id#service
+    queue_rank = UnicodeAttribute(range_key=True)
+
+
+class NoticesDueIndex(GlobalSecondaryIndex):
+    """Sparse: only entries whose exact-date message must be confirmed delivered carry these keys."""
+
+    class Meta:
+        index_name = "notices_due"
+        projection = KeysOnlyProjection()
+
+    notice_shard = UnicodeAttribute(hash_key=True)
+    notice_due_at = UnicodeAttribute(range_key=True)
+
+
+class WaitingEntry(Model):
+    """An entry on a waiting list (NFZ: lista oczekujących). Struck-off entries stay for the record."""
+
+    class Meta:
+        table_name = _TableFromEnv("WAITING_ENTRIES_TABLE")
+
+    entry_id = UnicodeAttribute(hash_key=True)  # derived from (facility, referral): one referral, one list
+    facility_id = UnicodeAttribute()
+    list_number = NumberAttribute()
+    entered_at = UnicodeAttribute()
+    referral = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    pesel = UnicodeAttribute(null=True)
+    document_number = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()  # diagnosis or reason for admission
+    category = UnicodeAttribute()  # pilny | stabilny
+    entitlement = UnicodeAttribute(null=True)  # legal out-of-order entitlement, if any
+    planned_date = UnicodeAttribute()  # YYYY-MM-DD, or YYYY-Www for waits over six months
+    entered_by = UnicodeAttribute()
+    consent = BooleanAttribute()
+    service = UnicodeAttribute()
+    specialist = UnicodeAttribute(null=True)
+    availability = ListAttribute(of=Availability, default=list)  # empty: any time
+    position_at_entry = NumberAttribute()  # place in the queue when entered (told to the patient)
+    status = UnicodeAttribute()  # active, served, struck_off
+    version = NumberAttribute(default=1)
+    strike_off = StrikeOff(null=True)
+    served_appointment_id = UnicodeAttribute(null=True)
+    offer_cooldown_until = UnicodeAttribute(null=True)  # not offered again before (unanswered offers)
+    unanswered_offers = NumberAttribute(default=0)
+    queue = UnicodeAttribute(null=True)
+    queue_rank = UnicodeAttribute(null=True)
+    # NFZ: after a planned week, the exact date must reach the patient 14 days ahead, confirmed.
+    exact_date_message_id = UnicodeAttribute(null=True)  # the provider's id of that SMS
+    exact_date_status = UnicodeAttribute(null=True)  # pending, confirmed, reported
+    notice_shard = UnicodeAttribute(null=True)
+    notice_due_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_queue = QueueIndex()
+    notices_due = NoticesDueIndex()
+
+
+class Offer(Model):
+    """A freed slot offered to one waiting patient. The id is derived from (slot, entry), so the
+    same patient is never offered the same slot twice; its link token carries the id."""
+
+    class Meta:
+        table_name = _TableFromEnv("OFFERS_TABLE")
+
+    offer_id = UnicodeAttribute(hash_key=True)
+    slot_id = UnicodeAttribute()
+    entry_id = UnicodeAttribute()
+    facility_id = UnicodeAttribute()
+    wave = NumberAttribute()
+    status = UnicodeAttribute()  # open, accepted, declined, expired, taken, claimed
+    offered_at = UnicodeAttribute()
+    hold_until = UnicodeAttribute()
+    answered_at = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # sms, web
+    appointment_id = UnicodeAttribute(null=True)  # the booking an acceptance created
+    expires_at = NumberAttribute()  # TTL: housekeeping, 90 days after the offer
+
+
+ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery,
+              RateLimitBucket, Payment, WaitingList, WaitingEntry, Offer)

@@ -101,11 +101,7 @@ def template_for(message_kind: str, facility: Facility) -> str:
 def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | None:
     """Compose and send one queued message, retrying retryable provider errors with back-off.
     Returns the provider's message id, or None when the message no longer applies."""
-    appointment = Appointment.get(item.appointment_id)
-    if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
-        return None
-    facility = Facility.get(appointment.facility_id)
-    message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
+    message, after_sending = _queued_message(item)
     if message is None:
         return None
     attempts = len(RETRY_DELAYS_SECONDS) + 1
@@ -118,9 +114,25 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | No
                 raise
             sleep(RETRY_DELAYS_SECONDS[attempt])
     record_sent(gateway.name, provider_id, item.outbox_id)
-    if template_for(item.message_kind, facility) == "reminder_two_way":
-        _await_reply(appointment)
+    if after_sending:
+        after_sending(provider_id)
     return provider_id
+
+
+def _queued_message(item: OutboxItem):
+    """(the message or None, what to do once it is sent) for a visit's or a waiting patient's item."""
+    if item.entry_id:
+        from odwolaj.reserve import messages as reserve_messages  # the reserve list builds on this module
+
+        message = reserve_messages.compose(item)
+        return message, lambda provider_id: reserve_messages.sent(item, provider_id)
+    appointment = Appointment.get(item.appointment_id)
+    if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
+        return None, None
+    facility = Facility.get(appointment.facility_id)
+    message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
+    asks = template_for(item.message_kind, facility) == "reminder_two_way"
+    return message, (lambda _provider_id: _await_reply(appointment)) if asks else None
 
 
 def _opted_out(phone: str) -> bool:

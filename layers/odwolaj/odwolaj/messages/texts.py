@@ -54,6 +54,21 @@ DEFAULTS: dict[str, str] = {
                    "Pytania: $phone",
     "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
                        "Termin dostanie inny pacjent. Nowy termin: $phone",
+    # Reserve (waiting) list
+    "waitlist_joined": "$facility: jesteś na liście oczekujących ($service), miejsce $position. "
+                       "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, napiszemy.",
+    "planned_date_moved": "$facility: zmienił się planowany termin ($service): $forecast. "
+                          "Pytania: $phone",
+    "exact_date": "$facility: dokładny termin Twojej wizyty z listy oczekujących ($service): $forecast. "
+                  "Pytania: $phone",
+    "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpowiedz TAK lub NIE "
+                     "do $reply_by. Albo: $link",
+    "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $reply_by: $link",
+    "offer_taken": "$facility: termin $when zajął już ktoś inny. Przepraszamy! Zostajesz na liście "
+                   "oczekujących na swoim miejscu.",
+    "offer_expired": "$facility: propozycja terminu $when wygasła. Zostajesz na liście oczekujących "
+                     "na swoim miejscu.",
+    "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
 }
 
 
@@ -67,6 +82,9 @@ class MessageContext:
     phone: str = ""
     deadline: datetime | None = None  # a prepayment's
     amount: int | None = None  # grosze
+    position: int | None = None  # reserve list: place in the queue
+    forecast: str = ""  # reserve list: the planned date, as the patient reads it
+    reply_by: str = ""  # reserve list: when an offer's hold ends (local HH:MM)
     until: datetime | None = None  # the end of a prepayment blacklist entry
 
     def when(self) -> str:
@@ -104,5 +122,6 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
         facility=context.facility, when=context.when(), link=context.link,
         service=context.service, phone=context.phone,
         deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
+        position=context.position or "", forecast=context.forecast, reply_by=context.reply_by,
     )
     return text if keep_diacritics else transliterate(text)

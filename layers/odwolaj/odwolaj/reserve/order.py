@@ -1,0 +1,75 @@
+"""Who is offered a freed slot first: the head of the list's index, filtered for eligibility.
+
+The `by_queue` index holds only active entries, sorted by (priority class, entry time, number):
+legally entitled patients first, then urgent (pilny), then stable (stabilny), each in order of
+entry. Finding the first k eligible is a Query with a small Limit, continued page by page only
+past ineligible entries and never beyond MAX_READ items, so its cost does not grow with the list.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from odwolaj.clock import iso, parse_iso
+from odwolaj.models import FreedSlot, WaitingEntry
+from odwolaj.reserve.entries import ACTIVE, is_week, planned_day, queue_of
+
+MAX_READ = 200  # index items read per search at most: a list's head, however long the list
+
+
+@dataclass
+class Search:
+    read: int = 0  # index items read
+    pages: int = 0  # Query requests
+    found: list[WaitingEntry] = field(default_factory=list)
+
+
+def fits_availability(entry: WaitingEntry, starts_at: datetime, timezone: str) -> bool:
+    if not entry.availability:
+        return True
+    local = starts_at.astimezone(ZoneInfo(timezone))
+    hour = f"{local:%H:%M}"
+    return any(local.isoweekday() in [int(d) for d in window.days] and window.start <= hour < window.end
+               for window in entry.availability)
+
+
+def eligible(entry: WaitingEntry, slot: FreedSlot, at: datetime, timezone: str = "Europe/Warsaw") -> bool:
+    """Same list (the query), the specialist if the entry names one, a time the patient can come,
+    not cooling down after an unanswered offer, not offered this slot already, and the slot is an
+    improvement on the date the patient already holds (the planned date)."""
+    starts_at = parse_iso(slot.starts_at)
+    if entry.status != ACTIVE:
+        return False
+    if entry.specialist and entry.specialist != slot.specialist:
+        return False
+    if entry.offer_cooldown_until and entry.offer_cooldown_until > iso(at):
+        return False
+    if entry.entry_id in (slot.offered_entries or ()):
+        return False
+    held = planned_day(entry.planned_date)
+    local_day = starts_at.astimezone(ZoneInfo(timezone)).date()
+    if not is_week(entry.planned_date) and held <= local_day:
+        return False  # their own date is no later than this slot: nothing to gain
+    return fits_availability(entry, starts_at, timezone)
+
+
+def first_eligible(slot: FreedSlot, count: int, at: datetime, timezone: str = "Europe/Warsaw") -> Search:
+    """The first `count` eligible entries for a slot, in list order."""
+    search = Search()
+    page = max(10, 2 * count)
+    start_key = None
+    while len(search.found) < count and search.read < MAX_READ:
+        result = WaitingEntry.by_queue.query(queue_of(slot.facility_id, slot.service), limit=page,
+                                             last_evaluated_key=start_key)
+        search.pages += 1
+        for entry in result:
+            search.read += 1
+            if eligible(entry, slot, at, timezone):
+                search.found.append(entry)
+                if len(search.found) == count:
+                    return search
+        start_key = result.last_evaluated_key
+        if not start_key:
+            break
+    return search
