@@ -5,9 +5,6 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.facilities import issue_api_key
@@ -191,30 +188,21 @@ REQUIREMENT = PaymentRequirement(mode="mandatory", amount=15000, kind="full",
                                  deadline=datetime(2030, 1, 1, tzinfo=timezone.utc), reason="facility")
 
 
-def test_hold_for_payment_writes_the_reservation_and_its_link_inside_the_callers_transaction(facility):
-    appointment = new_appointment(facility.facility.facility_id)
-    claim_deadline = (now() + timedelta(minutes=30)).replace(microsecond=0)
+def test_a_claim_window_cuts_a_mandatory_deadline_but_never_extends_it(facility):
+    soon = (now() + timedelta(minutes=10)).replace(microsecond=0)
+    claimed, earlier_rule, optional = (new_appointment(facility.facility.facility_id) for _ in range(3))
+    rule_first = PaymentRequirement(mode="mandatory", amount=15000, kind="full", deadline=soon - timedelta(minutes=5),
+                                    reason="facility")
+    optional_rule = PaymentRequirement(mode="optional", amount=15000, kind="full", deadline=None, reason="facility")
 
-    with TransactWrite(connection=Connection()) as transaction:
-        booking.hold_for_payment(transaction, appointment, REQUIREMENT, at=now(), deadline=claim_deadline)
+    kinds = (booking.apply(claimed, REQUIREMENT, claim_deadline=soon),
+             booking.apply(earlier_rule, rule_first, claim_deadline=soon),
+             booking.apply(optional, optional_rule, claim_deadline=soon))
 
-    stored = Appointment.get(appointment.appointment_id)
-    assert stored.status == "awaiting_payment" and stored.payment_deadline == iso(claim_deadline)
-    assert due_now(claim_deadline) == [appointment.appointment_id]
-    assert queued_sms() == ["payment_link"]
-
-
-def test_hold_for_payment_writes_nothing_when_the_callers_other_item_fails(facility):
-    appointment = new_appointment(facility.facility.facility_id)
-
-    with pytest.raises(TransactWriteError):
-        with TransactWrite(connection=Connection()) as transaction:
-            booking.hold_for_payment(transaction, appointment, REQUIREMENT, at=now())
-            # e.g. the offer was taken meanwhile: the caller's own condition fails
-            transaction.update(Facility(facility.facility.facility_id), actions=[Facility.name.set("x")],
-                               condition=Facility.name == "someone else's")
-
-    assert list(Appointment.scan()) == [] and queued_sms() == []
+    assert kinds == ("payment_link", "payment_link", "payment_optional")
+    assert claimed.payment_deadline == iso(soon) and claimed.payment_due_at == iso(soon)
+    assert earlier_rule.payment_deadline == iso(rule_first.deadline)
+    assert (optional.status, optional.payment_deadline, optional.payment_shard) == ("booked", None, None)
 
 
 def test_the_admin_command_issues_a_key_with_the_override_right(aws, call):

@@ -356,14 +356,20 @@ def test_a_no_show_at_a_visit_from_the_list_strikes_the_entry_off(join, freed, m
 # Pay-to-claim (issue 4's prepayment rules)
 
 
-def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_goes_to_the_next(
-        join, freed, facility, monkeypatch):
-    from odwolaj.payments import expiry
+def first_visits_prepaid(facility) -> None:
+    """Given the facility asks first-time patients to prepay, with 24 hours to pay."""
     from odwolaj.payments.rules import save_facility_rules
 
     save_facility_rules(facility.facility.facility_id, {
         "mode": "optional", "kind": "full", "amount": 15000, "first_visit_mandatory": True,
         "deadline": {"mode": "after_booking", "hours_after_booking": 24, "hours_before_visit": 2}})
+
+
+def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_goes_to_the_next(
+        join, freed, facility, monkeypatch):
+    from odwolaj.payments import expiry
+
+    first_visits_prepaid(facility)
     first, second = join(1), join(2)
     slot = freed()
 
@@ -385,6 +391,25 @@ def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_g
     assert WaitingEntry.get(first.entry_id).status == "active"  # back on the list, in its place
     [again] = open_offers(held.appointment_id)
     assert again.entry_id == second.entry_id
+
+
+def test_a_claim_paid_in_time_fills_the_slot_once(join, freed, facility, http, stripe_fake):
+    from tests.integration.test_stripe_webhook import deliver, opened
+
+    first_visits_prepaid(facility)
+    entry = join(1)
+    slot = freed()
+    held = Appointment.get(offers.accept(offer_of(entry), channel="sms").appointment_id)
+    assert event_types().count(events.SLOT_FILLED) == 0
+
+    paid = stripe_fake.pay(opened(http, stripe_fake, held))
+    answers = [deliver(http, stripe_fake, paid)["statusCode"] for _ in range(2)]  # Stripe delivers it twice
+
+    assert answers == [200, 200]
+    assert Appointment.get(held.appointment_id).status == "confirmed"
+    filled = FreedSlot.get(slot.slot_id)
+    assert (filled.status, filled.filled_appointment_id) == ("filled", held.appointment_id)
+    assert event_types().count(events.SLOT_FILLED) == 1
 
 
 

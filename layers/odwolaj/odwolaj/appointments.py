@@ -248,7 +248,7 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) 
 
 def booking(facility_id: str, external_id: str, data: AppointmentInput, at: datetime, *, requirement=None,
             claim_deadline: datetime | None = None, appointment_id: str | None = None, channel: str = "clinic_api",
-            waiting_entry_id: str | None = None):
+            waiting_entry_id: str | None = None, reserve_slot_id: str | None = None):
     """A new appointment and the transaction steps that create it (its external ref, the patient,
     the booked event and SMS), for callers that write more in the same transaction. With a
     `claim_deadline` (the reserve list's pay-to-claim), a booking that needs prepayment awaits it
@@ -271,18 +271,14 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
         visit_code=new_visit_code(),
         cer_managed=data.cer_managed,
         waiting_entry_id=waiting_entry_id,
+        reserve_slot_id=reserve_slot_id,
         history=[_history(at, "booked", channel)],
         created_at=iso(at),
         updated_at=iso(at),
     )
     for name, value in reminder_fields(appointment, at).items():
         setattr(appointment, name, value)
-    if claim_deadline is not None and requirement is not None and requirement.mode == payment_rules.MANDATORY:
-        deadline = min(claim_deadline, requirement.deadline) if requirement.deadline else claim_deadline
-        payment_booking.mark_awaiting_payment(appointment, requirement, deadline=deadline)
-        message_kind = payment_booking.PAYMENT_LINK
-    else:
-        message_kind = payment_booking.apply(appointment, requirement)
+    message_kind = payment_booking.apply(appointment, requirement, claim_deadline=claim_deadline)
     event = events.DomainEvent(
         events.APPOINTMENT_BOOKED,
         facility_id,

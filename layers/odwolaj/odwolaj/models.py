@@ -166,6 +166,7 @@ class Appointment(Model):
     payment_due_at = UnicodeAttribute(null=True)
     # A visit obtained from the reserve list: its entry (a no-show strikes the entry off).
     waiting_entry_id = UnicodeAttribute(null=True)
+    reserve_slot_id = UnicodeAttribute(null=True)  # the freed slot a reserve-list booking took
 
     by_code = CodeIndex()
     by_facility_start = FacilityStartIndex()

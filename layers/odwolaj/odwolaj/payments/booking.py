@@ -3,19 +3,17 @@ until paid, carries its deadline and the keys of the sparse `payments_due` index
 sweep finds it), and its patient gets the payment link by SMS with the deadline in words. A booking
 whose payment is optional stays `booked`, with the amount recorded and the link sent.
 
-Everything here prepares items for the caller's transaction; nothing writes on its own, so the
-appointment, its index keys and its message are written together or not at all.
+Everything here prepares a new appointment for the caller's transaction (`appointments.booking`);
+nothing writes on its own, so the appointment, its index keys and its message are written together
+or not at all.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Iterable
 
-from pynamodb.transactions import TransactWrite
-
 from odwolaj.clock import iso, parse_iso
-from odwolaj.models import Appointment, OutboxItem
-from odwolaj.notifications import queue_sms
+from odwolaj.models import Appointment
 from odwolaj.payments import rules
 from odwolaj.payments.rules import PaymentRequirement
 from odwolaj.reminders import shard_of
@@ -41,13 +39,18 @@ def due_keys(appointment_id: str, deadline: datetime) -> dict[str, str]:
     return {"payment_shard": shard_of(appointment_id, SHARD_PREFIX), "payment_due_at": iso(deadline)}
 
 
-def apply(appointment: Appointment, requirement: PaymentRequirement | None) -> str:
+def apply(appointment: Appointment, requirement: PaymentRequirement | None, *,
+          claim_deadline: datetime | None = None) -> str:
     """Set a new (unsaved) appointment's status and payment fields; returns the message kind its
-    patient gets: the payment link (mandatory), the optional payment link, or the plain booking."""
+    patient gets: the payment link (mandatory), the optional payment link, or the plain booking.
+    A `claim_deadline` (the reserve list's pay-to-claim window) cuts a mandatory payment's deadline."""
     if requirement is None:
         return "booked"
     if requirement.mode == rules.MANDATORY:
-        mark_awaiting_payment(appointment, requirement)
+        deadline = requirement.deadline
+        if claim_deadline is not None:
+            deadline = min(claim_deadline, deadline) if deadline else claim_deadline
+        mark_awaiting_payment(appointment, requirement, deadline=deadline)
         return PAYMENT_LINK
     appointment.status = BOOKED
     _record(appointment, requirement)
@@ -89,19 +92,3 @@ def moved_fields(moved: Appointment) -> dict:
     if moved.status != AWAITING_PAYMENT or not moved.payment_deadline or moved.payment_deadline <= moved.starts_at:
         return {}
     return {"payment_deadline": moved.starts_at, **due_keys(moved.appointment_id, parse_iso(moved.starts_at))}
-
-
-def payment_link_sms(appointment: Appointment, at: datetime) -> OutboxItem:
-    """The payment-link message of a booking awaiting payment (one per booking)."""
-    return queue_sms(appointment, PAYMENT_LINK, at, "booked")
-
-
-def hold_for_payment(transaction: TransactWrite, appointment: Appointment, requirement: PaymentRequirement, *,
-                     at: datetime, deadline: datetime | None = None) -> None:
-    """Inside the caller's transaction, write a new appointment awaiting payment by `deadline`
-    (e.g. min(requirement.deadline, now + claim window)) and queue its payment-link SMS. The
-    appointment must be new (its id unused); the caller adds its own items (the offer, the slot,
-    events) to the same transaction, so all of it is written or none."""
-    mark_awaiting_payment(appointment, requirement, deadline=deadline)
-    transaction.save(appointment, condition=Appointment.appointment_id.does_not_exist())
-    transaction.save(payment_link_sms(appointment, at))

@@ -37,6 +37,7 @@ from odwolaj.payments import stripe_api
 from odwolaj.payments.booking import release_actions
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
 from odwolaj.reminders import reminder_actions
+from odwolaj.reserve.offers import fill_claimed_slot
 from odwolaj.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 
 logger = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ def _confirm(appointment: Appointment, payment: Payment, session: dict, at: date
         if appointment.status != CONFIRMED:
             transaction.save(confirmed.to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_received", at, "payment-received"))
+        fill_claimed_slot(transaction, appointment, at)  # a reserve-list claim held for this payment
 
     if not _transact(write):
         raise _Raced()

@@ -313,7 +313,7 @@ def accept(offer: Offer, *, channel: str) -> Result:
     appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
                                              requirement=requirement, claim_deadline=at + strategy.claim_window,
                                              appointment_id=booking_key(offer.offer_id), channel="reserve_list",
-                                             waiting_entry_id=entry.entry_id)
+                                             waiting_entry_id=entry.entry_id, reserve_slot_id=slot.slot_id)
     awaiting_payment = appointment.status == AWAITING_PAYMENT
     details = {**_slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id,
                "appointment_id": appointment.appointment_id, "wave": int(offer.wave), "channel": channel,
@@ -355,6 +355,23 @@ def accept(offer: Offer, *, channel: str) -> Result:
         return _too_late(current, at)
     _close_rest_of_wave(slot, offer.offer_id)
     return Result(Answer.ACCEPTED, changed=True, appointment_id=appointment.appointment_id)
+
+
+def fill_claimed_slot(transaction: TransactWrite, booking: Appointment, at: datetime) -> None:
+    """A pay-to-claim booking was paid: inside the payment's transaction, the slot it holds as
+    `claimed` becomes `filled`, and SlotFilled goes to the clinic. Nothing for other bookings."""
+    if not booking.reserve_slot_id:
+        return
+    slot = FreedSlot.get(booking.reserve_slot_id, consistent_read=True)
+    if slot.status != CLAIMED or slot.filled_appointment_id != booking.appointment_id:
+        return
+    details = {**_slot_data(slot), "offer_id": slot.filled_offer_id, "entry_id": booking.waiting_entry_id,
+               "appointment_id": booking.appointment_id, "channel": "payment",
+               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at)}
+    transaction.update(slot, actions=[FreedSlot.status.set(FILLED), FreedSlot.version.set(int(slot.version or 0) + 1)],
+                       condition=(FreedSlot.status == CLAIMED) & (FreedSlot.version == slot.version))
+    transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
+                                        details).to_outbox(at))
 
 
 def _close_rest_of_wave(slot: FreedSlot, winner: str) -> None:
