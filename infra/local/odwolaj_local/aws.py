@@ -127,18 +127,19 @@ class LocalAws:
         return table["Table"]["LatestStreamArn"]
 
 
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item")
 
 
 def serialize_dynamodb_writes() -> None:
     """DynamoDB applies each write, and each transaction, atomically; moto's threaded server does
     not (a transaction checks its conditions, then writes, and restores a copy of the whole table
-    on failure), so concurrent requests could interleave. One lock around moto's writes gives the
-    isolation the real service has; reads stay concurrent."""
+    on failure), so concurrent requests could interleave. One lock around moto's writes and stream
+    reads gives the isolation the real service has; other reads stay concurrent."""
     import functools
     import threading
 
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     if getattr(DynamoDBBackend, "_odwolaj_serialized", False):
         return
@@ -153,7 +154,33 @@ def serialize_dynamodb_writes() -> None:
 
     for name in _WRITES:
         setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend.transact_write_items = serialized(_keeping_streams(DynamoDBBackend.transact_write_items))
+    for name in ("get_records", "get_shard_iterator"):
+        setattr(DynamoDBStreamsBackend, name, serialized(getattr(DynamoDBStreamsBackend, name)))
     DynamoDBBackend._odwolaj_serialized = True
+
+
+def _keeping_streams(transact_write_items):
+    """A failed transaction in moto has already applied its other items, each adding a stream
+    record, before it puts back copies of the tables. Real DynamoDB streams only what committed,
+    and stream readers keep reading the shard they started on: so the original shard goes back on
+    the restored table, without the failed transaction's records."""
+    import functools
+
+    @functools.wraps(transact_write_items)
+    def wrapper(backend, transact_items):
+        shards = {name: (table.stream_shard, len(table.stream_shard.items))
+                  for name, table in backend.tables.items() if table.stream_shard is not None}
+        try:
+            return transact_write_items(backend, transact_items)
+        except Exception:
+            for name, (shard, committed) in shards.items():
+                table = backend.tables.get(name)
+                if table is not None and table.stream_shard is not shard:
+                    del shard.items[committed:]
+                    shard.table, table.stream_shard = table, shard
+            raise
+    return wrapper
 
 
 def start_moto(port: int | None = None):
