@@ -165,12 +165,14 @@ def expire_by_the_sweep(appointment) -> None:
     checkout.expire_open_session(appointment.appointment_id)
 
 
-def test_a_payment_after_the_automatic_cancellation_reinstates_the_visit_while_its_slot_is_free(
-        http, stripe_fake, awaiting_payment):
+@pytest.mark.parametrize("slot_status", ["free", "unfilled"])  # not yet offered / nobody on the list took it
+def test_a_payment_after_the_automatic_cancellation_reinstates_the_visit_while_its_slot_is_untaken(
+        http, stripe_fake, awaiting_payment, slot_status):
     appointment = awaiting_payment()
     session_id = opened(http, stripe_fake, appointment)
     stripe_fake.pay(session_id, delayed=True)  # a transfer started in time...
     expire_by_the_sweep(appointment)
+    FreedSlot(appointment.appointment_id).update(actions=[FreedSlot.status.set(slot_status)])
     assert Payment.get(appointment.appointment_id).status == "expired"
 
     deliver(http, stripe_fake, stripe_fake.bank_result(session_id, succeeded=True))  # ...arrives late

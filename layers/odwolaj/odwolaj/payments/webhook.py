@@ -37,12 +37,15 @@ from odwolaj.payments import stripe_api
 from odwolaj.payments.booking import release_actions
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
 from odwolaj.reminders import reminder_actions
-from odwolaj.reserve.offers import fill_claimed_slot
+from odwolaj.reserve.offers import FREE, UNFILLED, fill_claimed_slot
 from odwolaj.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 
 logger = logging.getLogger(__name__)
 SETTLEABLE = (AWAITING_PAYMENT, BOOKED, CONFIRMED)
-SLOT_FREE, SLOT_REINSTATED = "free", "reinstated"
+SLOT_REINSTATED = "reinstated"
+# Nobody holds such a slot or was offered it: free (the reserve list has not come to it yet) or
+# unfilled (the reserve list found nobody to take it). A late payment gets its visit back then.
+UNTAKEN = (FREE, UNFILLED)
 ATTEMPTS = 3
 
 
@@ -210,7 +213,7 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict, at: da
                            condition=_unchanged_since(appointment))
         # The reserve list moves a free slot on with a conditional write too: one of us wins.
         transaction.update(FreedSlot(appointment.appointment_id), actions=[FreedSlot.status.set(SLOT_REINSTATED)],
-                           condition=FreedSlot.status == SLOT_FREE)
+                           condition=FreedSlot.status.is_in(*UNTAKEN))
         transaction.update(payment, actions=_paid_actions(session, at, "reinstated"),
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(received.to_outbox(at))
@@ -219,14 +222,14 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict, at: da
 
     if _transact(write):
         return "reinstated"
-    if not _slot_is_free(appointment.appointment_id):
+    if not _slot_is_untaken(appointment.appointment_id):
         raise _SlotTaken()
     raise _Raced()
 
 
-def _slot_is_free(slot_id: str) -> bool:
+def _slot_is_untaken(slot_id: str) -> bool:
     try:
-        return FreedSlot.get(slot_id, consistent_read=True).status == SLOT_FREE
+        return FreedSlot.get(slot_id, consistent_read=True).status in UNTAKEN
     except DoesNotExist:
         return False
 
