@@ -7,31 +7,25 @@ Domain errors become pages in `problem` below, the one place that maps them to H
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj import visits
 from odwolaj.config import settings
-from odwolaj.errors import (
-    Conflict, DomainError, InvalidInput, InvalidTransition, LinkExpired, LinkInvalid, NotFound, RateLimited,
-)
+from odwolaj.errors import Conflict, DomainError, InvalidInput, InvalidTransition, RateLimited
 from odwolaj.facilities import get_facility
 from odwolaj.web import pages
 from odwolaj.web.forms import is_cross_site, parse_form
+from odwolaj.web.responses import html, link_problem, patient_pages
 
 logger = Logger()
-app = APIGatewayHttpResolver()
+app = patient_pages(logger, "visit page")
 
 DONE = {"cancel": "cancelled", "confirm": "confirmed", "rebook": "rebook"}
 
 
-def _html(status: int, body: str, **extra_headers: str) -> Response:
-    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body,
-                    headers=pages.security_headers() | extra_headers)
-
-
 def _see_other(location: str) -> Response:
-    return _html(303, "", Location=location)
+    return html(303, "", Location=location)
 
 
 def _posted() -> tuple[dict[str, str], bool]:
@@ -52,7 +46,7 @@ def show_visit(token: str) -> Response:
         reasons=visits.REASONS,
         thank=visits.cancelled_by_patient(appointment),
     )
-    return _html(200, page)
+    return html(200, page)
 
 
 @app.post("/c/<token>")
@@ -63,7 +57,7 @@ def act_on_visit(token: str) -> Response:
     if cross_site or not visits.form_is_genuine(appointment.appointment_id, action, form.get("csrf")):
         logger.warning("visit form refused", extra={"appointment_id": appointment.appointment_id,
                                                     "cross_site": cross_site})
-        return _html(403, pages.problem_page("form_expired", back=f"/c/{token}"))
+        return html(403, pages.problem_page("form_expired", back=f"/c/{token}"))
     outcome = visits.act(appointment, action, form.get("reason"))
     logger.info("visit action", extra={"appointment_id": appointment.appointment_id, "action": action,
                                        "changed": outcome.changed})
@@ -72,23 +66,23 @@ def act_on_visit(token: str) -> Response:
 
 @app.get("/c")
 def lookup_form() -> Response:
-    return _html(200, pages.lookup_page(visits.lookup_form_token()))
+    return html(200, pages.lookup_page(visits.lookup_form_token()))
 
 
 @app.post("/c")
 def lookup() -> Response:
     form, cross_site = _posted()
     if cross_site or not visits.lookup_form_is_genuine(form.get("csrf")):
-        return _html(403, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
+        return html(403, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
     try:
         token = visits.lookup(form.get("code", ""), form.get("phone", ""),
                               app.current_event.request_context.http.source_ip)
     except InvalidInput:
-        return _html(400, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_BAD_PHONE))
+        return html(400, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_BAD_PHONE))
     # Whether it matched, never what was typed: codes and phone numbers stay out of the logs.
     logger.info("visit lookup", extra={"found": token is not None})
     if token is None:
-        return _html(200, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_NOT_FOUND))
+        return html(200, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_NOT_FOUND))
     return _see_other(f"/c/{token}")
 
 
@@ -96,28 +90,16 @@ def lookup() -> Response:
 def problem(error: DomainError) -> Response:
     path = app.current_event.path
     back = path if path.startswith("/c/") else None
-    if isinstance(error, LinkExpired):
-        return _html(410, pages.problem_page("expired"))
-    if isinstance(error, (LinkInvalid, NotFound)):
-        return _html(404, pages.problem_page("not_found"))
+    found = link_problem(error)
+    if found:
+        return found
     if isinstance(error, InvalidTransition):
-        return _html(409, pages.transition_page(error.current_status, back=back or "/c"))
+        return html(409, pages.transition_page(error.current_status, back=back or "/c"))
     if isinstance(error, Conflict):
-        return _html(409, pages.problem_page("changed", back=back))
+        return html(409, pages.problem_page("changed", back=back))
     if isinstance(error, RateLimited):
-        return _html(429, pages.problem_page("too_many"), **{"Retry-After": "900"})
-    return _html(400, pages.problem_page("bad_form", back=back))
-
-
-@app.exception_handler(Exception)
-def failure(error: Exception) -> Response:
-    logger.exception("visit page failed")
-    return _html(500, pages.problem_page("failure"))
-
-
-@app.not_found
-def no_such_page(error: Exception) -> Response:
-    return _html(404, pages.problem_page("not_found"))
+        return html(429, pages.problem_page("too_many"), **{"Retry-After": "900"})
+    return html(400, pages.problem_page("bad_form", back=back))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
