@@ -7,6 +7,7 @@ The outbox item names only the appointment and the kind; the address is read whe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from odwolaj.messages.texts import render_email
@@ -25,7 +26,7 @@ class OutboundEmail:
     text: str
 
 
-def queue_for(appointment: Appointment, message_kind: str, at) -> list[OutboxItem]:
+def queue_for(appointment: Appointment, message_kind: str, at: datetime) -> list[OutboxItem]:
     """The e-mail a new booking's message also goes as: one for a payment link to a known address."""
     if message_kind not in EMAIL_KINDS or not appointment.email:
         return []

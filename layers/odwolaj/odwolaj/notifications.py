@@ -1,5 +1,5 @@
 """Messages to patients: queued in the outbox with the change that causes them, composed and
-sent by the SMS sender function.
+sent by the SMS sender function (e-mails, queued here too, by the e-mail sender: odwolaj.email_out).
 
 The outbox item names only the appointment and the kind of message; the text is composed when
 sending, from the appointment and facility as they are then, so no contact data is copied into
