@@ -120,7 +120,7 @@ def test_clock_moves_forward_and_shows_the_schedules(runner):
 
 def test_dev_pages_answer(runner):
     base = runner["base"]
-    for path in ("/dev", "/dev/phone", "/dev/events", "/dev/clock"):
+    for path in ("/dev", "/dev/phone", "/dev/mail", "/dev/events", "/dev/clock"):
         page = requests.get(base + path, timeout=10)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
     # Booking confirmations of the demo visits went out by SMS and show on the phone view.

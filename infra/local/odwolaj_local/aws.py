@@ -57,6 +57,7 @@ class LocalAws:
             "SmsProvider": "sns",  # moto records SNS publishes to phone numbers: the local phone view
             "SmsConfigurationSet": "",
             "CancelEmailAddress": "odwolaj@przychodnia.local",
+            "MailFromAddress": "rejestracja@odwolaj.local",  # moto records what is sent: /dev/mail
             "AWS::Region": REGION,
             "AWS::AccountId": "123456789012",
         }
@@ -120,7 +121,8 @@ class LocalAws:
         for bucket in self.app.resources("AWS::S3::Bucket"):
             self.client("s3").create_bucket(Bucket=names[bucket],
                                             CreateBucketConfiguration={"LocationConstraint": REGION})
-        self.client("ses").verify_email_identity(EmailAddress=names["CancelEmailAddress"])
+        for address in ("CancelEmailAddress", "MailFromAddress"):
+            self.client("ses").verify_email_identity(EmailAddress=names[address])
 
     def stream_arn(self, table_logical_id: str) -> str:
         table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])

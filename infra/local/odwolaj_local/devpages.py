@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from html import escape
 
-from odwolaj_local.observe import Sms
+from odwolaj_local.observe import Mail, Sms
 from odwolaj_local.scheduler import Entry
 
 _STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
@@ -16,7 +16,8 @@ _STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem a
 def _page(title: str, body: str) -> str:
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
             f"<meta name=viewport content='width=device-width'><style>{_STYLE}</style></head><body>"
-            f"<p><a href=/dev>dev</a> · <a href=/dev/phone>phone</a> · <a href=/dev/events>events</a> · "
+            f"<p><a href=/dev>dev</a> · <a href=/dev/phone>phone</a> · <a href=/dev/mail>mail</a> · "
+            f"<a href=/dev/events>events</a> · "
             f"<a href=/dev/clock>clock</a></p><h1>{escape(title)}</h1>{body}</body></html>")
 
 
@@ -30,6 +31,7 @@ def index(demo: dict) -> str:
         f"<code>{escape(demo.get('api_key', ''))}</code></p><h2>Cancel links</h2><ul>{visits}</ul>"
         "<p>Lookup by code and phone: <a href=/c>/c</a></p>"
         "<ul><li><a href=/dev/phone>Phone: outgoing SMS, reply</a></li>"
+        "<li><a href=/dev/mail>Mail: e-mails sent to patients</a></li>"
         "<li><a href=/dev/events>Events published on the bus</a></li>"
         "<li><a href=/dev/clock>Clock and schedules</a></li><li><a href=/healthz>/healthz</a></li></ul>"))
 
@@ -45,6 +47,15 @@ def phone(messages: list[Sms], notice: str = "") -> str:
     table = (f"<table><tr><th>phone</th><th>text</th><th>reply</th></tr>{rows}</table>" if messages
              else "<p>No SMS yet.</p>")
     return _page("Phone", (f"<p role=status>{escape(notice)}</p>" if notice else "") + table)
+
+
+def mail(messages: list[Mail]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(m.sender)}</td><td>{escape(m.to)}</td><td>{escape(m.subject)}</td>"
+        f"<td><pre>{escape(m.text)}</pre></td></tr>" for m in messages)
+    table = (f"<table><tr><th>from</th><th>to</th><th>subject</th><th>text</th></tr>{rows}</table>" if messages
+             else "<p>No e-mail yet.</p>")
+    return _page("Mail", table)
 
 
 def events(captured: list[dict]) -> str:

@@ -1,11 +1,12 @@
-"""What the local system sent out, made visible: the events published on the bus and the SMS
-published through SNS.
+"""What the local system sent out, made visible: the events published on the bus, the SMS
+published through SNS and the e-mails sent through SES.
 
 moto accepts put_events but fires no rule at a function; it does deliver to SQS targets. So the
 runner adds (in moto only, not in the template) a catch-all rule on the bus with a queue as its
 target and drains the queue: /dev/events shows exactly what reached the bus. moto records every
 SNS publish to a phone number; /dev/phone reads them from moto's SNS backend, which runs in the
-runner's process (its /moto-api/data.json dump fails once DynamoDB holds maps).
+runner's process (its /moto-api/data.json dump fails once DynamoDB holds maps). Likewise moto's
+SES backend keeps every e-mail sent (the payment link, the answers to cancellation mails): /dev/mail.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import collections
 import json
 import threading
 from dataclasses import dataclass
+from email import policy
+from email.parser import Parser
 
 from odwolaj_local.polling import Polling
 
@@ -78,3 +81,29 @@ class Phone:
                 if message_id not in self._seen:
                     self._seen[message_id] = Sms("out", phone, text, message_id)
             return list(reversed(self._seen.values()))
+
+
+@dataclass(frozen=True)
+class Mail:
+    sender: str
+    to: str
+    subject: str
+    text: str
+
+
+def sent_mail(account: str, region: str) -> list[Mail]:
+    """E-mails as moto's SES recorded them, newest first: `send_email` keeps the parts, a
+    `send_raw_email` the MIME text."""
+    from moto.ses.models import ses_backends
+
+    found = []
+    for message in list(ses_backends[account][region].sent_messages):
+        if hasattr(message, "raw_data"):
+            parsed = Parser(policy=policy.default).parsestr(message.raw_data)
+            body = parsed.get_body(preferencelist=("plain",))
+            found.append(Mail(message.source, ", ".join(message.destinations), str(parsed.get("subject", "")),
+                              body.get_content() if body is not None else ""))
+        elif hasattr(message, "subject"):
+            found.append(Mail(message.source, ", ".join(message.destinations.get("ToAddresses", [])),
+                              message.subject, message.body))
+    return list(reversed(found))

@@ -25,7 +25,7 @@ from odwolaj_local import demo, devpages
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
-from odwolaj_local.observe import EventCapture, Phone
+from odwolaj_local.observe import EventCapture, Phone, sent_mail
 from odwolaj_local.polling import Polling, log
 from odwolaj_local.scheduler import Scheduler
 from odwolaj_local.streams import StreamPoller
@@ -186,6 +186,8 @@ class Runner:
             return _html(200, devpages.phone(self.phone.messages()))
         if (method, path) == ("POST", "/dev/phone/reply"):
             return self.reply(_form(headers, body))
+        if (method, path) == ("GET", "/dev/mail"):
+            return _html(200, devpages.mail(sent_mail(ACCOUNT, REGION)))
         if (method, path) == ("GET", "/dev/events"):
             captured = self.capture.newest_first()
             return _json(200, captured) if params.get("format") == "json" else _html(200, devpages.events(captured))

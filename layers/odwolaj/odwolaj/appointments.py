@@ -14,7 +14,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import events
+from odwolaj import email_out, events
 from odwolaj.clock import iso, now, parse_iso, to_utc
 from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from odwolaj.ids import new_appointment_id, new_visit_code
@@ -250,7 +250,7 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
             claim_deadline: datetime | None = None, appointment_id: str | None = None, channel: str = "clinic_api",
             waiting_entry_id: str | None = None, reserve_slot_id: str | None = None):
     """A new appointment and the transaction steps that create it (its external ref, the patient,
-    the booked event and SMS), for callers that write more in the same transaction. With a
+    the booked event and SMS, and the payment link's e-mail), for callers that write more in the same transaction. With a
     `claim_deadline` (the reserve list's pay-to-claim), a booking that needs prepayment awaits it
     until then."""
     appointment = Appointment(
@@ -295,6 +295,8 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
         _patient_update(transaction, facility_id, data, at, new_booking=appointment.appointment_id)
         transaction.save(event.to_outbox(at))
         transaction.save(queue_sms(appointment, message_kind, at, "booked"))
+        for email in email_out.queue_for(appointment, message_kind, at):  # the payment link, by e-mail too
+            transaction.save(email)
         if payment_checkout.requires_payment(appointment):  # pending in the payments report from now on
             transaction.save(payment_checkout.record_for(appointment, at))
 

@@ -280,7 +280,7 @@ class OutboxItem(Model):
         table_name = _TableFromEnv("OUTBOX_TABLE")
 
     outbox_id = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # "event" for the bus, "sms" for the patient
+    kind = UnicodeAttribute()  # "event" for the bus, "sms" or "email" for the patient
     detail_type = UnicodeAttribute(null=True)  # event
     detail = UnicodeAttribute(null=True)  # event, JSON
     message_kind = UnicodeAttribute(null=True)  # sms: which text (texts.DEFAULTS)

@@ -1,5 +1,5 @@
 """Messages to patients: queued in the outbox with the change that causes them, composed and
-sent by the SMS sender function.
+sent by the SMS sender function (e-mails, queued here too, by the e-mail sender: odwolaj.email_out).
 
 The outbox item names only the appointment and the kind of message; the text is composed when
 sending, from the appointment and facility as they are then, so no contact data is copied into
@@ -27,9 +27,18 @@ RETRY_DELAYS_SECONDS = (0.5, 2.0)
 
 def queue_sms(appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
     """An outbox item for one message; `cause` makes it unique (one cause, one message)."""
+    return _queue("sms", appointment, message_kind, at, cause)
+
+
+def queue_email(appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
+    """An outbox item for one e-mail (odwolaj.email_out), like `queue_sms`: no address in it."""
+    return _queue("email", appointment, message_kind, at, cause)
+
+
+def _queue(channel: str, appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
     return OutboxItem(
-        outbox_id=f"{appointment.appointment_id}:sms:{cause}",
-        kind="sms",
+        outbox_id=f"{appointment.appointment_id}:{channel}:{cause}",
+        kind=channel,
         message_kind=message_kind,
         appointment_id=appointment.appointment_id,
         created_at=iso(at),
@@ -53,20 +62,35 @@ NOT_AFTER_STOP = frozenset({"reminder", "booked", "moved", "no_show"})
 def compose(message_kind: str, appointment: Appointment, facility: Facility, ref: str,
             links: str | None = None) -> OutboundSms | None:
     """The message to send, or None when it no longer applies."""
-    if message_kind in ONLY_WHILE_OPEN and (
-        appointment.status not in OPEN or parse_iso(appointment.starts_at) <= now()
-    ):
-        return None
-    if message_kind in ONLY_WHILE_AWAITING_PAYMENT and appointment.status != AWAITING_PAYMENT:
+    if not still_applies(message_kind, appointment):
         return None
     until = None
     if message_kind in BLACKLIST_KINDS:
         until = _blacklisted_until(appointment)
         if until is None:
             return None
+    context = message_context(message_kind, appointment, facility, facility_name=facility.short_name,
+                              links=links, until=until)
+    overrides = facility.message_templates.as_dict() if facility.message_templates else None
+    return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context, overrides=overrides),
+                       sender=facility.sms_sender, ref=ref)
+
+
+def still_applies(message_kind: str, appointment: Appointment) -> bool:
+    """False for a message about a visit that is over or cancelled, or a payment request once paid."""
+    if message_kind in ONLY_WHILE_OPEN and (
+        appointment.status not in OPEN or parse_iso(appointment.starts_at) <= now()
+    ):
+        return False
+    return not (message_kind in ONLY_WHILE_AWAITING_PAYMENT and appointment.status != AWAITING_PAYMENT)
+
+
+def message_context(message_kind: str, appointment: Appointment, facility: Facility, *, facility_name: str,
+                    links: str | None = None, until: datetime | None = None) -> MessageContext:
+    """What a message about this appointment says, as it is now."""
     link = payment_link if message_kind in PAYMENT_LINK_KINDS else visit_link
-    context = MessageContext(
-        facility=facility.short_name,
+    return MessageContext(
+        facility=facility_name,
         starts_at=parse_iso(appointment.starts_at),
         timezone=facility.timezone,
         link=links or link(appointment.appointment_id),
@@ -76,9 +100,6 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
         amount=appointment.payment_amount,
         until=until,
     )
-    overrides = facility.message_templates.as_dict() if facility.message_templates else None
-    return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context, overrides=overrides),
-                       sender=facility.sms_sender, ref=ref)
 
 
 def _blacklisted_until(appointment: Appointment) -> datetime | None:

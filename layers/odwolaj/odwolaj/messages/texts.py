@@ -71,6 +71,28 @@ DEFAULTS: dict[str, str] = {
     "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
 }
 
+# E-mails (subject, plain-text body), sent when the appointment has an address: the same facts
+# as the SMS of the same kind, with room to say them in full. `$facility` is the full name here.
+EMAILS: dict[str, tuple[str, str]] = {
+    "payment_link": (
+        "Przedpłata za wizytę $when: $facility",
+        "Dzień dobry,\n\n"
+        "wizyta $when ($service) w placówce $facility jest zarezerwowana. Potwierdzimy ją po wpłacie "
+        "$amount $deadline. Bez wpłaty w tym terminie rezerwacja przepadnie, a termin dostanie inny "
+        "pacjent.\n\n"
+        "Zapłać tutaj: $link\n\n"
+        "Pytania: $facility, tel. $phone\n\n"
+        "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
+    ),
+    "payment_optional": (
+        "Możliwość przedpłaty za wizytę $when: $facility",
+        "Dzień dobry,\n\n"
+        "umówiono wizytę $when ($service) w placówce $facility. Możesz zapłacić $amount z góry: $link\n\n"
+        "Pytania: $facility, tel. $phone\n\n"
+        "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class MessageContext:
@@ -118,10 +140,20 @@ def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | No
            keep_diacritics: bool = False) -> str:
     """The text of one message. A facility's override replaces the default for its kind."""
     template = (overrides or {}).get(kind) or DEFAULTS[kind]
-    text = Template(template).safe_substitute(
+    text = _fill(template, context)
+    return text if keep_diacritics else transliterate(text)
+
+
+def render_email(kind: str, context: MessageContext) -> tuple[str, str]:
+    """(subject, plain-text body) of one e-mail, with diacritics (e-mail is not GSM-7)."""
+    subject, body = EMAILS[kind]
+    return _fill(subject, context), _fill(body, context)
+
+
+def _fill(template: str, context: MessageContext) -> str:
+    return Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
         service=context.service, phone=context.phone,
         deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
         position=context.position or "", forecast=context.forecast, reply_by=context.reply_by,
     )
-    return text if keep_diacritics else transliterate(text)
