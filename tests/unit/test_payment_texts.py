@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from odwolaj.messages.gsm import is_gsm7, segments
-from odwolaj.messages.texts import MessageContext, render
+from odwolaj.messages.texts import MessageContext, render, render_email
 from tests.unit.test_texts import LONGEST
 
 # The longest deadline in words: Wednesday (śr) in October.
@@ -45,3 +45,14 @@ def test_the_blacklist_messages_say_until_which_day_in_local_time():
     context = MessageContext("X", LONGEST.starts_at, until=datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
     assert context.until_words() == "1 grudnia 2026"
     assert "do 1 grudnia 2026" in render("blacklisted", context, keep_diacritics=True)
+
+
+def test_the_payment_email_names_the_clinics_phone_only_when_it_has_one():
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    with_phone = MessageContext(facility="Przychodnia Zdrowie", starts_at=at, phone="+48 22 123 45 67", amount=15000,
+                                deadline=at, link="https://odw.pl/p/x")
+    without = replace(with_phone, phone="")
+
+    assert "Pytania: Przychodnia Zdrowie, tel. +48 22 123 45 67\n" in render_email("payment_link", with_phone)[1]
+    assert "Pytania: Przychodnia Zdrowie\n" in render_email("payment_link", without)[1]
+    assert "tel." not in render_email("payment_optional", without)[1]

@@ -81,14 +81,14 @@ EMAILS: dict[str, tuple[str, str]] = {
         "$amount $deadline. Bez wpłaty w tym terminie rezerwacja przepadnie, a termin dostanie inny "
         "pacjent.\n\n"
         "Zapłać tutaj: $link\n\n"
-        "Pytania: $facility, tel. $phone\n\n"
+        "Pytania: $contact\n\n"
         "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
     ),
     "payment_optional": (
         "Możliwość przedpłaty za wizytę $when: $facility",
         "Dzień dobry,\n\n"
         "umówiono wizytę $when ($service) w placówce $facility. Możesz zapłacić $amount z góry: $link\n\n"
-        "Pytania: $facility, tel. $phone\n\n"
+        "Pytania: $contact\n\n"
         "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
     ),
 }
@@ -128,6 +128,10 @@ class MessageContext:
         local = self.until.astimezone(ZoneInfo(self.timezone))
         return f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year}"
 
+    def contact(self) -> str:
+        """Who to ask: the facility, with its phone when it has one."""
+        return f"{self.facility}, tel. {self.phone}" if self.phone else self.facility
+
     def amount_words(self) -> str:
         """'150 zł' or '150,50 zł'."""
         if self.amount is None:
@@ -153,7 +157,7 @@ def render_email(kind: str, context: MessageContext) -> tuple[str, str]:
 def _fill(template: str, context: MessageContext) -> str:
     return Template(template).safe_substitute(
         facility=context.facility, when=context.when(), link=context.link,
-        service=context.service, phone=context.phone,
+        service=context.service, phone=context.phone, contact=context.contact(),
         deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
         position=context.position or "", forecast=context.forecast, reply_by=context.reply_by,
     )
