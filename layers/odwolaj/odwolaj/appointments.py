@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -28,6 +27,7 @@ from odwolaj.payments.rules import VisitOverride
 from odwolaj.pesel import validate_pesel
 from odwolaj.reminders import reminder_actions, reminder_fields
 from odwolaj.phone import normalize_phone
+from odwolaj.transactions import condition_failed, transact
 from odwolaj.status import (  # noqa: F401 - re-exported: callers name statuses as appointments.X
     ATTENDED, AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED, FINAL, NO_SHOW, OPEN, STATUSES,
 )
@@ -197,15 +197,6 @@ def _history(at: datetime, event: str, channel: str, detail: str | None = None) 
     return HistoryEntry(at=iso(at), event=event, channel=channel, detail=detail)
 
 
-def _transact(write) -> None:
-    with TransactWrite(connection=Connection()) as transaction:
-        write(transaction)
-
-
-def _condition_failed(error: TransactWriteError) -> bool:
-    return any(r and r.code == "ConditionalCheckFailed" for r in (error.cancellation_reasons or []))
-
-
 def upsert(facility_id: str, external_id: str, data: AppointmentInput, *, rights=frozenset()) -> Outcome:
     """Create the appointment, or apply what changed; the same payload twice changes nothing.
     `rights` are the API key's (a per-visit payment rule needs payments:override); the payment
@@ -219,7 +210,7 @@ def upsert(facility_id: str, external_id: str, data: AppointmentInput, *, rights
         try:
             return _create(facility_id, external_id, data, rights)
         except TransactWriteError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             # Another request created it between our read and write: apply ours as an update.
             ref = ExternalRef.get(external_ref(facility_id, external_id), consistent_read=True)
@@ -242,7 +233,7 @@ def _create(facility_id: str, external_id: str, data: AppointmentInput, rights) 
     at = now()
     requirement = payment_booking.requirement_for_booking(facility_id, data, at, rights)
     appointment, write = booking(facility_id, external_id, data, at, requirement=requirement)
-    _transact(write)
+    transact(write)
     return Outcome(appointment, changed=True, created=True)
 
 
@@ -355,9 +346,9 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
             transaction.save(queue_sms(updated, "moved", at, f"moved:{new_version}"))
 
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise Conflict("appointment changed while this request was processed; retry") from None
         raise
     return Outcome(updated, changed=True)
@@ -534,9 +525,9 @@ def _apply(appointment: Appointment, write, result: Appointment) -> Outcome:
     """Run a status change. Losing a race to a request that made the same change is the same
     success (a double click, a resent SMS); losing it to any other change is a conflict."""
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         current = get(appointment.appointment_id)
         if current.status == result.status:

@@ -14,8 +14,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from odwolaj.clock import WARSAW, iso, now, parse_iso, to_utc
@@ -23,6 +22,7 @@ from odwolaj.errors import Conflict, InvalidInput, NotFound
 from odwolaj.models import Appointment, BlacklistChange, Patient
 from odwolaj.notifications import queue_sms
 from odwolaj.payments import rules
+from odwolaj.transactions import applied
 
 RULE_ACTOR = "rule"
 KEPT_NO_SHOWS = 20  # the latest no-shows' dates kept on the patient (more than any rule needs)
@@ -178,17 +178,16 @@ def lift(facility_id: str, patient_id: str, change: StaffChange, *, by: str) -> 
 def _write(patient: Patient, at: datetime, actions: list, entry: BlacklistChange, *, tell: bool) -> Standing:
     previous = patient.blacklisted_until
     condition = (Patient.blacklisted_until == previous) if previous else Patient.blacklisted_until.does_not_exist()
-    try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.update(patient, actions=[*actions, Patient.updated_at.set(iso(at)),
-                                                 Patient.blacklist_history.set(
-                                                     (Patient.blacklist_history | []).append([entry]))],
-                               condition=condition)
-            if tell and patient.last_appointment_id:
-                transaction.save(queue_sms(Appointment(patient.last_appointment_id), BY_STAFF, at,
-                                           f"blacklisted:{entry.until}"))
-    except TransactWriteError as error:
-        if any(r and r.code == "ConditionalCheckFailed" for r in (error.cancellation_reasons or [])):
-            raise Conflict("the patient's blacklist entry changed while this request was processed; retry") from None
-        raise
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(patient, actions=[*actions, Patient.updated_at.set(iso(at)),
+                                             Patient.blacklist_history.set(
+                                                 (Patient.blacklist_history | []).append([entry]))],
+                           condition=condition)
+        if tell and patient.last_appointment_id:
+            transaction.save(queue_sms(Appointment(patient.last_appointment_id), BY_STAFF, at,
+                                       f"blacklisted:{entry.until}"))
+
+    if not applied(write):
+        raise Conflict("the patient's blacklist entry changed while this request was processed; retry")
     return Standing(Patient.get(patient.facility_id, patient.patient_id, consistent_read=True), changed=True)

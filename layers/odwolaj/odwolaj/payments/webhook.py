@@ -24,7 +24,7 @@ import json
 import logging
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from odwolaj import appointments, events
@@ -37,6 +37,7 @@ from odwolaj.payments import stripe_api
 from odwolaj.payments.booking import release_actions
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
 from odwolaj.reminders import reminder_actions
+from odwolaj.transactions import applied
 from odwolaj.reserve.offers import FREE, UNFILLED, fill_claimed_slot
 from odwolaj.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 
@@ -140,17 +141,6 @@ class _SlotTaken(Exception):
     pass
 
 
-def _transact(write) -> bool:
-    """Run a transaction; False when one of its conditions failed (something changed meanwhile)."""
-    try:
-        appointments._transact(write)
-    except TransactWriteError as error:
-        if appointments._condition_failed(error):
-            return False
-        raise
-    return True
-
-
 def _paid_actions(session: dict, at: datetime, outcome: str, status: str = PAID) -> list:
     return [Payment.status.set(status), Payment.outcome.set(outcome), Payment.paid_at.set(iso(at)),
             Payment.payment_intent.set(session.get("payment_intent")),
@@ -192,7 +182,7 @@ def _confirm(appointment: Appointment, payment: Payment, session: dict, at: date
         transaction.save(queue_sms(appointment, "payment_received", at, "payment-received"))
         fill_claimed_slot(transaction, appointment, at)  # a reserve-list claim held for this payment
 
-    if not _transact(write):
+    if not applied(write):
         raise _Raced()
     return "confirmed"
 
@@ -220,7 +210,7 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict, at: da
         transaction.save(reinstated.to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_reinstated", at, "payment-reinstated"))
 
-    if _transact(write):
+    if applied(write):
         return "reinstated"
     if not _slot_is_untaken(appointment.appointment_id):
         raise _SlotTaken()
@@ -247,7 +237,7 @@ def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: 
         transaction.save(refunded.to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_refunded", at, "payment-refunded"))
 
-    if not _transact(write):
+    if not applied(write):
         raise _Raced()
     payment.payment_intent = session["payment_intent"]
     return _issue_refund(payment)
@@ -292,7 +282,7 @@ def charge_refunded(charge: dict) -> str:
                            condition=Payment.status == PAID)
         transaction.save(event.to_outbox(at))
 
-    return "refund_recorded" if _transact(write) else "stale"
+    return "refund_recorded" if applied(write) else "stale"
 
 
 HANDLERS = {

@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from odwolaj import appointments, events
-from odwolaj.appointments import _condition_failed, _email, _optional_text, _text, parse_moment
+from odwolaj.appointments import _email, _optional_text, _text, parse_moment
 from odwolaj.clock import WARSAW, iso, now, parse_iso
 from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from odwolaj.models import Availability, OutboxItem, StrikeOff, WaitingEntry, WaitingList
@@ -26,6 +25,7 @@ from odwolaj.notifications import SMS_RETENTION
 from odwolaj.pesel import validate_pesel
 from odwolaj.phone import normalize_phone
 from odwolaj.reserve import notices
+from odwolaj.transactions import condition_failed, transact
 
 ACTIVE, SERVED, STRUCK_OFF = "active", "served", "struck_off"
 CATEGORIES = ("pilny", "stabilny")
@@ -240,17 +240,12 @@ def event_data(entry: WaitingEntry) -> dict:
             "planned_date": entry.planned_date}
 
 
-def _transact(write) -> None:
-    with TransactWrite(connection=Connection()) as transaction:
-        write(transaction)
-
-
 def _change(entry: WaitingEntry, write) -> WaitingEntry:
     """Apply a change decided from `entry` as read; another change in between is a Conflict."""
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise Conflict("the entry changed while this request was processed; retry") from None
         raise
     return get(entry.facility_id, entry.entry_id)
@@ -292,9 +287,9 @@ def join(facility_id: str, data: EntryInput) -> WaitingEntry:
         transaction.save(queue_entry_sms(entry, "waitlist_joined", at, "joined"))
 
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise DuplicateReferral("this referral is already on a waiting list (one referral, one list)",
                                     field="referral") from None
         raise

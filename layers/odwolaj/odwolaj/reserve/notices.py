@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from odwolaj import events
@@ -21,6 +20,7 @@ from odwolaj.clock import WARSAW, iso, now
 from odwolaj.deliveries import DELIVERED
 from odwolaj.models import Delivery, WaitingEntry
 from odwolaj.reminders import SHARDS, shard_of
+from odwolaj.transactions import applied
 
 NOTICE_AHEAD = timedelta(days=14)
 SHARD_PREFIX = "n"
@@ -86,13 +86,12 @@ def _settle(entry: WaitingEntry, at: datetime, delivered: bool) -> bool:
     data = {"entry_id": entry.entry_id, "list_number": int(entry.list_number), "service": entry.service,
             "planned_date": entry.planned_date,
             "reason": None if delivered else ("not_sent" if not entry.exact_date_message_id else "not_delivered")}
-    try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.update(entry, actions=[WaitingEntry.exact_date_status.set(status),
-                                               WaitingEntry.notice_shard.remove(), WaitingEntry.notice_due_at.remove()],
-                               condition=WaitingEntry.notice_due_at == entry.notice_due_at)
-            transaction.save(events.DomainEvent(kind, entry.facility_id,
-                                                f"{entry.entry_id}:exact-date:{entry.planned_date}", data).to_outbox(at))
-    except TransactWriteError:
-        return False
-    return True
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(entry, actions=[WaitingEntry.exact_date_status.set(status),
+                                           WaitingEntry.notice_shard.remove(), WaitingEntry.notice_due_at.remove()],
+                           condition=WaitingEntry.notice_due_at == entry.notice_due_at)
+        transaction.save(events.DomainEvent(kind, entry.facility_id,
+                                            f"{entry.entry_id}:exact-date:{entry.planned_date}", data).to_outbox(at))
+
+    return applied(write)

@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from odwolaj import appointments, events
-from odwolaj.appointments import AppointmentInput, _condition_failed
+from odwolaj.appointments import AppointmentInput
 from odwolaj.clock import iso, now, parse_iso
 from odwolaj.errors import NotFound, PrepaymentRefused
 from odwolaj.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
 from odwolaj.payments import rules as payment_rules
 from odwolaj.reminders import SHARDS, shard_of
 from odwolaj.status import AWAITING_PAYMENT
+from odwolaj.transactions import applied, condition_failed, transact
 from odwolaj.reserve.entries import ACTIVE, SERVED, queue_entry_sms, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
@@ -69,11 +69,6 @@ def get_offer(offer_id: str) -> Offer:
         return Offer.get(offer_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound("offer not found") from None
-
-
-def _transact(write) -> None:
-    with TransactWrite(connection=Connection()) as transaction:
-        write(transaction)
 
 
 def _slot_unchanged(slot: FreedSlot):
@@ -191,9 +186,9 @@ def next_wave(slot: FreedSlot, at: datetime, *, attempts: int = 3) -> str:
 def _apply(slot: FreedSlot, write, status: str) -> str:
     """Run a slot transition; losing the race to another (a redelivery, the timer) is no error."""
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         return FreedSlot.get(slot.slot_id, consistent_read=True).status
     return status
@@ -273,13 +268,7 @@ def _expire(offer: Offer, at: datetime) -> bool:
         transaction.update(offer, actions=[Offer.status.set(EXPIRED)], condition=Offer.status == OPEN)
         transaction.save(event.to_outbox(at))
 
-    try:
-        _transact(write)
-    except TransactWriteError as error:
-        if _condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(write)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,9 +334,9 @@ def accept(offer: Offer, *, channel: str) -> Result:
                                                 details).to_outbox(at))
 
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         current = get_offer(offer.offer_id)
         if current.status == ACCEPTED:  # a duplicate of this very acceptance got there first
@@ -442,9 +431,9 @@ def decline(offer: Offer, *, channel: str) -> Result:
                                          f"answer:{offer.offer_id}", offer.offer_id))
 
     try:
-        _transact(write)
+        transact(write)
     except TransactWriteError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             return decline(get_offer(offer.offer_id), channel=channel)
         raise
     slot = FreedSlot.get(offer.slot_id, consistent_read=True)
