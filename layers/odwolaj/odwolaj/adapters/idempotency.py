@@ -3,9 +3,12 @@ loaded on first use: the table's name comes from the environment (which tests an
 late), and importing the utility pulls boto3, which would otherwise slow every cold start."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from odwolaj.config import table_name
+from odwolaj.core.config import table_name
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 SEVEN_DAYS = 7 * 24 * 3600
 
@@ -16,7 +19,7 @@ class Once:
 
     def __init__(self, fn: Callable[..., dict], *, key: str, expires_after_seconds: int = SEVEN_DAYS):
         self._fn, self._key, self._expires = fn, key, expires_after_seconds
-        self._config = None
+        self._config: IdempotencyConfig | None = None
         self._wrapped: Callable[..., dict] | None = None
         self._context = None
 
@@ -37,6 +40,6 @@ class Once:
             store = DynamoDBPersistenceLayer(table_name=table_name("IDEMPOTENCY_TABLE"))
             self._wrapped = idempotent_function(data_keyword_argument="payload", persistence_store=store,
                                                 config=self._config)(self._fn)
-        if self._context is not None:
+        if self._context is not None and self._config is not None:
             self._config.register_lambda_context(self._context)
         return self._wrapped(payload=payload)

@@ -4,10 +4,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-from functools import lru_cache
-from urllib.parse import urlencode
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
+from urllib.parse import urlencode
+
+from odwolaj.adapters import aws
+from odwolaj.adapters.parameters import secret
+from odwolaj.core.config import settings
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,7 @@ class EndUserMessagingGateway:
 
     @property
     def client(self):
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("pinpoint-sms-voice-v2")
-        return self._client
+        return self._client or aws.client("pinpoint-sms-voice-v2")
 
     def send(self, message: OutboundSms) -> str:
         from botocore.exceptions import ClientError
@@ -84,11 +84,7 @@ class SnsGateway:
 
     @property
     def client(self):
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("sns")
-        return self._client
+        return self._client or aws.client("sns")
 
     def send(self, message: OutboundSms) -> str:
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
@@ -170,16 +166,12 @@ class SmsApiGateway:
 
 @lru_cache(maxsize=1)  # one provider client per warm container
 def gateway_from_env() -> SmsGateway:
-    from odwolaj.signing import secret
-
     provider = os.environ.get("SMS_PROVIDER", "sns")
     if provider == "aws":
         return EndUserMessagingGateway(configuration_set=os.environ.get("SMS_CONFIGURATION_SET") or None)
     if provider == "sns":
         return SnsGateway()
     if provider == "twilio":
-        from odwolaj.config import settings
-
         return TwilioGateway(os.environ["TWILIO_ACCOUNT_SID"], secret(os.environ["TWILIO_AUTH_TOKEN_PARAM"]),
                              status_callback=f"{settings().public_base_url}/webhooks/twilio/status")
     if provider == "smsapi":

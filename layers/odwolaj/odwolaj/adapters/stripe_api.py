@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from odwolaj.errors import Conflict, PaymentUnavailable
-from odwolaj.signing import stripe_secret_key
+from odwolaj.adapters.parameters import stripe_secret_key
+from odwolaj.core.errors import Conflict, PaymentUnavailable
 
 NETWORK_RETRIES = 2  # the SDK retries with the same idempotency key, so a retry never doubles
 
@@ -20,8 +20,8 @@ NETWORK_RETRIES = 2  # the SDK retries with the same idempotency key, so a retry
 def _client(api_key: str, api_base: str | None):
     import stripe
 
-    addresses = {"api": api_base} if api_base else None
-    return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=NETWORK_RETRIES)
+    return stripe.StripeClient(api_key, base_addresses={"api": api_base} if api_base else None,
+                               max_network_retries=NETWORK_RETRIES)
 
 
 def client():

@@ -21,4 +21,6 @@ def form_params(body: str) -> dict[str, list[str]]:
 def is_valid(auth_token: str, url: str, params: dict[str, list[str]], header: str | None) -> bool:
     if not auth_token:
         raise RuntimeError("the Twilio auth token is not configured")  # fail closed, loudly
-    return bool(header) and hmac.compare_digest(signature(auth_token, url, params), header)
+    if not header:
+        return False
+    return hmac.compare_digest(signature(auth_token, url, params), header)

@@ -7,29 +7,24 @@ the shard (derived from the appointment id) spreads one minute's reminders over 
 """
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.models import Appointment
-from odwolaj.notifications import queue_sms
-from odwolaj.status import OPEN
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.sharding import SHARDS, shard_of
+from odwolaj.core.transactions import applied
+from odwolaj.data.models import Appointment
+from odwolaj.data.outbox import queue_sms
+from odwolaj.data.status import OPEN
 
-SHARDS = 16
 DEFAULT_OFFSETS_HOURS = (168, 24)  # 7 days and 1 day before, as the central e-registration does
 SENDING_START = time(8, 0)
 SENDING_END = time(20, 0)
-
-
-def shard_of(appointment_id: str, prefix: str = "r") -> str:
-    """The index shard of an appointment: r00..r15 for reminders (other sweeps pass their prefix)."""
-    return f"{prefix}{int(hashlib.sha256(appointment_id.encode()).hexdigest()[:4], 16) % SHARDS:02d}"
 
 
 def _within_sending_hours(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -40,7 +35,7 @@ def _within_sending_hours(moment: datetime, zone: ZoneInfo) -> datetime:
     return min(max(local, start), end)
 
 
-def schedule(starts_at: datetime, booked_at: datetime, *, offsets_hours=DEFAULT_OFFSETS_HOURS,
+def schedule(starts_at: datetime, booked_at: datetime, *, offsets_hours: Iterable[int] = DEFAULT_OFFSETS_HOURS,
              timezone: str = "Europe/Warsaw") -> list[tuple[int, datetime]]:
     """(offset, due moment) of each reminder still worth sending, earliest first. A reminder whose
     moment passed before the booking is dropped: a visit booked 3 days ahead gets the 1-day one."""
@@ -72,7 +67,7 @@ def reminder_fields(appointment: Appointment, after: datetime) -> dict[str, obje
             "reminder_offset_hours": offset}
 
 
-def reminder_actions(appointment: Appointment, after: datetime) -> list:
+def reminder_actions(appointment: Appointment, after: datetime) -> list[Action]:
     """Update actions that point the index at the next reminder, or take the item out of it."""
     return [getattr(Appointment, name).set(value) if value is not None else getattr(Appointment, name).remove()
             for name, value in reminder_fields(appointment, after).items()]
@@ -110,15 +105,15 @@ def sweep(at: datetime | None = None) -> SweepReport:
 
 
 def _queue(due: Appointment, at: datetime) -> bool:
-    """Queue one reminder and point the appointment at its next one, in one transaction."""
-    try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.update(
-                due,
-                actions=reminder_actions(due, parse_iso(due.reminder_due_at) + timedelta(seconds=1)),
-                condition=(Appointment.reminder_due_at == due.reminder_due_at) & (Appointment.version == due.version),
-            )
-            transaction.save(queue_sms(due, "reminder", at, f"reminder:{due.reminder_offset_hours}:{due.starts_at}"))
-    except TransactWriteError:
-        return False
-    return True
+    """Queue one reminder and point the appointment at its next one, in one transaction. False when
+    another change won the race (it rescheduled or removed the reminder); throttling propagates, so
+    the sweep fails and its next run sends what is still due."""
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(
+            due,
+            actions=reminder_actions(due, parse_iso(due.reminder_due_at) + timedelta(seconds=1)),
+            condition=(Appointment.reminder_due_at == due.reminder_due_at) & (Appointment.version == due.version),
+        )
+        transaction.save(queue_sms(due, "reminder", at, f"reminder:{due.reminder_offset_hours}:{due.starts_at}"))
+
+    return applied(write)

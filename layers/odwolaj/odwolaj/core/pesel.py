@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from odwolaj.errors import InvalidInput
+from odwolaj.core.errors import InvalidInput
 
 WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 CENTURY_BY_MONTH_OFFSET = {80: 1800, 0: 1900, 20: 2000, 40: 2100, 60: 2200}

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 
-from odwolaj.errors import InvalidInput
+from odwolaj.core.errors import InvalidInput
 
 
-def normalize_phone(text: str, *, field: str = "phone") -> str:
+def normalize_phone(text: object, *, field: str = "phone") -> str:
     import phonenumbers  # loaded only by the code paths that take phone numbers
 
     if not isinstance(text, str) or not text.strip():

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from odwolaj.clock import iso
-from odwolaj.models import OutboxItem
+from odwolaj.core.clock import iso
+from odwolaj.data.models import OutboxItem
 
 SCHEMA_VERSION = 1
 OUTBOX_RETENTION = timedelta(days=7)
@@ -51,9 +52,9 @@ class DomainEvent:
     detail_type: str
     facility_id: str
     cause: str  # unique per occurrence: becomes the event id
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
-    def detail(self, occurred_at: datetime) -> dict:
+    def detail(self, occurred_at: datetime) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
             "event_id": self.cause,

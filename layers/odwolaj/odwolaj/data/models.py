@@ -6,6 +6,8 @@ keys, indexes and attribute types here match the template, so the two cannot dri
 """
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -14,11 +16,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from odwolaj.config import table_name
+from odwolaj.core.config import table_name
+from odwolaj.core.transactions import conditionally
 
 
 class _TableFromEnv:
@@ -27,7 +29,7 @@ class _TableFromEnv:
     def __init__(self, env_var: str):
         self.env_var = env_var
 
-    def __get__(self, instance, owner) -> str:
+    def __get__(self, instance: object, owner: type) -> str:
         return table_name(self.env_var)
 
 
@@ -46,13 +48,13 @@ class Facility(Model):
     # A two-way number can receive TAK/NIE; an alphanumeric sender (the clinic's name) cannot.
     sms_sender = UnicodeAttribute(null=True)
     sms_two_way = BooleanAttribute(default=True)
-    # Per message kind, the facility's own wording (odwolaj.messages.texts placeholders).
-    message_templates = MapAttribute(null=True)
+    # Per message kind, the facility's own wording (odwolaj.language.texts placeholders).
+    message_templates: MapAttribute[str, Any] = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     # Prepayment rules (odwolaj.payments.rules.PaymentRules.from_dict reads it); none: no prepayment.
-    payment_rules = MapAttribute(null=True)
+    payment_rules: MapAttribute[str, Any] = MapAttribute(null=True)
     # How freed slots are offered to the reserve list (odwolaj.reserve.strategy); absent: defaults.
-    offer_strategy = MapAttribute(null=True)
+    offer_strategy: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class ApiKey(Model):
@@ -69,7 +71,7 @@ class ApiKey(Model):
     rights = UnicodeSetAttribute(null=True)  # beyond the basic API, e.g. payments:override
 
 
-class CodeIndex(GlobalSecondaryIndex):
+class CodeIndex(GlobalSecondaryIndex["Appointment"]):
     """Visit code → appointment, for the lookup form. Carries the phone to compare, nothing else."""
 
     class Meta:
@@ -79,7 +81,7 @@ class CodeIndex(GlobalSecondaryIndex):
     visit_code = UnicodeAttribute(hash_key=True)
 
 
-class FacilityStartIndex(GlobalSecondaryIndex):
+class FacilityStartIndex(GlobalSecondaryIndex["Appointment"]):
     """A facility's appointments in time order: listings and reports."""
 
     class Meta:
@@ -90,7 +92,7 @@ class FacilityStartIndex(GlobalSecondaryIndex):
     starts_at = UnicodeAttribute(range_key=True)
 
 
-class RemindersDueIndex(GlobalSecondaryIndex):
+class RemindersDueIndex(GlobalSecondaryIndex["Appointment"]):
     """Sparse: only appointments with a pending reminder carry these keys. Projects what the sweep
     decides with, so it reads each due item once."""
 
@@ -102,7 +104,7 @@ class RemindersDueIndex(GlobalSecondaryIndex):
     reminder_due_at = UnicodeAttribute(range_key=True)
 
 
-class PaymentsDueIndex(GlobalSecondaryIndex):
+class PaymentsDueIndex(GlobalSecondaryIndex["Appointment"]):
     """Sparse: only appointments awaiting payment carry these keys (odwolaj.payments.booking); the
     deadline sweep reads what is due and nothing else."""
 
@@ -114,14 +116,14 @@ class PaymentsDueIndex(GlobalSecondaryIndex):
     payment_due_at = UnicodeAttribute(range_key=True)
 
 
-class Cancellation(MapAttribute):
+class Cancellation(MapAttribute[str, Any]):
     channel = UnicodeAttribute()  # web, sms, email, clinic_api, reception, payment_expired
     reason = UnicodeAttribute()
     cancelled_at = UnicodeAttribute()
     lead_time_minutes = NumberAttribute()
 
 
-class HistoryEntry(MapAttribute):
+class HistoryEntry(MapAttribute[str, Any]):
     at = UnicodeAttribute()
     event = UnicodeAttribute()
     channel = UnicodeAttribute()
@@ -152,7 +154,7 @@ class Appointment(Model):
     history = ListAttribute(of=HistoryEntry, default=list)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
-    # The next pending reminder (odwolaj.reminders); absent when none is pending.
+    # The next pending reminder (odwolaj.appointments.reminders); absent when none is pending.
     reminder_shard = UnicodeAttribute(null=True)
     reminder_due_at = UnicodeAttribute(null=True)
     reminder_offset_hours = NumberAttribute(null=True)
@@ -184,7 +186,7 @@ class ExternalRef(Model):
     appointment_id = UnicodeAttribute()
 
 
-class BlacklistChange(MapAttribute):
+class BlacklistChange(MapAttribute[str, Any]):
     """One change of a patient's prepayment blacklist entry: who, when, why."""
 
     at = UnicodeAttribute()
@@ -212,11 +214,12 @@ class Patient(Model):
     # Prepayment blacklist (odwolaj.payments.blacklist): on it until this moment (UTC, ISO-8601).
     blacklisted_until = UnicodeAttribute(null=True)
     blacklist_history = ListAttribute(of=BlacklistChange, null=True)
-    no_show_dates = ListAttribute(of=UnicodeAttribute, null=True)  # the latest no-shows' visit times
+    # PynamoDB types a list by its attribute class; its items are str.
+    no_show_dates: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # the latest no-shows' visit times
     last_appointment_id = UnicodeAttribute(null=True)  # what a message about the patient is sent with
 
 
-class SlotFacilityStartIndex(GlobalSecondaryIndex):
+class SlotFacilityStartIndex(GlobalSecondaryIndex["FreedSlot"]):
     class Meta:
         index_name = "by_facility_start"
         projection = AllProjection()
@@ -225,7 +228,7 @@ class SlotFacilityStartIndex(GlobalSecondaryIndex):
     starts_at = UnicodeAttribute(range_key=True)
 
 
-class SlotOffersDueIndex(GlobalSecondaryIndex):
+class SlotOffersDueIndex(GlobalSecondaryIndex["FreedSlot"]):
     """Sparse: only slots whose offering waits for a time (a hold to pass, sending hours to
     begin) carry these keys; the offer timer reads only them."""
 
@@ -293,13 +296,7 @@ class OutboxItem(Model):
 
     def save_once(self) -> bool:
         """Write unless an item with this id exists (its cause already happened); True if written."""
-        try:
-            self.save(condition=OutboxItem.outbox_id.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditionally(lambda: self.save(condition=OutboxItem.outbox_id.does_not_exist()))
 
 
 class Conversation(Model):
@@ -331,7 +328,7 @@ class Delivery(Model):
     provider_message_id = UnicodeAttribute(hash_key=True)
     outbox_id = UnicodeAttribute()
     provider = UnicodeAttribute()
-    status = UnicodeAttribute()  # sent, delivered, failed (odwolaj.deliveries)
+    status = UnicodeAttribute()  # sent, delivered, failed (odwolaj.messaging.deliveries)
     rank = NumberAttribute()  # reports arrive out of order: a status only ever moves forward
     error = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
@@ -347,7 +344,7 @@ class RateLimitBucket(Model):
     expires_at = NumberAttribute()  # TTL; readers compare the window themselves
 
 
-class PaymentFacilityCreatedIndex(GlobalSecondaryIndex):
+class PaymentFacilityCreatedIndex(GlobalSecondaryIndex["Payment"]):
     """A facility's payments in the order they were opened: the payments report."""
 
     class Meta:
@@ -400,21 +397,21 @@ class WaitingList(Model):
     last_number = NumberAttribute(default=0)
 
 
-class Availability(MapAttribute):
+class Availability(MapAttribute[str, Any]):
     """When the patient can come: ISO weekdays (1 = Monday) and a local time range."""
 
-    days = ListAttribute(of=NumberAttribute)
+    days: ListAttribute[int] = ListAttribute(of=NumberAttribute)  # type: ignore[arg-type]  # items are int
     start = UnicodeAttribute()  # HH:MM
     end = UnicodeAttribute()
 
 
-class StrikeOff(MapAttribute):
+class StrikeOff(MapAttribute[str, Any]):
     reason = UnicodeAttribute()  # odwolaj.reserve.entries.STRIKE_OFF_REASONS
     at = UnicodeAttribute()
     by = UnicodeAttribute(null=True)
 
 
-class QueueIndex(GlobalSecondaryIndex):
+class QueueIndex(GlobalSecondaryIndex["WaitingEntry"]):
     """Sparse: only active entries carry `queue`. Sorted by (priority class, entry time, id), so
     the first candidates of a list are one short Query. Projects what eligibility needs."""
 
@@ -427,7 +424,7 @@ class QueueIndex(GlobalSecondaryIndex):
     queue_rank = UnicodeAttribute(range_key=True)
 
 
-class NoticesDueIndex(GlobalSecondaryIndex):
+class NoticesDueIndex(GlobalSecondaryIndex["WaitingEntry"]):
     """Sparse: only entries whose exact-date message must be confirmed delivered carry these keys."""
 
     class Meta:

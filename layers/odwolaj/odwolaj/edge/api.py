@@ -11,12 +11,21 @@ import json
 import re
 from datetime import date, datetime, time, timedelta
 
-from odwolaj.appointments import parse_moment, payment_view
-from odwolaj.clock import WARSAW, iso, parse_iso, to_utc
-from odwolaj.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound, Unauthorized
-from odwolaj.links import visit_link
-from odwolaj.models import Appointment, WaitingEntry
-from odwolaj.status import ATTENDED, CANCELLED, NO_SHOW
+from odwolaj.appointments.views import payment_view
+from odwolaj.core.clock import WARSAW, iso, parse_iso, to_utc
+from odwolaj.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Unauthorized,
+)
+from odwolaj.core.validation import moment, reject_unknown
+from odwolaj.data.models import Appointment, WaitingEntry
+from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
+from odwolaj.security.links import visit_link
 
 
 class MalformedRequest(InvalidInput):
@@ -78,9 +87,7 @@ def json_object(body: str | None) -> dict:
 
 def outcome_from_payload(payload: dict) -> tuple[str, str]:
     """Reception's record: (outcome, reason). A reason only belongs to a cancellation."""
-    unknown = sorted(set(payload) - {"outcome", "reason"})
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+    reject_unknown(payload, ("outcome", "reason"))
     outcome = payload.get("outcome")
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of: {', '.join(OUTCOMES)}", field="outcome")
@@ -104,14 +111,12 @@ def _bound(value: str | None, field: str, *, end: bool) -> datetime:
         if end:  # 'to' as a date includes that whole day
             return to_utc(datetime.combine(day + timedelta(days=1), time(), WARSAW)) - timedelta(seconds=1)
         return to_utc(datetime.combine(day, time(), WARSAW))
-    return parse_moment(value, field)
+    return moment(value, field)
 
 
 def _period(query: dict[str, str], known: set[str], longest: timedelta) -> tuple[datetime, datetime]:
     """`from`..`to` of a query that may carry only `known` parameters, at most `longest` apart."""
-    unknown = sorted(set(query) - known)
-    if unknown:
-        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
+    reject_unknown(query, known, what="query parameter(s)")
     start = _bound(query.get("from"), "from", end=False)
     end = _bound(query.get("to"), "to", end=True)
     if end < start:
@@ -240,19 +245,15 @@ def entry_view(entry: WaitingEntry, position: int | None = None) -> dict:
 
 def waiting_list_query(query: dict[str, str]) -> tuple[str, int]:
     """(service, limit) of a list request."""
-    unknown = sorted(set(query) - {"service", "limit"})
-    if unknown:
-        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
+    reject_unknown(query, ("service", "limit"), what="query parameter(s)")
     service = query.get("service")
     if not service:
         raise InvalidInput("service is required: the list is one service's", field="service")
     return service, page_limit(query)
 
 
-def strike_off_from_payload(payload: dict) -> tuple[str, str | None]:
-    unknown = sorted(set(payload) - {"reason", "by"})
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+def strike_off_from_payload(payload: dict) -> tuple[str | None, str | None]:
+    reject_unknown(payload, ("reason", "by"))
     by = payload.get("by")
     if by is not None and (not isinstance(by, str) or len(by) > 120):
         raise InvalidInput("by must be a string of at most 120 characters", field="by")

@@ -9,7 +9,7 @@ import enum
 import re
 import unicodedata
 
-from odwolaj.messages.gsm import transliterate
+from odwolaj.language.gsm import transliterate
 
 
 class Intent(enum.Enum):

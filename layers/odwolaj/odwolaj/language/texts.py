@@ -13,7 +13,7 @@ from datetime import datetime
 from string import Template
 from zoneinfo import ZoneInfo
 
-from odwolaj.messages.gsm import transliterate
+from odwolaj.language.gsm import transliterate
 
 WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
 # "do środy 26 listopada": a deadline in words takes the genitive.

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pynamodb.exceptions import UpdateError
-
-from odwolaj.clock import iso, now
-from odwolaj.models import Delivery
+from odwolaj.core.clock import iso, now
+from odwolaj.core.transactions import conditionally
+from odwolaj.data.models import Delivery
+from odwolaj.data.status import DELIVERED, FAILED, SENT
 
 RETENTION = timedelta(days=90)
 # Provider statuses mapped to ours, with a rank: a later report of a lower rank changes nothing.
-SENT, DELIVERED, FAILED = "sent", "delivered", "failed"
 RANK = {SENT: 1, DELIVERED: 2, FAILED: 2}
 TWILIO = {"queued": SENT, "accepted": SENT, "sending": SENT, "sent": SENT, "delivered": DELIVERED,
           "undelivered": FAILED, "failed": FAILED}
@@ -34,14 +33,8 @@ def report(provider_message_id: str, status: str | None, error: str | None = Non
     """Apply one report; False when it is unknown, unmapped or older than what we have."""
     if status is None:
         return False
-    try:
-        Delivery(provider_message_id).update(
-            actions=[Delivery.status.set(status), Delivery.rank.set(RANK[status]), Delivery.error.set(error),
-                     Delivery.updated_at.set(iso(now()))],
-            condition=Delivery.provider_message_id.exists() & (Delivery.rank < RANK[status]),
-        )
-    except UpdateError as failure:
-        if failure.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return conditionally(lambda: Delivery(provider_message_id).update(
+        actions=[Delivery.status.set(status), Delivery.rank.set(RANK[status]), Delivery.updated_at.set(iso(now())),
+                 Delivery.error.set(error) if error is not None else Delivery.error.remove()],
+        condition=Delivery.provider_message_id.exists() & (Delivery.rank < RANK[status]),
+    ))

@@ -1,12 +1,13 @@
-"""Publishing outbox items to the EventBridge bus (the dispatcher function's domain side)."""
+"""Publishing outbox items to the event bus (the dispatcher function's domain side; the bus itself:
+odwolaj.adapters.event_bus), and the business metrics the events carry."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from odwolaj import events
-from odwolaj.config import settings
+from odwolaj.core.config import settings
+from odwolaj.data import events
 
 
 @dataclass(frozen=True)
@@ -19,22 +20,6 @@ class PendingEvent:
 class EventBus(Protocol):
     def put(self, entry: dict) -> bool:
         """Publish one entry; False when the bus refused it."""
-
-
-class EventBridgeBus:
-    def __init__(self, client=None):
-        self._client = client
-
-    @property
-    def client(self):
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("events")
-        return self._client
-
-    def put(self, entry: dict) -> bool:
-        return not self.client.put_events(Entries=[entry])["Entries"][0].get("ErrorCode")
 
 
 def publish(item: PendingEvent, bus: EventBus) -> bool:

@@ -14,15 +14,15 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
-from functools import lru_cache
 from html import unescape
 
-from odwolaj import appointments, events
-from odwolaj.clock import now
-from odwolaj.errors import DomainError, InvalidInput
-from odwolaj.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
-from odwolaj.models import Appointment
-from odwolaj.phone import normalize_phone
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import now
+from odwolaj.core.errors import DomainError, InvalidInput
+from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
+from odwolaj.core.phone import normalize_phone
+from odwolaj.data import events
+from odwolaj.data.models import Appointment
 
 CODE_PATTERN = re.compile(rf"\b([{CODE_ALPHABET}]{{4}})[\s-]?([{CODE_ALPHABET}]{{4}})\b", re.IGNORECASE)
 PHONE_PATTERN = re.compile(r"(?:\+|00)?\d[\d\s()-]{7,16}\d")
@@ -135,15 +135,3 @@ CANCELLED = (
     "ten termin dostanie teraz inny pacjent.\n\nJeśli potrzebujesz nowego terminu, skontaktuj się z rejestracją."
 )
 ALREADY_CANCELLED = "Dzień dobry,\n\nta wizyta była już wcześniej odwołana. Nic więcej nie trzeba robić.\n\nDziękujemy!"
-
-
-@lru_cache(maxsize=1)
-def _ses():
-    import boto3
-
-    return boto3.client("ses")
-
-
-def send_reply(reply: EmailMessage, from_address: str) -> None:
-    reply["From"] = from_address
-    _ses().send_raw_email(Source=from_address, RawMessage={"Data": reply.as_bytes()})

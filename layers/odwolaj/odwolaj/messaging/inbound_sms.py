@@ -12,17 +12,18 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist
 
-from odwolaj import appointments, events
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import DomainError, InvalidInput
-from odwolaj.links import visit_link
-from odwolaj.messages.replies import Intent, parse
-from odwolaj.models import Appointment, Conversation
-from odwolaj.notifications import queue_sms
-from odwolaj.phone import normalize_phone
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import DomainError, InvalidInput
+from odwolaj.core.phone import normalize_phone
+from odwolaj.data import events
+from odwolaj.data.models import Appointment, Conversation
+from odwolaj.data.outbox import queue_sms
+from odwolaj.data.status import OPEN
+from odwolaj.language.replies import Intent, parse
 from odwolaj.reserve import replies as reserve_replies
 from odwolaj.reserve.offers import Answer
-from odwolaj.status import OPEN
+from odwolaj.security.links import visit_link
 
 
 class Outcome(enum.Enum):

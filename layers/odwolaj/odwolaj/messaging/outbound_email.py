@@ -1,36 +1,15 @@
-"""E-mail to patients: queued in the outbox with its cause (`notifications.queue_email`), composed
-at send time from the appointment and facility as they are then, and sent through SES by the e-mail
-sender function. Today: the payment link, when the clinic gave the patient's address.
+"""E-mail to patients: queued in the outbox with its cause (odwolaj.data.outbox), composed at send
+time from the appointment and facility as they are then, and sent through SES by the e-mail sender
+function. Today: the payment link, when the clinic gave the patient's address.
 
 The outbox item names only the appointment and the kind; the address is read when sending.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
-
-from odwolaj.messages.texts import render_email
-from odwolaj.models import Appointment, Facility, OutboxItem
-from odwolaj.notifications import PAYMENT_LINK_KINDS, message_context, queue_email, still_applies
-
-# What goes by e-mail too (texts.EMAILS), and the cause that makes its outbox id.
-EMAIL_KINDS = PAYMENT_LINK_KINDS
-PAYMENT_LINK_CAUSE = "payment-link"
-
-
-@dataclass(frozen=True)
-class OutboundEmail:
-    to: str
-    subject: str
-    text: str
-
-
-def queue_for(appointment: Appointment, message_kind: str, at: datetime) -> list[OutboxItem]:
-    """The e-mail a new booking's message also goes as: one for a payment link to a known address."""
-    if message_kind not in EMAIL_KINDS or not appointment.email:
-        return []
-    return [queue_email(appointment, message_kind, at, PAYMENT_LINK_CAUSE)]
+from odwolaj.adapters.ses import OutboundEmail, SesMailer
+from odwolaj.data.models import Appointment, Facility, OutboxItem
+from odwolaj.language.texts import render_email
+from odwolaj.messaging.outbound_sms import message_context, still_applies
 
 
 def compose(item: OutboxItem) -> OutboundEmail | None:
@@ -42,29 +21,6 @@ def compose(item: OutboxItem) -> OutboundEmail | None:
     context = message_context(item.message_kind, appointment, facility, facility_name=facility.name)
     subject, text = render_email(item.message_kind, context)
     return OutboundEmail(to=appointment.email, subject=subject, text=text)
-
-
-class SesMailer:
-    """Sends through SES from one verified address; the client is built on first use."""
-
-    def __init__(self, from_address: str):
-        self.from_address = from_address
-
-    def send(self, message: OutboundEmail) -> str:
-        response = _ses().send_email(
-            Source=self.from_address,
-            Destination={"ToAddresses": [message.to]},
-            Message={"Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}},
-        )
-        return response["MessageId"]
-
-
-@lru_cache(maxsize=1)
-def _ses():
-    import boto3
-
-    return boto3.client("ses")
 
 
 def deliver(item: OutboxItem, mailer: SesMailer) -> str | None:

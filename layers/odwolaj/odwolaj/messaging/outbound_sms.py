@@ -1,50 +1,27 @@
-"""Messages to patients: queued in the outbox with the change that causes them, composed and
-sent by the SMS sender function (e-mails, queued here too, by the e-mail sender: odwolaj.email_out).
-
-The outbox item names only the appointment and the kind of message; the text is composed when
-sending, from the appointment and facility as they are then, so no contact data is copied into
-the outbox.
+"""SMS to patients about their visits: composed when sending, from the appointment and facility as
+they are then (the outbox item names only the visit and the kind of message: odwolaj.data.outbox),
+and sent through the deployment's SMS provider by the SMS sender function. A waiting patient's SMS
+is composed by odwolaj.reserve.messages; e-mails by odwolaj.messaging.outbound_email.
 """
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.deliveries import record_sent
-from odwolaj.links import payment_link, visit_link
-from odwolaj.messages.texts import MessageContext, render
-from odwolaj.models import Appointment, Conversation, Facility, OutboxItem, Patient
-from odwolaj.sms import OutboundSms, ProviderError, SmsGateway
-from odwolaj.status import AWAITING_PAYMENT, OPEN
+from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsGateway
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
+from odwolaj.data.outbox import PAYMENT_LINK_KINDS
+from odwolaj.data.status import AWAITING_PAYMENT, OPEN
+from odwolaj.language.texts import MessageContext, render
+from odwolaj.messaging.deliveries import record_sent
+from odwolaj.reserve import messages as reserve_messages
+from odwolaj.security.links import payment_link, visit_link
 
-SMS_RETENTION = timedelta(days=7)
 # Back-off between attempts on a retryable provider error; after the last, the stream retries.
 RETRY_DELAYS_SECONDS = (0.5, 2.0)
-
-
-def queue_sms(appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
-    """An outbox item for one message; `cause` makes it unique (one cause, one message)."""
-    return _queue("sms", appointment, message_kind, at, cause)
-
-
-def queue_email(appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
-    """An outbox item for one e-mail (odwolaj.email_out), like `queue_sms`: no address in it."""
-    return _queue("email", appointment, message_kind, at, cause)
-
-
-def _queue(channel: str, appointment: Appointment, message_kind: str, at: datetime, cause: str) -> OutboxItem:
-    return OutboxItem(
-        outbox_id=f"{appointment.appointment_id}:{channel}:{cause}",
-        kind=channel,
-        message_kind=message_kind,
-        appointment_id=appointment.appointment_id,
-        created_at=iso(at),
-        expires_at=int((at + SMS_RETENTION).timestamp()),
-    )
-
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
 ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link"})
@@ -53,8 +30,6 @@ ONLY_WHILE_AWAITING_PAYMENT = frozenset({"payment_link"})
 # Why prepayment is now required and until when (odwolaj.payments.blacklist): the patient's entry
 # is read when sending, and a message about an entry that ended meanwhile is not sent.
 BLACKLIST_KINDS = frozenset({"blacklisted", "blacklisted_no_shows"})
-# Messages whose link opens the payment page rather than the visit page.
-PAYMENT_LINK_KINDS = frozenset({"payment_link", "payment_optional"})
 # What a number that sent STOP no longer gets: everything but answers to what the patient did.
 NOT_AFTER_STOP = frozenset({"reminder", "booked", "moved", "no_show"})
 
@@ -72,8 +47,8 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
     context = message_context(message_kind, appointment, facility, facility_name=facility.short_name,
                               links=links, until=until)
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
-    return OutboundSms(to=appointment.phone, text=render(template_for(message_kind, facility), context, overrides=overrides),
-                       sender=facility.sms_sender, ref=ref)
+    text = render(template_for(message_kind, facility), context, overrides=overrides)
+    return OutboundSms(to=appointment.phone, text=text, sender=facility.sms_sender, ref=ref)
 
 
 def still_applies(message_kind: str, appointment: Appointment) -> bool:
@@ -97,7 +72,7 @@ def message_context(message_kind: str, appointment: Appointment, facility: Facil
         service=appointment.service,
         phone=facility.phone or "",
         deadline=parse_iso(appointment.payment_deadline) if appointment.payment_deadline else None,
-        amount=appointment.payment_amount,
+        amount=int(appointment.payment_amount) if appointment.payment_amount is not None else None,
         until=until,
     )
 
@@ -143,8 +118,6 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | No
 def _queued_message(item: OutboxItem):
     """(the message or None, what to do once it is sent) for a visit's or a waiting patient's item."""
     if item.entry_id:
-        from odwolaj.reserve import messages as reserve_messages  # the reserve list builds on this module
-
         message = reserve_messages.compose(item)
         return message, lambda provider_id: reserve_messages.sent(item, provider_id)
     appointment = Appointment.get(item.appointment_id)
@@ -164,7 +137,7 @@ def _opted_out(phone: str) -> bool:
 
 
 def _await_reply(appointment: Appointment) -> None:
-    """Replies from this number may now answer this visit (odwolaj.inbound)."""
+    """Replies from this number may now answer this visit (odwolaj.messaging.inbound_sms)."""
     at = iso(now())
     Conversation(appointment.phone).update(actions=[
         Conversation.awaiting.add({appointment.appointment_id}),

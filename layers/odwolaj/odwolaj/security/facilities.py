@@ -8,13 +8,14 @@ from typing import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
-from odwolaj.clock import iso, now
-from odwolaj.errors import InvalidInput, Unauthorized
-from odwolaj.models import ApiKey, Facility
-from odwolaj.payments.rules import RIGHTS as PAYMENT_RIGHTS
+from odwolaj.core.clock import iso, now
+from odwolaj.core.errors import InvalidInput, Unauthorized
+from odwolaj.data.models import ApiKey, Facility
 
 KEY_PREFIX = "odw_"
-KNOWN_RIGHTS = frozenset(PAYMENT_RIGHTS)
+# Rights a key may hold beyond the basic API.
+PAYMENTS_OVERRIDE = "payments:override"  # set one visit's prepayment rule (odwolaj.payments.rules)
+KNOWN_RIGHTS = frozenset({PAYMENTS_OVERRIDE})
 
 
 def hash_key(raw_key: str) -> str:

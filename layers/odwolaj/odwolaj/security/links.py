@@ -1,8 +1,18 @@
-"""Patient links: the public base URL, a one-letter route and a signed token."""
+"""Patient links: the public base URL, a one-letter route and a signed token, signed with the
+secret from the parameter store."""
 from __future__ import annotations
 
-from odwolaj.config import settings
-from odwolaj.signing import link_signer
+from odwolaj.adapters.parameters import secret
+from odwolaj.core.config import settings
+from odwolaj.security.tokens import LinkSigner
+
+
+def link_signer() -> LinkSigner:
+    value = secret(settings().link_secret_param)
+    if len(value) < 32:
+        # Fail closed: a missing or weak secret must stop the function, not weaken the links.
+        raise RuntimeError("the link secret parameter is missing or shorter than 32 characters")
+    return LinkSigner(value.encode())
 
 
 def visit_link(appointment_id: str) -> str:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import hashlib
 
-from odwolaj.clock import now
-from odwolaj.models import RateLimitBucket
+from odwolaj.core.clock import now
+from odwolaj.data.models import RateLimitBucket
 
 
 def hit(scope: str, subject: str, *, limit: int, window_seconds: int) -> bool:

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from odwolaj.errors import LinkInvalid
+from odwolaj.core.errors import LinkInvalid
 
 ID_BYTES = 8
 MAC_BYTES = 5

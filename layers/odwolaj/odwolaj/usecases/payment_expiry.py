@@ -16,16 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from odwolaj import appointments
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import Conflict, InvalidTransition, PaymentUnavailable
-from odwolaj.models import Appointment
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import Conflict, InvalidTransition, PaymentUnavailable
+from odwolaj.core.sharding import SHARDS
+from odwolaj.core.transactions import conditionally
+from odwolaj.data.models import Appointment
+from odwolaj.data.status import AWAITING_PAYMENT
 from odwolaj.payments import checkout
 from odwolaj.payments.booking import SHARD_PREFIX, release_actions
-from odwolaj.reminders import SHARDS
-from odwolaj.status import AWAITING_PAYMENT
 
 PAGE_SIZE = 100
 MAX_PER_RUN = 2_000  # about a minute of work; the schedule runs every few minutes
@@ -89,13 +90,8 @@ def _settle(due: Appointment, at: datetime, report: SweepReport) -> None:
 
 def _release(appointment: Appointment, report: SweepReport) -> None:
     """Take a booking whose visit already began out of the index, so no run reads it again."""
-    try:
-        appointment.update(actions=release_actions(appointment),
-                           condition=(Appointment.status == appointment.status)
-                           & (Appointment.version == appointment.version))
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if conditionally(lambda: appointment.update(actions=release_actions(appointment),
+                                                condition=appointments.unchanged_since(appointment))):
+        report.released += 1
+    else:
         report.skipped += 1
-        return
-    report.released += 1

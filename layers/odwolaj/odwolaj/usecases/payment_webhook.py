@@ -23,23 +23,23 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import appointments, events
-from odwolaj.appointments import _copy, _history, _unchanged_since  # one source of a change's shape
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import Conflict, Unauthorized
-from odwolaj.models import Appointment, FreedSlot, Payment
-from odwolaj.notifications import queue_sms
-from odwolaj.payments import stripe_api
-from odwolaj.payments.booking import release_actions
+from odwolaj.adapters import stripe_api
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.appointments.views import event_data
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import Conflict, Unauthorized
+from odwolaj.core.transactions import applied, conditionally
+from odwolaj.data import events
+from odwolaj.data.models import Appointment, FreedSlot, Payment
+from odwolaj.data.outbox import queue_sms
+from odwolaj.data.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
-from odwolaj.reminders import reminder_actions
-from odwolaj.transactions import applied
 from odwolaj.reserve.offers import FREE, UNFILLED, fill_claimed_slot
-from odwolaj.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 
 logger = logging.getLogger(__name__)
 SETTLEABLE = (AWAITING_PAYMENT, BOOKED, CONFIRMED)
@@ -91,13 +91,10 @@ def session_closed(session: dict) -> str:
     payment = _payment_for(session)
     if payment is None or payment.status != PENDING or payment.session_id != session["id"]:
         return "stale"
-    try:
-        payment.update(actions=[Payment.session_id.remove(), Payment.session_expires_at.remove(),
-                                Payment.updated_at.set(iso(now()))],
-                       condition=(Payment.session_id == session["id"]) & (Payment.status == PENDING))
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not conditionally(lambda: payment.update(
+            actions=[Payment.session_id.remove(), Payment.session_expires_at.remove(),
+                     Payment.updated_at.set(iso(now()))],
+            condition=(Payment.session_id == session["id"]) & (Payment.status == PENDING))):
         return "stale"
     return "session_closed"
 
@@ -143,7 +140,7 @@ class _SlotTaken(Exception):
 
 def _paid_actions(session: dict, at: datetime, outcome: str, status: str = PAID) -> list:
     return [Payment.status.set(status), Payment.outcome.set(outcome), Payment.paid_at.set(iso(at)),
-            Payment.payment_intent.set(session.get("payment_intent")),
+            *([Payment.payment_intent.set(session["payment_intent"])] if session.get("payment_intent") else []),
             Payment.amount_paid.set(int(session.get("amount_total") or 0)), Payment.updated_at.set(iso(at))]
 
 
@@ -155,25 +152,16 @@ def _payment_event(kind: str, payment: Payment, cause: str, outcome: str, sessio
     })
 
 
-def _visit_actions(appointment: Appointment, changed: Appointment, entry, at: datetime) -> list:
-    return [Appointment.status.set(CONFIRMED), Appointment.version.set(changed.version),
-            Appointment.updated_at.set(iso(at)), Appointment.history.set(Appointment.history.append([entry])),
-            *release_actions(appointment), *reminder_actions(changed, at)]
-
-
-def _confirm(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
-    version = appointment.version + 1
-    entry = _history(at, "paid", "stripe", payment.kind)
-    changed = _copy(appointment, status=CONFIRMED, version=version, history=[*appointment.history, entry],
-                    updated_at=iso(at), payment_shard=None, payment_due_at=None)
+def _confirm(appointment: Appointment, payment: Payment, session: dict[str, Any], at: datetime) -> str:
+    change = appointments.transition(appointment, CONFIRMED, event="paid", channel="stripe", at=at,
+                                     detail=payment.kind)
     received = _payment_event(events.PAYMENT_RECEIVED, payment, "payment-received", "confirmed", session)
     confirmed = events.DomainEvent(events.APPOINTMENT_CONFIRMED, appointment.facility_id,
-                                   f"{appointment.appointment_id}:confirmed:{version}",
-                                   appointments._event_data(changed) | {"channel": "payment"})
+                                   f"{appointment.appointment_id}:confirmed:{change.version}",
+                                   event_data(change.after) | {"channel": "payment"})
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(appointment, actions=_visit_actions(appointment, changed, entry, at),
-                           condition=_unchanged_since(appointment))
+        change.write(transaction)
         transaction.update(payment, actions=_paid_actions(session, at, "confirmed"),
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(received.to_outbox(at))
@@ -187,20 +175,15 @@ def _confirm(appointment: Appointment, payment: Payment, session: dict, at: date
     return "confirmed"
 
 
-def _reinstate(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
-    version = appointment.version + 1
-    entry = _history(at, "reinstated", "stripe", "late payment, slot still free")
-    changed = _copy(appointment, status=CONFIRMED, version=version, cancellation=None,
-                    history=[*appointment.history, entry], updated_at=iso(at), payment_shard=None,
-                    payment_due_at=None)
+def _reinstate(appointment: Appointment, payment: Payment, session: dict[str, Any], at: datetime) -> str:
+    change = appointments.transition(appointment, CONFIRMED, event="reinstated", channel="stripe", at=at,
+                                     detail="late payment, slot still free", cancellation=None)
     received = _payment_event(events.PAYMENT_RECEIVED, payment, "payment-received", "reinstated", session)
     reinstated = events.DomainEvent(events.APPOINTMENT_REINSTATED, appointment.facility_id,
-                                    f"{appointment.appointment_id}:reinstated", appointments._event_data(changed))
+                                    f"{appointment.appointment_id}:reinstated", event_data(change.after))
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(appointment, actions=[*_visit_actions(appointment, changed, entry, at),
-                                                 Appointment.cancellation.remove()],
-                           condition=_unchanged_since(appointment))
+        change.write(transaction)
         # The reserve list moves a free slot on with a conditional write too: one of us wins.
         transaction.update(FreedSlot(appointment.appointment_id), actions=[FreedSlot.status.set(SLOT_REINSTATED)],
                            condition=FreedSlot.status.is_in(*UNTAKEN))

@@ -9,14 +9,15 @@ from __future__ import annotations
 import hmac
 from datetime import timedelta
 
-from odwolaj import appointments, ratelimit
-from odwolaj.clock import now, parse_iso
-from odwolaj.errors import InvalidInput, LinkExpired, RateLimited
-from odwolaj.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
-from odwolaj.models import Appointment
-from odwolaj.phone import normalize_phone
-from odwolaj.signing import link_signer
-from odwolaj.status import CANCELLED, OPEN
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.errors import InvalidInput, LinkExpired, RateLimited
+from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
+from odwolaj.core.phone import normalize_phone
+from odwolaj.data.models import Appointment
+from odwolaj.data.status import CANCELLED, OPEN
+from odwolaj.security import ratelimit
+from odwolaj.security.links import link_signer
 
 LINK_LIFETIME_AFTER_START = timedelta(hours=24)
 ACTIONS = ("cancel", "confirm", "rebook")

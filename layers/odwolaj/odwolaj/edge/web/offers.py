@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from html import escape as _e
 
-from odwolaj.clock import parse_iso
-from odwolaj.web.pages import _hidden, _layout, _phone_link
-from odwolaj.web.polish import visit_time
+from odwolaj.core.clock import parse_iso
+from odwolaj.edge.web.pages import hidden_action, layout, phone_link
+from odwolaj.language.polish import visit_time
 
 # After an answer, by what the answer turned out to be.
 _DONE = {
@@ -23,7 +23,7 @@ def _details(view) -> str:
             ("Specjalista", _e(slot.specialist) if slot.specialist else None),
             ("Miejsce", _e(slot.location or facility.address or "") or None),
             ("Przychodnia", _e(facility.name)),
-            ("Telefon do rejestracji", _phone_link(facility.phone) if facility.phone else None)]
+            ("Telefon do rejestracji", phone_link(facility.phone) if facility.phone else None)]
     items = "\n".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows if value)
     return f'<dl aria-label="Proponowany termin">\n{items}\n</dl>'
 
@@ -36,16 +36,16 @@ def offer_page(view, form_tokens: dict[str, str]) -> str:
         "<h1>Zwolnił się wcześniejszy termin</h1>\n"
         f"<p>Czekasz na liście oczekujących. Ten termin możesz zająć do godz. {_e(until)}.</p>\n"
         f"{_details(view)}\n"
-        f'<form method="post">{_hidden("accept", form_tokens["accept"])}'
+        f'<form method="post">{hidden_action("accept", form_tokens["accept"])}'
         '<button type="submit">Tak, biorę ten termin</button></form>\n'
-        f'<form method="post">{_hidden("decline", form_tokens["decline"])}'
+        f'<form method="post">{hidden_action("decline", form_tokens["decline"])}'
         '<button type="submit" class="cancel">Nie, dziękuję</button></form>\n'
         "<p>Jeśli odmówisz, zostajesz na liście na swoim miejscu.</p>"
     )
-    return _layout("Wolny termin", body, site=view.facility.name)
+    return layout("Wolny termin", body, site=view.facility.name)
 
 
 def answered_page(view, outcome: str) -> str:
     title, text = _DONE[outcome]
     body = f"<h1>{_e(title)}</h1>\n<p>{_e(text)}</p>\n{_details(view)}"
-    return _layout(title, body, site=view.facility.name)
+    return layout(title, body, site=view.facility.name)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from html import escape as _e
 from importlib.resources import files
 
-from odwolaj.clock import parse_iso
-from odwolaj.status import AWAITING_PAYMENT, BOOKED, CONFIRMED
-from odwolaj.web.polish import tel_href, visit_time
+from odwolaj.core.clock import parse_iso
+from odwolaj.data.status import AWAITING_PAYMENT, BOOKED, CONFIRMED
+from odwolaj.language.polish import tel_href, visit_time
 
-STYLE = files("odwolaj.web").joinpath("style.css").read_text(encoding="utf-8")
+STYLE = files("odwolaj.edge.web").joinpath("style.css").read_text(encoding="utf-8")
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
@@ -65,7 +65,8 @@ class VisitView:
         return visit_time(parse_iso(self.starts_at), self.timezone)
 
 
-def _layout(title: str, body: str, *, site: str | None = None) -> str:
+def layout(title: str, body: str, *, site: str | None = None) -> str:
+    """A whole page around `body`: the shared head (inline stylesheet, noindex) and the site header."""
     site = site or "Wizyty w przychodni"
     return (
         '<!doctype html>\n<html lang="pl">\n<head>\n<meta charset="utf-8">\n'
@@ -76,14 +77,15 @@ def _layout(title: str, body: str, *, site: str | None = None) -> str:
     )
 
 
-def _phone_link(phone: str) -> str:
+def phone_link(phone: str) -> str:
+    """The clinic's number as a link a tap dials."""
     return f'<a href="{_e(tel_href(phone))}">{_e(phone)}</a>'
 
 
 def _call_the_clinic(view: VisitView) -> str:
     if not view.facility_phone:
         return ""
-    return f"<p>Telefon do rejestracji: {_phone_link(view.facility_phone)}</p>"
+    return f"<p>Telefon do rejestracji: {phone_link(view.facility_phone)}</p>"
 
 
 def _details(view: VisitView) -> str:
@@ -94,14 +96,15 @@ def _details(view: VisitView) -> str:
         ("Specjalista", _e(view.specialist) if view.specialist else None),
         ("Miejsce", _e(place) if place else None),
         ("Przychodnia", _e(view.facility_name)),
-        ("Telefon do rejestracji", _phone_link(view.facility_phone) if view.facility_phone else None),
+        ("Telefon do rejestracji", phone_link(view.facility_phone) if view.facility_phone else None),
         ("Kod wizyty", f'<span class="code">{_e(view.visit_code)}</span>'),
     ]
     items = "\n".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows if value)
     return f'<dl aria-label="Szczegóły wizyty">\n{items}\n</dl>'
 
 
-def _hidden(action: str, form_token: str) -> str:
+def hidden_action(action: str, form_token: str) -> str:
+    """A form's hidden fields: the one action it performs and its anti-CSRF token."""
     return (f'<input type="hidden" name="action" value="{_e(action)}">'
             f'<input type="hidden" name="csrf" value="{_e(form_token)}">')
 
@@ -109,7 +112,7 @@ def _hidden(action: str, form_token: str) -> str:
 def _confirm_section(form_token: str) -> str:
     return (
         '<section aria-labelledby="confirm-title">\n<h2 id="confirm-title">Przyjdziesz na wizytę?</h2>\n'
-        f'<form method="post">{_hidden("confirm", form_token)}'
+        f'<form method="post">{hidden_action("confirm", form_token)}'
         "<button type=\"submit\">Potwierdzam, przyjdę</button></form>\n</section>"
     )
 
@@ -123,7 +126,7 @@ def _cancel_section(form_token: str, reasons: dict[str, str], *, title: str) -> 
     return (
         f'<section aria-labelledby="cancel-title">\n<h2 id="cancel-title">{_e(title)}</h2>\n'
         "<p>Odwołaj wizytę, a zwolniony termin dostanie inny pacjent, który czeka.</p>\n"
-        f'<form method="post">{_hidden("cancel", form_token)}\n'
+        f'<form method="post">{hidden_action("cancel", form_token)}\n'
         f"<fieldset>\n<legend>Powód odwołania (nie musisz go podawać)</legend>\n{choices}\n</fieldset>\n"
         '<button type="submit" class="cancel">Odwołuję wizytę</button></form>\n</section>'
     )
@@ -133,7 +136,7 @@ def _rebook_section(form_token: str, view: VisitView) -> str:
     return (
         '<section aria-labelledby="next-title">\n<h2 id="next-title">Co dalej?</h2>\n'
         "<p>Potrzebujesz nowego terminu? Poproś przychodnię, a skontaktuje się z Tobą.</p>\n"
-        f'<form method="post">{_hidden("rebook", form_token)}'
+        f'<form method="post">{hidden_action("rebook", form_token)}'
         '<button type="submit">Proszę o nowy termin</button></form>\n'
         f"{_call_the_clinic(view)}\n</section>"
     )
@@ -156,7 +159,7 @@ def visit_page(view: VisitView, form_tokens: dict[str, str], reasons: dict[str, 
         parts.append(_confirm_section(form_tokens["confirm"]))
     title = "Plany się zmieniły?" if view.status == CONFIRMED else "Nie możesz przyjść?"
     parts.append(_cancel_section(form_tokens["cancel"], reasons, title=title))
-    return _layout("Twoja wizyta", "\n".join(parts), site=view.facility_name)
+    return layout("Twoja wizyta", "\n".join(parts), site=view.facility_name)
 
 
 def cancelled_page(view: VisitView, rebook_token: str, *, thank: bool) -> str:
@@ -169,7 +172,7 @@ def cancelled_page(view: VisitView, rebook_token: str, *, thank: bool) -> str:
         title = "Ta wizyta jest odwołana"
         lead = f"<p>Twoja wizyta ({_e(view.when)}) została odwołana.</p>"
     body = f"<h1>{_e(title)}</h1>\n{lead}\n{_details(view)}\n{_rebook_section(rebook_token, view)}"
-    return _layout(title, body, site=view.facility_name)
+    return layout(title, body, site=view.facility_name)
 
 
 def rebook_page(view: VisitView) -> str:
@@ -177,7 +180,7 @@ def rebook_page(view: VisitView) -> str:
     body = (f"<h1>{title}</h1>\n"
             f"<p>{_e(view.facility_name)} skontaktuje się z Tobą, aby ustalić nowy termin.</p>\n"
             f"{_call_the_clinic(view)}\n<h2>Odwołana wizyta</h2>\n{_details(view)}")
-    return _layout(title, body, site=view.facility_name)
+    return layout(title, body, site=view.facility_name)
 
 
 def over_page(view: VisitView) -> str:
@@ -185,7 +188,7 @@ def over_page(view: VisitView) -> str:
     title = "Termin tej wizyty już minął"
     body = (f"<h1>{title}</h1>\n<p>Tej wizyty nie można już odwołać ani potwierdzić przez internet.</p>\n"
             f"{_call_the_clinic(view)}\n{_details(view)}")
-    return _layout(title, body, site=view.facility_name)
+    return layout(title, body, site=view.facility_name)
 
 
 def _message_page(title: str, paragraphs: tuple[str, ...], link: tuple[str, str] | None) -> str:
@@ -195,7 +198,7 @@ def _message_page(title: str, paragraphs: tuple[str, ...], link: tuple[str, str]
     if link:
         href, label = link
         body.append(f'<p><a href="{_e(href)}">{_e(label)}</a></p>')
-    return _layout(title, "\n".join(body))
+    return layout(title, "\n".join(body))
 
 
 def lookup_page(form_token: str, *, problem: str | None = None) -> str:
@@ -214,7 +217,7 @@ def lookup_page(form_token: str, *, problem: str | None = None) -> str:
         f'<input type="tel" id="phone" name="phone" required maxlength="20" autocomplete="tel"{described}></div>\n'
         '<button type="submit">Pokaż wizytę</button></form>'
     )
-    return _layout("Znajdź swoją wizytę", body)
+    return layout("Znajdź swoją wizytę", body)
 
 
 def page_for_visit(view: VisitView, *, stage: str, done: str | None, form_tokens: dict[str, str],
@@ -327,4 +330,4 @@ def payment_page(kind: str, view: VisitView | None, *, visit_href: str | None, p
         body += [_details(view), _call_the_clinic(view)]
     if visit_href:
         body.append(f'<p><a href="{_e(visit_href)}">Zobacz wizytę lub ją odwołaj</a></p>')
-    return _layout(title, "\n".join(body), site=view.facility_name if view else None)
+    return layout(title, "\n".join(body), site=view.facility_name if view else None)

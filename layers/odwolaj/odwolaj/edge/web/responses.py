@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from odwolaj.errors import LinkExpired, LinkInvalid, NotFound
-from odwolaj.web import pages
+from odwolaj.core.errors import LinkExpired, LinkInvalid, NotFound
+from odwolaj.edge.web import pages
 
 
 def html(status: int, body: str, **extra_headers: str) -> Response:
