@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from odwolaj.appointments.reminders import SENDING_END, SENDING_START
+from odwolaj.core import validation
 from odwolaj.core.errors import InvalidInput
 
 SEQUENTIAL, WAVES = "sequential", "waves"
@@ -50,15 +51,11 @@ class Strategy:
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> "Strategy":
         """A facility's settings as the clinic API sends them: known fields, whole numbers in bounds."""
-        unknown = sorted(set(payload) - {"mode", *BOUNDS})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+        validation.reject_unknown(payload, {"mode", *BOUNDS})
         if "mode" in payload and payload["mode"] not in (SEQUENTIAL, WAVES):
             raise InvalidInput(f"mode must be {SEQUENTIAL} or {WAVES}", field="mode")
         for name, (low, high) in BOUNDS.items():
-            value = payload.get(name, low)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
+            validation.whole_number(payload.get(name, low), name, low, high, required=True)
         return cls.of(payload)
 
     def as_dict(self) -> dict[str, Any]:
