@@ -17,21 +17,25 @@ import enum
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import appointments, events
-from odwolaj.appointments import AppointmentInput
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import NotFound, PrepaymentRefused
-from odwolaj.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.appointments.inputs import AppointmentInput
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import NotFound, PrepaymentRefused
+from odwolaj.core.sharding import SHARDS, shard_of
+from odwolaj.core.transactions import Write, applied, condition_failed, transact
+from odwolaj.data import events
+from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
+from odwolaj.data.outbox import queue_entry_sms
+from odwolaj.data.status import AWAITING_PAYMENT
 from odwolaj.payments import rules as payment_rules
-from odwolaj.reminders import SHARDS, shard_of
-from odwolaj.status import AWAITING_PAYMENT
-from odwolaj.transactions import applied, condition_failed, transact
-from odwolaj.reserve.entries import ACTIVE, SERVED, queue_entry_sms, queue_of, queue_rank
+from odwolaj.reserve.entries import ACTIVE, SERVED, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
 from odwolaj.reserve.strategy import Strategy, plan_wave
@@ -71,9 +75,10 @@ def get_offer(offer_id: str) -> Offer:
         raise NotFound("offer not found") from None
 
 
-def _slot_unchanged(slot: FreedSlot):
+def _slot_unchanged(slot: FreedSlot) -> Condition:
     version = (FreedSlot.version == slot.version) if slot.version is not None else FreedSlot.version.does_not_exist()
-    return (FreedSlot.status == slot.status) & version
+    unchanged: Condition = (FreedSlot.status == slot.status) & version
+    return unchanged
 
 
 def _facility_settings(facility_id: str) -> tuple[Strategy, str]:
@@ -81,7 +86,7 @@ def _facility_settings(facility_id: str) -> tuple[Strategy, str]:
     return strategy_of(facility), facility.timezone or "Europe/Warsaw"
 
 
-def _slot_data(slot: FreedSlot) -> dict:
+def _slot_data(slot: FreedSlot) -> dict[str, Any]:
     return {"slot_id": slot.slot_id, "starts_at": slot.starts_at, "service": slot.service,
             "specialist": slot.specialist, "source": slot.source}
 
@@ -183,7 +188,7 @@ def next_wave(slot: FreedSlot, at: datetime, *, attempts: int = 3) -> str:
     return status
 
 
-def _apply(slot: FreedSlot, write, status: str) -> str:
+def _apply(slot: FreedSlot, write: Write, status: str) -> str:
     """Run a slot transition; losing the race to another (a redelivery, the timer) is no error."""
     try:
         transact(write)
@@ -313,7 +318,8 @@ def accept(offer: Offer, *, channel: str) -> Result:
         transaction.update(slot, actions=[
             FreedSlot.status.set(CLAIMED if awaiting_payment else FILLED),
             FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.filled_offer_id.set(offer.offer_id), FreedSlot.filled_appointment_id.set(appointment.appointment_id),
+            FreedSlot.filled_offer_id.set(offer.offer_id),
+            FreedSlot.filled_appointment_id.set(appointment.appointment_id),
             FreedSlot.closed_at.set(iso(at)), FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
         ], condition=(FreedSlot.status == OFFERING) & FreedSlot.wave_offers.contains(offer.offer_id))
         transaction.update(offer, actions=[

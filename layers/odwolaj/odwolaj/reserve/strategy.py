@@ -9,12 +9,15 @@ so a slot tomorrow morning still reaches enough patients. docs/reserve.md shows 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from odwolaj.errors import InvalidInput
-from odwolaj.reminders import SENDING_END, SENDING_START
+from odwolaj.appointments.reminders import SENDING_END, SENDING_START
+from odwolaj.core import validation
+from odwolaj.core.errors import InvalidInput
 
 SEQUENTIAL, WAVES = "sequential", "waves"
 SAME_DAY_EARLIEST = time(7, 0)  # a same-day slot may be offered outside sending hours, but not at night
@@ -40,26 +43,22 @@ class Strategy:
     claim_minutes: int = 10  # pay-to-claim: a slot that needs prepayment is held this long for the payment
 
     @classmethod
-    def of(cls, settings: dict | None) -> "Strategy":
+    def of(cls, settings: dict[str, Any] | None) -> "Strategy":
         """A facility's `offer_strategy` map; missing keys take the defaults, unknown ones are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in (settings or {}).items() if key in known})
 
     @classmethod
-    def from_payload(cls, payload: dict) -> "Strategy":
+    def from_payload(cls, payload: dict[str, Any]) -> "Strategy":
         """A facility's settings as the clinic API sends them: known fields, whole numbers in bounds."""
-        unknown = sorted(set(payload) - {"mode", *BOUNDS})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+        validation.reject_unknown(payload, {"mode", *BOUNDS})
         if "mode" in payload and payload["mode"] not in (SEQUENTIAL, WAVES):
             raise InvalidInput(f"mode must be {SEQUENTIAL} or {WAVES}", field="mode")
         for name, (low, high) in BOUNDS.items():
-            value = payload.get(name, low)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
+            validation.whole_number(payload.get(name, low), name, low, high, required=True)
         return cls.of(payload)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
@@ -72,7 +71,7 @@ class Strategy:
 
     def cooldown(self, unanswered: int) -> timedelta:
         """After the n-th unanswered offer in a row: 24 h, 48 h, 96 h, at most a week."""
-        return min(timedelta(hours=self.cooldown_hours) * 2 ** max(0, unanswered - 1), timedelta(days=7))
+        return min(timedelta(hours=self.cooldown_hours) * (1 << max(0, unanswered - 1)), timedelta(days=7))
 
 
 @dataclass(frozen=True)
@@ -86,14 +85,14 @@ class Wave:
         return self.send_at + self.hold
 
 
-def _window(day, visit_day, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def _window(day: date, visit_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     start = SAME_DAY_EARLIEST if day == visit_day else SENDING_START
     end = datetime.combine(day + timedelta(days=1), time(), zone) if day == visit_day else \
         datetime.combine(day, SENDING_END, zone)
     return datetime.combine(day, start, zone), end
 
 
-def _windows(start: datetime, end: datetime, visit: datetime, zone: ZoneInfo):
+def _windows(start: datetime, end: datetime, visit: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
     """The sending windows intersecting [start, end), in order."""
     visit_day = visit.astimezone(zone).date()
     day = start.astimezone(zone).date()
