@@ -14,6 +14,7 @@ from odwolaj.appointments import inputs, lifecycle, store
 from odwolaj.core.clock import WARSAW, iso
 from odwolaj.core.errors import DomainError
 from odwolaj.edge import api
+from odwolaj.edge.requests import body_text
 from odwolaj.payments import blacklist, report, rules
 from odwolaj.reserve import entries, settings
 from odwolaj.security import facilities
@@ -45,7 +46,7 @@ def _facility() -> str:
 
 
 def _body() -> dict:
-    return api.json_object(app.current_event.decoded_body)
+    return api.json_object(body_text(app.current_event))
 
 
 # Routes have no return annotation: Powertools derives its route listing (which

@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from odwolaj.core.config import settings
 from odwolaj.core.errors import DomainError
 from odwolaj.edge.web import offers as offer_pages, pages
-from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.edge.web.forms import is_cross_site, posted_form
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
 from odwolaj.reserve import page as offer_use_cases
 
@@ -32,7 +32,7 @@ def answer_offer(token: str) -> Response:
     view = offer_use_cases.open_link(token)
     event = app.current_event
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
-    form = parse_form(event.decoded_body)
+    form = posted_form(event)
     action = form.get("action", "")
     if is_cross_site(event.headers, own_hosts) or not offer_use_cases.form_is_genuine(
             view.offer.offer_id, action, form.get("csrf")):

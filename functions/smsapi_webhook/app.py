@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.parameters import secret
+from odwolaj.edge.requests import MalformedRequest, body_text
 from odwolaj.messaging import deliveries
 from odwolaj.messaging.inbound_sms import handle_payload
 
@@ -30,7 +31,7 @@ def keyed_form() -> dict[str, str]:
     given = (event.query_string_parameters or {}).get("key", "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise Forbidden()
-    body = event.decoded_body or ""
+    body = body_text(event)
     return {name: values[0] for name, values in parse_qs(body, keep_blank_values=True).items()}
 
 
@@ -38,6 +39,12 @@ def keyed_form() -> dict[str, str]:
 def forbidden(_error):
     logger.warning("rejected: bad SMSAPI callback key")
     return Response(403, "text/plain", "")
+
+
+@app.exception_handler(MalformedRequest)
+def malformed(error: MalformedRequest):
+    logger.warning("rejected: malformed callback", extra={"error": error.message})
+    return Response(400, "text/plain", error.message)
 
 
 @app.post("/webhooks/smsapi/sms")

@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.parameters import stripe_webhook_secret
 from odwolaj.core.errors import Unauthorized
+from odwolaj.edge.requests import MalformedRequest, body_text
 from odwolaj.usecases import payment_webhook
 
 logger = Logger()
@@ -17,7 +18,7 @@ apply_once = Once(payment_webhook.apply_event, key="id")
 @app.post("/webhooks/stripe")
 def stripe_event() -> Response:
     event = app.current_event
-    payload = payment_webhook.verified_event(event.decoded_body or "", event.headers.get("stripe-signature"),
+    payload = payment_webhook.verified_event(body_text(event), event.headers.get("stripe-signature"),
                                              stripe_webhook_secret())
     result = apply_once(payload)
     logger.info("stripe event", extra=result)
@@ -28,6 +29,14 @@ def stripe_event() -> Response:
 def forbidden(_error: Unauthorized) -> Response:
     logger.warning("rejected: bad Stripe signature")
     return Response(400, content_types.APPLICATION_JSON, {"error": "signature"})
+
+
+@app.exception_handler(MalformedRequest)
+@app.exception_handler(payment_webhook.MalformedEvent)
+def malformed(error: MalformedRequest | payment_webhook.MalformedEvent) -> Response:
+    # Signed by Stripe (or not UTF-8) but unreadable: what is wrong, never a value from it.
+    logger.warning("rejected: malformed stripe event", extra={"error": error.message})
+    return Response(400, content_types.APPLICATION_JSON, {"error": error.code})
 
 
 @app.exception_handler(Exception)

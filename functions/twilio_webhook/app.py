@@ -9,6 +9,7 @@ from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.parameters import twilio_auth_token
 from odwolaj.adapters.twilio import form_params, is_valid
 from odwolaj.core.config import settings
+from odwolaj.edge.requests import MalformedRequest, body_text
 from odwolaj.messaging import deliveries
 from odwolaj.messaging.inbound_sms import handle_payload
 
@@ -24,7 +25,7 @@ class Forbidden(Exception):
 
 def signed_form() -> dict[str, str]:
     event = app.current_event
-    body = event.decoded_body or ""
+    body = body_text(event)
     params = form_params(body)
     # Twilio signs the public URL it called: rebuild it exactly (custom domain, path, query).
     url = settings().public_base_url + event.raw_path + (f"?{event.raw_query_string}" if event.raw_query_string else "")
@@ -37,6 +38,12 @@ def signed_form() -> dict[str, str]:
 def forbidden(_error):
     logger.warning("rejected: bad Twilio signature")
     return Response(403, "text/plain", "")
+
+
+@app.exception_handler(MalformedRequest)
+def malformed(error: MalformedRequest):
+    logger.warning("rejected: malformed callback", extra={"error": error.message})
+    return Response(400, "text/plain", error.message)
 
 
 @app.post("/webhooks/twilio/sms")

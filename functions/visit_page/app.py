@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from odwolaj.core.config import settings
 from odwolaj.core.errors import Conflict, DomainError, InvalidInput, InvalidTransition, RateLimited
 from odwolaj.edge.web import pages
-from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.edge.web.forms import is_cross_site, posted_form
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
 from odwolaj.security.facilities import get_facility
 from odwolaj.usecases import visit_page
@@ -32,7 +32,7 @@ def _posted() -> tuple[dict[str, str], bool]:
     """The form, and whether the browser says another site sent it."""
     event = app.current_event
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
-    return parse_form(event.decoded_body), is_cross_site(event.headers, own_hosts)
+    return posted_form(event), is_cross_site(event.headers, own_hosts)
 
 
 @app.get("/c/<token>")
@@ -71,7 +71,10 @@ def lookup_form() -> Response:
 
 @app.post("/c")
 def lookup() -> Response:
-    form, cross_site = _posted()
+    try:
+        form, cross_site = _posted()
+    except InvalidInput:  # not UTF-8, or not our form: ask again
+        return html(400, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
     if cross_site or not visit_page.lookup_form_is_genuine(form.get("csrf")):
         return html(403, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
     try:

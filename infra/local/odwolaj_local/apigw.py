@@ -35,7 +35,9 @@ def build_event(route: Route, path_parameters: dict[str, str], method: str, path
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
     text_types = ("application/json", "application/x-www-form-urlencoded", "text/")
-    is_text = any(t in headers.get("content-type", "") for t in text_types)
+    # A body that says it is text but is not UTF-8 cannot travel in a JSON event as text: base64, as
+    # for binary; the function decides what to answer (not the runner dropping the connection).
+    is_text = any(t in headers.get("content-type", "") for t in text_types) and _is_utf8(body)
     event = {
         "version": "2.0",
         "routeKey": route.route_key,
@@ -69,6 +71,14 @@ def build_event(route: Route, path_parameters: dict[str, str], method: str, path
     if body:
         event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
     return event
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def response_body(response: dict) -> bytes:

@@ -274,6 +274,13 @@ class StripeFake:
                 raise StripeError(400, "invalid_request_error", "this Checkout Session is no longer open")
             return self._send("checkout.session.expired", self._close(session, "expired"))
 
+    def dashboard_refund(self, payment_intent: str) -> dict:
+        """The clinic refunds a payment in full in Stripe's dashboard (no idempotency key of ours)."""
+        with self._lock:
+            charge = self._charges[payment_intent]
+            charge["amount_refunded"], charge["refunded"] = charge["amount"], True
+            return self._send("charge.refunded", dict(charge))
+
     def _charge(self, session: dict) -> None:
         intent = session["payment_intent"]
         self._charges[intent] = {

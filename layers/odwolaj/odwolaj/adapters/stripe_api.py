@@ -66,5 +66,15 @@ def expire_checkout_session(session_id: str) -> bool:
 
 
 def refund(payment_intent: str, *, idempotency_key: str, metadata: dict[str, str]):
-    return _call(lambda v1: v1.refunds.create({"payment_intent": payment_intent, "metadata": metadata},
-                                              {"idempotency_key": idempotency_key}))
+    """The refund Stripe made; None when the charge had been refunded already (e.g. by the clinic in
+    the dashboard): there is nothing left to give back, and asking again would fail forever."""
+    import stripe
+
+    try:
+        return _call(lambda v1: v1.refunds.create({"payment_intent": payment_intent, "metadata": metadata},
+                                                  {"idempotency_key": idempotency_key}))
+    except PaymentUnavailable as error:
+        cause = error.__cause__
+        if isinstance(cause, stripe.InvalidRequestError) and cause.code == "charge_already_refunded":
+            return None
+        raise

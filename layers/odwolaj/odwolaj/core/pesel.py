@@ -20,7 +20,8 @@ def birth_date(pesel: str) -> date:
 
 
 def validate_pesel(pesel: str, *, field: str = "pesel") -> str:
-    if not isinstance(pesel, str) or len(pesel) != 11 or not pesel.isdigit():
+    # isdigit() alone admits other scripts' digits ("٤٤٠…"), which int() reads but no register holds.
+    if not isinstance(pesel, str) or len(pesel) != 11 or not (pesel.isascii() and pesel.isdigit()):
         raise InvalidInput("PESEL must be exactly 11 digits", field=field)
     if checksum_digit(pesel[:10]) != int(pesel[10]):
         raise InvalidInput("PESEL checksum does not match", field=field)

@@ -3,7 +3,7 @@ clean value or raises InvalidInput naming the field, in English for the integrat
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, TypeVar, overload
 
 from odwolaj.core.clock import to_utc
@@ -46,8 +46,13 @@ def email(value: object, field: str = "patient.email") -> str | None:
     return address
 
 
+# Every date the system deals with (visits, deadlines, report periods) falls in these years; outside
+# them a date is a typo, and arithmetic near year 1 or 9999 would overflow.
+YEARS = (2000, 2099)
+
+
 def moment(value: object, field: str) -> datetime:
-    """An ISO-8601 date-time with a UTC offset, as UTC."""
+    """An ISO-8601 date-time with a UTC offset, as UTC, within YEARS."""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} is required: an ISO-8601 date-time with an offset", field=field)
     try:
@@ -56,7 +61,23 @@ def moment(value: object, field: str) -> datetime:
         raise InvalidInput(f"{field} is not an ISO-8601 date-time", field=field) from None
     if parsed.tzinfo is None:
         raise InvalidInput(f"{field} needs a UTC offset (e.g. +01:00 or Z)", field=field)
+    _within_years(parsed.date(), field)
     return to_utc(parsed)
+
+
+def day(value: str, field: str) -> date:
+    """An ISO-8601 date (YYYY-MM-DD) within YEARS."""
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a valid date", field=field) from None
+    return _within_years(parsed, field)
+
+
+def _within_years(value: date, field: str) -> date:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise InvalidInput(f"{field} must be in the years {YEARS[0]}-{YEARS[1]}", field=field)
+    return value
 
 
 def flag(value: object, field: str) -> bool:

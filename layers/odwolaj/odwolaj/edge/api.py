@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from odwolaj.appointments.views import payment_view
 from odwolaj.core.clock import WARSAW, iso, parse_iso, to_utc
@@ -22,17 +22,11 @@ from odwolaj.core.errors import (
     NotFound,
     Unauthorized,
 )
-from odwolaj.core.validation import moment, reject_unknown
+from odwolaj.core.validation import day, moment, reject_unknown
 from odwolaj.data.models import Appointment, WaitingEntry
 from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
+from odwolaj.edge.requests import MalformedRequest
 from odwolaj.security.links import visit_link
-
-
-class MalformedRequest(InvalidInput):
-    """The body is not JSON at all (as opposed to JSON that breaks a rule): 400, not 422."""
-
-    code = "malformed_request"
-
 
 # First match wins, so a subclass comes before its base; InvalidTransition is a Conflict (409).
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
@@ -47,6 +41,7 @@ MAX_LIST_RANGE = timedelta(days=31)
 MAX_REPORT_RANGE = timedelta(days=366)
 REPORT_FORMATS = ("json", "xlsx")
 MAX_PAGE = 200
+MAX_JSON_DEPTH = 16  # our deepest body nests 4 levels; deeper is not a request of ours
 OUTCOMES = (ATTENDED, NO_SHOW, CANCELLED)
 
 
@@ -72,9 +67,12 @@ def _reject_constant(name: str):
 
 
 def json_object(body: str | None) -> dict:
-    """The request body as a JSON object; anything that is not JSON is a 400."""
+    """The request body as a JSON object; anything that is not JSON, or nests deeper than
+    MAX_JSON_DEPTH, is a 400."""
     if not body or not body.strip():
         raise MalformedRequest("request body is empty; expected a JSON object")
+    if _depth(body) > MAX_JSON_DEPTH:  # counted before parsing: the parser recurses
+        raise MalformedRequest(f"request body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         payload = json.loads(body, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -83,6 +81,28 @@ def json_object(body: str | None) -> dict:
     if not isinstance(payload, dict):
         raise InvalidInput("request body must be a JSON object")
     return payload
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of brackets outside strings (an over-estimate is harmless: it refuses)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def outcome_from_payload(payload: dict) -> tuple[str, str]:
@@ -103,14 +123,11 @@ def _bound(value: str | None, field: str, *, end: bool) -> datetime:
     """A date (a whole day in Poland) or a date-time with an offset, as UTC."""
     if not value:
         raise InvalidInput(f"{field} is required: an ISO-8601 date or date-time with an offset", field=field)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInput(f"{field} is not a valid date", field=field) from None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        whole_day = day(value, field)
         if end:  # 'to' as a date includes that whole day
-            return to_utc(datetime.combine(day + timedelta(days=1), time(), WARSAW)) - timedelta(seconds=1)
-        return to_utc(datetime.combine(day, time(), WARSAW))
+            return to_utc(datetime.combine(whole_day + timedelta(days=1), time(), WARSAW)) - timedelta(seconds=1)
+        return to_utc(datetime.combine(whole_day, time(), WARSAW))
     return moment(value, field)
 
 
@@ -141,7 +158,7 @@ def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
 
 def page_limit(query: dict[str, str]) -> int:
     value = query.get("limit", str(MAX_PAGE))
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", field="limit")
     return int(value)
 

@@ -118,7 +118,7 @@ def _until_value(value: object) -> datetime:
             moment = to_utc(datetime.combine(datetime.fromisoformat(value).date(), time(23, 59, 59), WARSAW))
         else:
             moment = to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a date near year 1 or 9999 moved to UTC
         raise InvalidInput("until is not an ISO-8601 date or date-time with an offset", field="until") from None
     if moment <= now():
         raise InvalidInput("until must be in the future (to end an entry, lift it)", field="until")

@@ -43,7 +43,7 @@ STRIKE_OFF_REASONS = {
     "patient_resigned": "the patient resigned",
 }
 WEEK_PRECISION_AFTER = timedelta(days=183)  # waits over six months may be planned to the week
-_HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 class DuplicateReferral(Conflict):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # with fullmatch
+# [0-9], not \d: \d also matches other scripts' digits, which int() reads but a register would not.
+WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # with fullmatch
 
 
 def is_week(planned: str) -> bool:

@@ -16,7 +16,11 @@ Money is never kept without a visit:
   from the payment) and the patient is told;
 - a second session paid for a visit already paid is refunded.
 A refund made by the clinic in Stripe's dashboard (`charge.refunded`) is recorded; the visit is
-left as it is (the clinic decides about it).
+left as it is (the clinic decides about it), and a late event for that payment changes nothing.
+
+A correctly signed event that is not a v1 event of the shape we read (no `data.object`, a v2 "thin"
+event, fields of the wrong type) is refused as MalformedEvent (400): nothing is applied, nothing is
+retried by us. Expanded objects (`payment_intent` as an object) are read by their id.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ from odwolaj.adapters import stripe_api
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.appointments.views import event_data
 from odwolaj.core.clock import iso, now, parse_iso
-from odwolaj.core.errors import Conflict, Unauthorized
+from odwolaj.core.errors import Conflict, InvalidInput, Unauthorized
 from odwolaj.core.transactions import applied, conditionally
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, FreedSlot, Payment
@@ -48,20 +52,62 @@ SLOT_REINSTATED = "reinstated"
 # unfilled (the reserve list found nobody to take it). A late payment gets its visit back then.
 UNTAKEN = (FREE, UNFILLED)
 ATTEMPTS = 3
+SIGNATURE_TOLERANCE_SECONDS = 300  # Stripe's default: a replay older than this is refused
+REFUNDED_LATE, REFUNDED_BY_CLINIC = "refunded_late", "refunded_by_clinic"
+ALREADY_REFUNDED = "already_refunded"  # refund_id when Stripe said the charge was refunded (elsewhere) already
+# Fields of a Checkout Session or Charge that may come expanded into objects: read by their id.
+EXPANDABLE = ("payment_intent", "charge", "customer")
+# What the handlers read, and the JSON types they may have (None: absent or null).
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,), "payment_status": (str, type(None)), "payment_intent": (str, type(None)),
+    "client_reference_id": (str, type(None)), "metadata": (dict, type(None)),
+    "amount_total": (int, type(None)), "amount_refunded": (int, type(None)), "refunded": (bool, type(None)),
+}
+
+
+class MalformedEvent(InvalidInput):
+    """Signed by Stripe, but not an event this endpoint can read: refused with a 400."""
+
+    code = "malformed_event"
 
 
 def verified_event(body: str, signature: str | None, secret: str) -> dict:
-    """The event, once its `Stripe-Signature` matches the body (and is at most 5 minutes old).
-    Fails closed: an empty secret is a configuration error, never a skipped check."""
+    """The event, once its `Stripe-Signature` matches the body (and is at most 5 minutes old), with
+    expanded objects read by their id. Fails closed: an empty secret is a configuration error,
+    never a skipped check. MalformedEvent for a genuine event of a shape we do not read."""
     import stripe
 
     if not secret:
         raise RuntimeError("the Stripe webhook secret parameter is empty")
     try:
-        stripe.Webhook.construct_event(body, signature, secret)
+        stripe.WebhookSignature.verify_header(body, signature, secret, SIGNATURE_TOLERANCE_SECONDS)
     except (stripe.SignatureVerificationError, ValueError):
         raise Unauthorized("Stripe signature does not match") from None
-    return json.loads(body)
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        raise MalformedEvent("the body is not JSON") from None
+    return _readable(payload)
+
+
+def _readable(payload: object) -> dict:
+    """The event when it is a v1 event whose object we can read; MalformedEvent (naming only
+    what is wrong, never a value) otherwise."""
+    if not isinstance(payload, dict):
+        raise MalformedEvent("the event is not a JSON object")
+    if payload.get("object") == "v2.core.event":
+        raise MalformedEvent("a v2 thin event: this endpoint takes v1 snapshot events")
+    if not isinstance(payload.get("id"), str) or not isinstance(payload.get("type"), str):
+        raise MalformedEvent("the event has no id or type")
+    data = payload.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("the event has no data.object", field="data.object")
+    obj = {key: value.get("id") if isinstance(value, dict) and key in EXPANDABLE else value
+           for key, value in data["object"].items()}
+    for key, types in FIELD_TYPES.items():
+        if not isinstance(obj.get(key), types) or isinstance(obj.get(key), bool) and bool not in types:
+            raise MalformedEvent(f"data.object.{key} is not what Stripe sends", field=f"data.object.{key}")
+    return {**payload, "data": {**data, "object": obj}}
 
 
 def apply_event(payload: dict) -> dict:
@@ -109,9 +155,9 @@ def settle(session: dict) -> str:
         if payment.status in (PAID, REFUNDED):
             if payment.payment_intent and payment.payment_intent != session.get("payment_intent"):
                 return _refund_duplicate(payment, session)
-            if payment.status == REFUNDED and not payment.refund_id:
+            if payment.status == REFUNDED and payment.outcome == REFUNDED_LATE and not payment.refund_id:
                 return _issue_refund(payment)  # decided before, but Stripe failed: this is the retry
-            return "already_settled"
+            return "already_settled"  # paid, or refunded (by us, or by the clinic in the dashboard)
         appointment = appointments.get(payment.appointment_id)
         at = now()
         upcoming = parse_iso(appointment.starts_at) > at
@@ -211,10 +257,10 @@ def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: 
     """No visit to pay for any more: decide the refund (with the patient's message) in one
     transaction, then make it at Stripe. Should Stripe fail, the event fails and its retry finds
     the payment refunded without a refund id, and makes the refund then (same idempotency key)."""
-    refunded = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", "refunded_late", session)
+    refunded = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", REFUNDED_LATE, session)
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(payment, actions=[*_paid_actions(session, at, "refunded_late", status=REFUNDED),
+        transaction.update(payment, actions=[*_paid_actions(session, at, REFUNDED_LATE, status=REFUNDED),
                                              Payment.refunded_at.set(iso(at))],
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(refunded.to_outbox(at))
@@ -229,7 +275,8 @@ def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: 
 def _issue_refund(payment: Payment) -> str:
     refund = stripe_api.refund(payment.payment_intent, idempotency_key=f"odwolaj-refund-{payment.payment_intent}",
                                metadata={"appointment_id": payment.appointment_id, "reason": "no_visit"})
-    payment.update(actions=[Payment.refund_id.set(refund.id)], condition=Payment.status == REFUNDED)
+    payment.update(actions=[Payment.refund_id.set(refund.id if refund else ALREADY_REFUNDED)],
+                   condition=Payment.status == REFUNDED)
     return "refunded"
 
 
@@ -256,11 +303,11 @@ def charge_refunded(charge: dict) -> str:
     if not charge.get("refunded"):
         return "partial_refund_ignored"
     at = now()
-    event = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", "refunded_by_clinic",
+    event = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", REFUNDED_BY_CLINIC,
                            {"amount_total": charge.get("amount_refunded")})
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(payment, actions=[Payment.status.set(REFUNDED), Payment.outcome.set("refunded_by_clinic"),
+        transaction.update(payment, actions=[Payment.status.set(REFUNDED), Payment.outcome.set(REFUNDED_BY_CLINIC),
                                              Payment.refunded_at.set(iso(at)), Payment.updated_at.set(iso(at))],
                            condition=Payment.status == PAID)
         transaction.save(event.to_outbox(at))

@@ -76,6 +76,8 @@ def form_is_genuine(appointment_id: str, action: str, value: str | None) -> bool
 def act(appointment: Appointment, action: str, reason: str | None) -> appointments.Outcome:
     """What a button on the page does. Each is idempotent: a double click changes nothing twice."""
     if action == "cancel":
+        if reason and reason not in REASONS:  # only what the page offers; "unpaid" is the sweep's own
+            raise InvalidInput("not a reason the page offers", field="reason")
         return appointments.cancel(appointment, channel="web", reason=reason or "not_given")
     if action == "confirm":
         return appointments.confirm(appointment, channel="web")

@@ -1,17 +1,31 @@
 """Reading a posted form, and refusing posts that another site made a browser send."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from odwolaj.edge.requests import MalformedRequest, body_text
+
 MAX_FORM_BYTES = 4096  # our forms hold a few short fields
+MAX_FORM_FIELDS = 20
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})
+
+
+def posted_form(event: Any) -> dict[str, str]:
+    """The form a Powertools proxy event carries; MalformedRequest (400) when it is not UTF-8 or
+    has more fields than any of our forms."""
+    return parse_form(body_text(event))
 
 
 def parse_form(body: str | None) -> dict[str, str]:
     """Fields of an application/x-www-form-urlencoded body; the first value of each name wins."""
     text = (body or "")[:MAX_FORM_BYTES]
     fields: dict[str, str] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True, max_num_fields=20):
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:  # more fields than allowed
+        raise MalformedRequest(f"a form has at most {MAX_FORM_FIELDS} fields") from None
+    for name, value in pairs:
         fields.setdefault(name, value.strip())
     return fields
 
