@@ -2,6 +2,7 @@
 (as Stripe makes them) and signed with the SDK's own WebhookSignature.generate_signature_header."""
 import json
 import time
+from datetime import timedelta
 
 import pytest
 import stripe
@@ -193,7 +194,8 @@ def test_a_payment_after_the_slot_went_to_someone_else_is_refunded_and_the_patie
     session_id = opened(http, stripe_fake, appointment)
     stripe_fake.pay(session_id, delayed=True)
     expire_by_the_sweep(appointment)
-    FreedSlot(appointment.appointment_id).update(actions=[FreedSlot.status.set("offering")])  # the reserve list took it
+    FreedSlot(appointment.appointment_id).update(actions=[  # the reserve list offered it to someone
+        FreedSlot.status.set("offering"), FreedSlot.offers_made.set(1)])
     late = stripe_fake.bank_result(session_id, succeeded=True)
 
     deliver(http, stripe_fake, late)
@@ -331,3 +333,86 @@ def test_a_payment_racing_the_deadline_sweep_is_decided_again_from_what_won(
     assert len(reads) == 2
     assert stored(appointment).status == "confirmed" and stored(appointment).history[-1].event == "reinstated"
     assert Payment.get(appointment.appointment_id).outcome == "reinstated" and not stripe_fake.refunds
+
+
+# --- a late payment while the reserve list works on the freed slot: decided by the slot's state ---
+
+
+def lapse_at(monkeypatch, http, stripe_fake, awaiting_payment, hour: int, minute: int = 0):
+    """Given a prepaid booking whose bank transfer started in time, and the deadline sweep and the
+    reserve list's stream both run at `hour`:`minute` Warsaw time the next day."""
+    from odwolaj.reserve.offers import offer_freed_slot
+    from odwolaj.usecases.payment_expiry import sweep
+    from tests.reserve_helpers import set_now, warsaw
+
+    set_now(monkeypatch, warsaw(1, hour, minute) - timedelta(hours=3))
+    appointment = awaiting_payment(deadline_hours=2, days=6)
+    session_id = opened(http, stripe_fake, appointment)
+    stripe_fake.pay(session_id, delayed=True)
+    set_now(monkeypatch, warsaw(1, hour, minute))
+    assert sweep().expired == 1
+    offer_freed_slot(appointment.appointment_id)  # the Slots stream's INSERT
+    return appointment, session_id
+
+
+def test_a_late_payment_at_night_reinstates_the_visit_whose_slot_waits_for_sending_hours(
+        http, stripe_fake, awaiting_payment, monkeypatch, facility):
+    """04:50 in Warsaw: the reserve list may not text anyone before 8:00, so the freed slot waits,
+    offered to nobody. A transfer confirmed then gets its visit back (this failed on main at night:
+    the payment was refunded)."""
+    join_waiting_patient(facility)
+    appointment, session_id = lapse_at(monkeypatch, http, stripe_fake, awaiting_payment, 4, 50)
+    slot = FreedSlot.get(appointment.appointment_id)
+    assert slot.status == "offering" and not slot.offers_made and slot.offer_due_at  # waiting for 8:00
+
+    deliver(http, stripe_fake, stripe_fake.bank_result(session_id, succeeded=True))
+
+    assert stored(appointment).status == "confirmed" and not stripe_fake.refunds
+    slot = FreedSlot.get(appointment.appointment_id)
+    assert slot.status == "reinstated" and slot.offer_due_at is None  # the timer will not send the wave
+    from odwolaj.reserve.offers import sweep as offer_timer
+
+    offer_timer()  # at 8:00 the timer finds nothing to send
+    assert not [item for item in OutboxItem.scan() if item.message_kind == "offer"]
+
+
+def test_a_late_payment_after_the_slot_was_offered_is_refunded_and_the_offer_stands(
+        http, stripe_fake, awaiting_payment, monkeypatch, facility):
+    """10:00: the freed slot is offered to a waiting patient at once; a transfer confirmed after that
+    is refunded (the offer was made in good faith and stands)."""
+    join_waiting_patient(facility)
+    appointment, session_id = lapse_at(monkeypatch, http, stripe_fake, awaiting_payment, 10)
+    assert FreedSlot.get(appointment.appointment_id).offers_made == 1
+
+    deliver(http, stripe_fake, stripe_fake.bank_result(session_id, succeeded=True))
+
+    assert stored(appointment).status == "cancelled" and len(stripe_fake.refunds) == 1
+    assert FreedSlot.get(appointment.appointment_id).status == "offering"
+
+
+def test_a_late_payment_before_the_reserve_list_saw_the_slot_reinstates_and_the_stream_then_skips_it(
+        http, stripe_fake, awaiting_payment, monkeypatch, facility):
+    from odwolaj.reserve.offers import offer_freed_slot
+    from odwolaj.usecases.payment_expiry import sweep
+    from tests.reserve_helpers import set_now, warsaw
+
+    join_waiting_patient(facility)
+    set_now(monkeypatch, warsaw(1, 7))
+    appointment = awaiting_payment(deadline_hours=2, days=6)
+    session_id = opened(http, stripe_fake, appointment)
+    stripe_fake.pay(session_id, delayed=True)
+    set_now(monkeypatch, warsaw(1, 10))
+    sweep()
+
+    deliver(http, stripe_fake, stripe_fake.bank_result(session_id, succeeded=True))  # before the stream
+    assert offer_freed_slot(appointment.appointment_id) == "reinstated"  # the stream comes late: no offer
+
+    assert stored(appointment).status == "confirmed" and not stripe_fake.refunds
+    assert not [item for item in OutboxItem.scan() if item.message_kind == "offer"]
+
+
+def join_waiting_patient(facility) -> None:
+    from odwolaj.reserve import entries
+    from tests.reserve_helpers import entry_payload
+
+    entries.join(facility.facility.facility_id, entries.EntryInput.from_payload(entry_payload(1)))

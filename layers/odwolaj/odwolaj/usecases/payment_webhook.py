@@ -10,10 +10,14 @@ Money is never kept without a visit:
 - paid in time: the visit becomes confirmed (conditional on its status and version; the payment
   deadline keys leave the sweep's index) and the patient is told;
 - paid after the deadline sweep cancelled the visit (channel `payment_expired`): the booking is
-  reinstated if its freed slot is still `free` (slot, visit and payment change in one
-  transaction, so the reserve list cannot offer it meanwhile); otherwise, or when the visit was
-  cancelled any other way or is over, the payment is refunded through Stripe (idempotency key
-  from the payment) and the patient is told;
+  reinstated while nobody holds its freed slot or was offered it: `free` (the reserve list has not
+  come to it yet), `offering` with no offer made (the first wave waits for sending hours, e.g. at
+  night) or `unfilled` (nobody took it). Slot, visit and payment change in one transaction
+  conditioned on that, and the reserve list moves the slot with conditional writes too, so
+  exactly one of them wins, whatever order the two streams deliver in. Once an offer went out,
+  the offer stands, and so does any later state: the payment is refunded through Stripe
+  (idempotency key from the payment) and the patient is told, as when the visit was cancelled any
+  other way or is over;
 - a second session paid for a visit already paid is refunded.
 A refund made by the clinic in Stripe's dashboard (`charge.refunded`) is recorded; the visit is
 left as it is (the clinic decides about it), and a late event for that payment changes nothing.
@@ -43,14 +47,15 @@ from odwolaj.data.models import Appointment, FreedSlot, Payment
 from odwolaj.data.outbox import queue_sms
 from odwolaj.data.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
-from odwolaj.reserve.offers import FREE, UNFILLED, fill_claimed_slot
+from odwolaj.reserve.offers import FREE, OFFERING, UNFILLED, fill_claimed_slot
 
 logger = logging.getLogger(__name__)
 SETTLEABLE = (AWAITING_PAYMENT, BOOKED, CONFIRMED)
 SLOT_REINSTATED = "reinstated"
-# Nobody holds such a slot or was offered it: free (the reserve list has not come to it yet) or
-# unfilled (the reserve list found nobody to take it). A late payment gets its visit back then.
-UNTAKEN = (FREE, UNFILLED)
+# Nobody holds the slot or was offered it (see the module's docstring): a late payment gets its visit
+# back. Read as a condition by the transaction, and as a test on a slot read after it failed.
+_UNTAKEN = FreedSlot.status.is_in(FREE, UNFILLED) | (
+    (FreedSlot.status == OFFERING) & (FreedSlot.offers_made.does_not_exist() | (FreedSlot.offers_made == 0)))
 ATTEMPTS = 3
 SIGNATURE_TOLERANCE_SECONDS = 300  # Stripe's default: a replay older than this is refused
 REFUNDED_LATE, REFUNDED_BY_CLINIC = "refunded_late", "refunded_by_clinic"
@@ -230,9 +235,11 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict[str, An
 
     def write(transaction: TransactWrite) -> None:
         change.write(transaction)
-        # The reserve list moves a free slot on with a conditional write too: one of us wins.
-        transaction.update(FreedSlot(appointment.appointment_id), actions=[FreedSlot.status.set(SLOT_REINSTATED)],
-                           condition=FreedSlot.status.is_in(*UNTAKEN))
+        # The reserve list moves a slot on with a conditional write too: one of us wins. The timer's
+        # index keys go, so a wave waiting for sending hours is never sent.
+        transaction.update(FreedSlot(appointment.appointment_id), actions=[
+            FreedSlot.status.set(SLOT_REINSTATED), FreedSlot.version.add(1), FreedSlot.offer_shard.remove(),
+            FreedSlot.offer_due_at.remove()], condition=_UNTAKEN)
         transaction.update(payment, actions=_paid_actions(session, at, "reinstated"),
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(received.to_outbox(at))
@@ -248,9 +255,10 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict[str, An
 
 def _slot_is_untaken(slot_id: str) -> bool:
     try:
-        return FreedSlot.get(slot_id, consistent_read=True).status in UNTAKEN
+        slot = FreedSlot.get(slot_id, consistent_read=True)
     except DoesNotExist:
         return False
+    return slot.status in (FREE, UNFILLED) or (slot.status == OFFERING and not slot.offers_made)
 
 
 def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: datetime) -> str:
