@@ -42,8 +42,12 @@ def runner(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "PORT": str(port), "ODWOLAJ_LOCAL_DIR": str(local_dir)}
     env.pop("ODWOLAJ_CLOCK_OFFSET_SECONDS", None)
-    process = subprocess.Popen([sys.executable, "-m", "odwolaj_local.runner"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Its output goes to a file: a pipe nobody reads fills up (a line per request) and then blocks
+    # the runner's every log call, requests and shutdown included.
+    output = local_dir / "runner.log"
+    with output.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "odwolaj_local.runner"], cwd=REPO, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -54,7 +58,7 @@ def runner(tmp_path_factory):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"runner did not come up:\n{process.stdout.read()}")
+            pytest.fail(f"runner did not come up:\n{output.read_text()}")
         time.sleep(0.2)
     yield {"base": base, "local_dir": local_dir, "process": process}
     if process.poll() is None:

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import signal
+import socket
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -137,9 +141,81 @@ def test_a_reply_from_the_phone_view_reaches_the_inbound_sms_function(runner):
     assert "← from " + phone in requests.get(f"{runner['base']}/dev/phone", timeout=10).text
 
 
-def test_stops_cleanly_on_sigterm(runner):
-    process = runner["process"]
+def test_functions_running_at_once_never_read_each_others_requests(runner):
+    """150 clinic-API calls and 150 patient-page form posts at the same time: every API call is
+    answered from its own JSON body (on main, 117-128 of 150 parsed a patient page's form body)."""
+    base, key = runner["base"], demo(runner)["api_key"]
+    starts = (datetime.now(timezone.utc) + timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
+    body = {"patient": {"id": "E2E-CONC", "phone": "500 000 097"}, "starts_at": starts.isoformat(),
+            "service": "Poradnia kardiologiczna"}
+    lookup_form = next(f for f in Forms(requests.get(f"{base}/c", timeout=5).text).forms)
 
+    def api_call(_):
+        return requests.put(f"{base}/api/v1/appointments/E2E-CONC", json=body, timeout=60,
+                            headers={"Authorization": f"Bearer {key}"})
+
+    def page_post(_):
+        return requests.post(f"{base}/c", data={**lookup_form, "code": "ABCDEFGH", "phone": "500000097"},
+                             allow_redirects=False, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        api_answers = pool.map(api_call, range(150))
+        page_answers = pool.map(page_post, range(150))
+        api_answers, page_answers = list(api_answers), list(page_answers)
+
+    statuses = sorted({a.status_code for a in api_answers})
+    assert statuses in ([200], [200, 201]), [a.text for a in api_answers if a.status_code not in (200, 201)][:3]
+    assert all(a.json()["external_id"] == "E2E-CONC" for a in api_answers)
+    assert all(a.headers["content-type"].startswith("text/html") for a in page_answers)
+
+
+def raw_request(runner, data: bytes) -> bytes:
+    """What the runner answers to these bytes on a fresh connection (b"" if it hung up)."""
+    address = urlsplit(runner["base"])
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(data)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_bad_request_gets_an_http_answer_not_a_dropped_connection(runner):
+    latin2 = "kod=Zażółć".encode("iso-8859-2")
+    form = (b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(latin2), latin2))
+    bad_length = b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\nConnection: close\r\n\r\n"
+    dev = (b"POST /dev/clock HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           b"Content-Length: 4\r\nConnection: close\r\n\r\n\xff\xfe[]")
+
+    for request, status in ((form, b"400"), (bad_length, b"400"), (dev, b"400")):
+        answer = raw_request(runner, request)
+        assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+
+
+def test_stops_within_five_seconds_of_sigterm_under_load(runner):
+    process, base = runner["process"], runner["base"]
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            try:
+                requests.get(f"{base}/c", timeout=2)
+                requests.get(f"{base}/dev/events", timeout=2)
+            except requests.RequestException:
+                pass
+
+    workers = [threading.Thread(target=load, daemon=True) for _ in range(12)]
+    for worker in workers:
+        worker.start()
+    time.sleep(2)  # the load is on
+
+    signalled = time.monotonic()
     process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=30)
+    took = time.monotonic() - signalled
+    stop.set()
 
-    assert process.wait(timeout=15) == 0
+    print(f"\nstopped {took:.2f} s after SIGTERM under load, exit code {code}")
+    assert code == 0 and took < 5.0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from typing import Callable
 
 from odwolaj_local.template import application
@@ -22,6 +23,32 @@ def load_handler(function: str) -> Callable:
         sys.modules[unique] = module
         spec.loader.exec_module(module)
     return getattr(module, attribute)
+
+
+def isolate_request_state() -> None:
+    """Powertools keeps the request an HTTP resolver is answering on one class attribute
+    (`BaseRouter.current_event`, `.lambda_context`), shared by every resolver in the process. On
+    Lambda each function has an interpreter of its own; here they share one and run on threads, so
+    without this a clinic API call could read a patient page's request. Both become per thread:
+    a property on the class for reads through an instance, and one on a metaclass for the class-level
+    assignment Powertools makes in `resolve`. Idempotent."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if getattr(type(BaseRouter), "isolated", False):
+        return
+    local = threading.local()
+
+    def thread_local(name: str) -> property:
+        return property(lambda _owner: getattr(local, name, None), lambda _owner, value: setattr(local, name, value))
+
+    class PerThreadRouterState(type(BaseRouter)):  # type: ignore[misc]
+        isolated = True
+        current_event = thread_local("current_event")
+        lambda_context = thread_local("lambda_context")
+
+    for name in ("current_event", "lambda_context"):
+        setattr(BaseRouter, name, thread_local(name))  # before the metaclass: it would catch this assignment
+    BaseRouter.__class__ = PerThreadRouterState
 
 
 class FakeLambdaContext:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from odwolaj_local import demo, devpages
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
-from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from odwolaj_local.lambdas import FakeLambdaContext, isolate_request_state, load_handler
 from odwolaj_local.observe import EventCapture, Phone, sent_mail
 from odwolaj_local.polling import Polling, log
 from odwolaj_local.scheduler import Scheduler
@@ -35,13 +36,17 @@ from odwolaj_local.template import application
 OFFSET_VARIABLE = "ODWOLAJ_CLOCK_OFFSET_SECONDS"
 ACCOUNT = "123456789012"  # moto's default account, in which every resource is created
 LOCAL_TWO_WAY_NUMBER = "+48500000000"  # the clinic's number the phone view's replies are sent to
+STOP_SECONDS = 3.0  # SIGTERM to exit well within 5 s, under load too
 
 
 class Functions:
     """The template's functions in this one process. Like a single warm Lambda container per
-    function, each handles one event at a time (their module-level state is not thread-safe)."""
+    function, each handles one event at a time (their module-level state is not thread-safe), and
+    what Powertools keeps per request is kept per thread (lambdas.isolate_request_state), so
+    functions running at the same time never see each other's requests."""
 
     def __init__(self):
+        isolate_request_state()
         self.names = list(application().functions)
         self._locks = {name: threading.Lock() for name in self.names}
         for name in self.names:  # import now: a broken handler shows at start, and no import races later
@@ -123,7 +128,10 @@ class Runner:
             thread.start()
         return self.base_url
 
-    def stop(self) -> None:
+    def stop(self, within: float = STOP_SECONDS) -> None:
+        """Stop everything, within `within` seconds however busy: requests and deliveries still
+        running are abandoned (their threads are daemons), as Lambda abandons them at shutdown."""
+        deadline = time.monotonic() + within
         self.stripe.stop()  # first: no Stripe event is then on its way to a stopping server
         for thread in self._threads:
             if hasattr(thread, "stop"):
@@ -131,7 +139,7 @@ class Runner:
         self.httpd.shutdown()
         self.httpd.server_close()
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.moto.stop()
 
     def fire_schedules(self) -> list[str]:
@@ -140,32 +148,37 @@ class Runner:
     # -- HTTP ------------------------------------------------------------------------------------
     def handle(self, request: "_RequestHandler") -> None:
         started = time.monotonic()
-        url = urlsplit(request.path)
-        length = int(request.headers.get("content-length") or 0)
-        body = request.rfile.read(length) if length else b""
-        if url.path == "/dev" or url.path.startswith("/dev/"):
-            label = url.path
-            try:
-                answer = self.dev(request.command, url.path, url.query, request.headers, body)
-            except Exception as error:
-                log.warning("%s %s raised %s", request.command, label, type(error).__name__,
-                            exc_info=log.isEnabledFor(logging.DEBUG))
-                answer = _json(500, {"message": "Internal Server Error"})
-        else:
-            found = match(self.app.routes, request.command, url.path)
-            if found is None:
-                label, answer = "unmatched", _json(404, {"message": "Not Found"})
-            else:
-                route, params = found
-                label = route.route_key
-                event = build_event(route, params, request.command, url.path, query=url.query,
-                                    headers=dict(request.headers.items()), body=body,
-                                    source_ip=request.client_address[0])
-                answer = self._invoke_route(route.function, event)
-        _write(request, answer)
+        try:
+            label, answer = self._answer(request)
+        except BadRequest as error:  # what API Gateway answers to a request it cannot read
+            label, answer = f"{request.command} (unreadable)", _json(400, {"message": f"Bad Request: {error}"})
+        except Exception as error:  # the runner's own failure: still an answer, never a dropped connection
+            label, answer = f"{request.command} (failed)", _json(500, {"message": "Internal Server Error"})
+            log.warning("%s raised %s", label, type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+        try:
+            _write(request, answer)
+        except OSError:  # the client hung up first
+            return
         # The route key, never the raw path: paths carry tokens, queries may carry phone numbers.
-        log.info("%s %s → %s in %.0f ms", request.command, label, answer.get("statusCode"),
-                 (time.monotonic() - started) * 1000)
+        log.info("%s → %s in %.0f ms", label, answer.get("statusCode"), (time.monotonic() - started) * 1000)
+
+    def _answer(self, request: "_RequestHandler") -> tuple[str, dict]:
+        url = urlsplit(request.path)
+        body = _read_body(request)
+        if url.path == "/dev" or url.path.startswith("/dev/"):
+            label = f"{request.command} {url.path}"
+            try:
+                return label, self.dev(request.command, url.path, url.query, request.headers, body)
+            except Exception as error:
+                log.warning("%s raised %s", label, type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+                return label, _json(500, {"message": "Internal Server Error"})
+        found = match(self.app.routes, request.command, url.path)
+        if found is None:
+            return f"{request.command} (unmatched)", _json(404, {"message": "Not Found"})
+        route, params = found
+        event = build_event(route, params, request.command, url.path, query=url.query,
+                            headers=dict(request.headers.items()), body=body, source_ip=request.client_address[0])
+        return route.route_key, self._invoke_route(route.function, event)
 
     def _invoke_route(self, function: str, event: dict) -> dict:
         try:
@@ -283,6 +296,20 @@ def _form(headers, body: bytes) -> dict:
     return dict(parse_qsl(text))
 
 
+class BadRequest(Exception):
+    pass
+
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def _read_body(request: BaseHTTPRequestHandler) -> bytes:
+    text = request.headers.get("content-length") or "0"
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_BODY_BYTES:
+        raise BadRequest("Content-Length must be a whole number of bytes, at most 10 MB")
+    return request.rfile.read(int(text)) if int(text) else b""
+
+
 def _write(request: BaseHTTPRequestHandler, answer: dict) -> None:
     payload = response_body(answer)
     request.send_response(int(answer.get("statusCode", 200)))
@@ -312,10 +339,12 @@ class _Ticker(Polling):
 class _HttpServer(ThreadingHTTPServer):
     # API Gateway takes bursts of concurrent connections; the default backlog (5) would reset them.
     request_queue_size = 128
+    block_on_close = False  # stopping does not wait for requests in flight (their threads are daemons)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 30  # a client that announces a body and never sends it does not hold a thread forever
 
     def _handle(self) -> None:
         self.server.runner.handle(self)
@@ -336,9 +365,21 @@ def main() -> None:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    stopping.wait()
+    # Waiting in short steps: a signal delivered to another thread only sets a flag, which a main
+    # thread blocked without a timeout would not look at until something else woke it.
+    while not stopping.wait(0.25):
+        pass
     log.info("stopping")
-    runner.stop()
+    stopper = threading.Thread(target=runner.stop, name="stop", daemon=True)
+    stopper.start()
+    stopper.join(STOP_SECONDS + 1)
+    log.info("stopped" if not stopper.is_alive() else "not stopped in time (a server still draining): exiting")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Not a normal interpreter exit: a request or delivery still running on a daemon thread may hold
+    # a lock that the interpreter's finalization then waits for, forever (seen under load).
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ class StripeFake:
     def start(self, port: int = 0) -> str:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False  # stopping does not wait for a checkout page in flight
         self._httpd.fake = self
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._threads = [threading.Thread(target=self._httpd.serve_forever, name="stripe-fake", daemon=True),
