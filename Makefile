@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SAM_VENV ?= .venv-sam
 PORT ?= 3000
 
-.PHONY: dev test test-fast bench lint build install browser clean
+.PHONY: dev test test-fast faults bench lint build install browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ dev: install  ## the whole system on http://127.0.0.1:$(PORT), moto as the embed
 
 test: install browser lint  ## everything CI runs
 	$(PY) -m pytest
+	$(PY) -m pytest -m faults
+
+faults: install  ## every fault point of the main flows, and the table of outcomes (tests/integration/test_fault_injection.py)
+	$(PY) -m pytest -m faults -s
 
 test-fast: install  ## no browser, no local-runner end-to-end tests
 	$(PY) -m pytest -m "not browser and not e2e"

@@ -14,6 +14,9 @@ from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from odwolaj_local.template import application
 
 EVENTS_DIR = os.path.join(os.path.dirname(__file__), "events")
+# The tests run the functions as the local runner does: missing settings take local defaults
+# (odwolaj.core.config), which a deployed function refuses.
+os.environ["ODWOLAJ_LOCAL"] = "1"
 
 
 @pytest.fixture(scope="session")
@@ -117,10 +120,22 @@ def load_event(name: str) -> dict:
         return json.load(fh)
 
 
+def queue_item(outbox_id: str, message_kind: str, appointment_id: str | None = None, kind: str = "sms", **fields):
+    """An outbox item as a change writes it: saved, since the senders record their progress on it
+    (odwolaj.messaging.sending)."""
+    from odwolaj.data.models import OutboxItem
+
+    item = OutboxItem(outbox_id=outbox_id, kind=kind, message_kind=message_kind, appointment_id=appointment_id,
+                      created_at="2030-01-01T00:00:00Z", expires_at=1_900_000_000, **fields)
+    item.save()
+    return item
+
+
 class RecordingGateway:
     """An SMS provider that keeps what it was given."""
 
     name = "recording"
+    deduplicates = False
 
     def __init__(self):
         self.sent = []

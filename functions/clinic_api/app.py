@@ -6,12 +6,13 @@ error codes, never a body, a phone number or a PESEL.
 """
 from urllib.parse import unquote
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj.appointments import inputs, lifecycle, store
 from odwolaj.core.clock import WARSAW, iso
+from odwolaj.core.config import check_environment
 from odwolaj.core.errors import DomainError
 from odwolaj.edge import api
 from odwolaj.edge.requests import body_text
@@ -20,7 +21,9 @@ from odwolaj.reserve import entries, settings
 from odwolaj.security import facilities
 from odwolaj.usecases import reception
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = APIGatewayHttpResolver()
 
 
@@ -83,13 +86,17 @@ def post_outcome(external_id: str):
 
 @app.get("/api/v1/reports/payments")
 def payments_report():
-    start, end, fmt = api.report_query(app.current_event.query_string_parameters or {})
-    rows = report.payment_rows(_facility(), start, end)
+    query = app.current_event.query_string_parameters or {}
+    start, end, fmt = api.report_query(query)
     if fmt == "xlsx":
+        rows = report.workbook_rows(_facility(), start, end)
         name = f"platnosci-{start.astimezone(WARSAW):%Y-%m-%d}-{end.astimezone(WARSAW):%Y-%m-%d}.xlsx"
         return Response(status_code=200, content_type=report.XLSX_CONTENT_TYPE, body=report.to_xlsx(rows, start, end),
                         headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
-    return _json(200, {"from": iso(start), "to": iso(end), "payments": rows})
+    rows, following = report.payment_page(_facility(), start, end, limit=api.page_limit(query, api.MAX_REPORT_PAGE),
+                                          after=api.decode_cursor(query))
+    return _json(200, {"from": iso(start), "to": iso(end), "payments": rows,
+                       "next_cursor": api.encode_cursor(*following) if following else None})
 
 
 @app.post("/api/v1/waiting-list")
@@ -198,5 +205,6 @@ def unexpected(error: Exception) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     return app.resolve(event, context)

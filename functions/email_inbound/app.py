@@ -2,15 +2,18 @@
 invoked this. Each message is handled (and answered) once per SES message id."""
 import os
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 
 from odwolaj.adapters.aws import client
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.ses import send_reply
+from odwolaj.core.config import check_environment
 from odwolaj.messaging.inbound_email import InboundMail, handle
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 
 
 def _handle(payload: dict) -> dict:
@@ -28,6 +31,7 @@ handle_once = Once(_handle, key="message_id")
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 @event_source(data_class=SESEvent)
 def lambda_handler(event: SESEvent, context):
     handle_once.register_lambda_context(context)

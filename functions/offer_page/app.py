@@ -6,18 +6,20 @@ bound to the offer and the answer, and cross-site posts are refused, as on the v
 """
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from odwolaj.core.config import settings
+from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import DomainError
 from odwolaj.edge.web import offers as offer_pages, pages
 from odwolaj.edge.web.forms import is_cross_site, posted_form
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
 from odwolaj.reserve import page as offer_use_cases
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = patient_pages(logger, "offer page")
 
 
@@ -53,5 +55,6 @@ def problem(error: DomainError) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -1,19 +1,28 @@
 """Every minute: offers whose hold passed expire and their slot's next wave goes out (or the slot
 is reported unfilled). Reads only the sparse offers_due index. Counts only, never who."""
-from aws_lambda_powertools import Logger, Metrics
+from dataclasses import asdict
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from odwolaj.core.budget import running_out
+from odwolaj.core.config import check_environment
 from odwolaj.reserve.offers import sweep
 
+check_environment()
+RESERVE_SECONDS = 15  # one slot: its expired offers and the next wave
 logger = Logger()
+tracer = Tracer()
 metrics = Metrics()
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
-    report = sweep()
+    report = sweep(stop=running_out(context, RESERVE_SECONDS))
     metrics.add_metric(name="OffersExpired", unit=MetricUnit.Count, value=report.expired)
     metrics.add_metric(name="OfferIndexItemsRead", unit=MetricUnit.Count, value=report.read)
-    logger.info("offer sweep", extra={"read": report.read, "expired": report.expired, "waves": report.waves})
-    return {"read": report.read, "expired": report.expired, "waves": report.waves}
+    result = asdict(report)
+    logger.info("offer sweep", extra=result)
+    return result

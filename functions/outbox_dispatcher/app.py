@@ -1,14 +1,17 @@
 """DynamoDB stream of the outbox → EventBridge. Reports only the failed records, so the stream
 retries those and nothing is published twice by this function's own doing."""
-from aws_lambda_powertools import Logger, single_metric
+from aws_lambda_powertools import Logger, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from odwolaj.adapters.event_bus import EventBridgeBus
+from odwolaj.core.config import check_environment
 from odwolaj.messaging.dispatch import PendingEvent, metrics_for, publish
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _bus = EventBridgeBus()
 
@@ -34,5 +37,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -4,10 +4,11 @@ open) and redirects to it; Stripe sends the patient back here with ?s=ok or ?s=b
 A paid, cancelled, expired or unknown link gets a Polish page and changes nothing. Domain errors
 become pages in `problem` below, the one place that maps them to HTTP.
 """
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from odwolaj.core.config import check_environment
 from odwolaj.core.errors import DomainError, InvalidTransition, PaymentUnavailable
 from odwolaj.edge.web import pages
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
@@ -17,7 +18,9 @@ from odwolaj.security.facilities import get_facility
 from odwolaj.security.links import visit_link
 from odwolaj.usecases import visit_page
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = patient_pages(logger, "payment page")
 RETURNS = ("ok", "back")
 STATUS_OF_STATE = {"paid": 200, "in_progress": 200, "not_required": 200, "refunded": 200, "cancelled": 409,
@@ -64,5 +67,6 @@ def problem(error: DomainError) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     return app.resolve(event, context)

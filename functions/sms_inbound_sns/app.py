@@ -4,13 +4,16 @@ such a message (not JSON, a field missing or of the wrong type) is logged withou
 acknowledged: retrying it could never succeed, and raising would fail the good records with it."""
 import json
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 
 from odwolaj.adapters.idempotency import Once
+from odwolaj.core.config import check_environment
 from odwolaj.messaging.inbound_sms import handle_payload
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 REQUIRED = ("originationNumber", "inboundMessageId")
 
 
@@ -32,6 +35,7 @@ def two_way_message(text: str) -> dict | None:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 @event_source(data_class=SNSEvent)
 def lambda_handler(event: SNSEvent, context):
     handle_once.register_lambda_context(context)

@@ -5,16 +5,19 @@ import hmac
 import os
 from urllib.parse import parse_qs
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.parameters import secret
+from odwolaj.core.config import check_environment
 from odwolaj.edge.requests import MalformedRequest, body_text
 from odwolaj.messaging import deliveries
 from odwolaj.messaging.inbound_sms import handle_payload
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = APIGatewayHttpResolver()
 handle_once = Once(handle_payload, key="message_id")
 
@@ -70,6 +73,7 @@ def delivery_reports():
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     handle_once.register_lambda_context(context)
     return app.resolve(event, context)

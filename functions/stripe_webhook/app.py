@@ -1,16 +1,19 @@
 """Stripe's webhook (/webhooks/stripe). The signature is checked on the raw body first with the
 SDK (failing closed: no secret, no event), then each event is applied once per event id; the
 domain (odwolaj.usecases.payment_webhook) makes the order of delivery irrelevant."""
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.parameters import stripe_webhook_secret
+from odwolaj.core.config import check_environment
 from odwolaj.core.errors import Unauthorized
 from odwolaj.edge.requests import MalformedRequest, body_text
 from odwolaj.usecases import payment_webhook
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = APIGatewayHttpResolver()
 apply_once = Once(payment_webhook.apply_event, key="id")
 
@@ -48,6 +51,7 @@ def failure(error: Exception) -> Response:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     apply_once.register_lambda_context(context)
     return app.resolve(event, context)

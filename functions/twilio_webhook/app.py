@@ -2,18 +2,20 @@
 (/webhooks/twilio/status). The signature is checked on the raw form first, failing closed;
 an inbound message is handled once per MessageSid."""
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.parameters import twilio_auth_token
 from odwolaj.adapters.twilio import form_params, is_valid
-from odwolaj.core.config import settings
+from odwolaj.core.config import check_environment, settings
 from odwolaj.edge.requests import MalformedRequest, body_text
 from odwolaj.messaging import deliveries
 from odwolaj.messaging.inbound_sms import handle_payload
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = APIGatewayHttpResolver()
 handle_once = Once(handle_payload, key="message_id")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -67,6 +69,7 @@ def delivery_report():
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     handle_once.register_lambda_context(context)
     return app.resolve(event, context)

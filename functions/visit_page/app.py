@@ -6,11 +6,11 @@ Domain errors become pages in `problem` below, the one place that maps them to H
 """
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from odwolaj.core.config import settings
+from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import Conflict, DomainError, InvalidInput, InvalidTransition, RateLimited
 from odwolaj.edge.web import pages
 from odwolaj.edge.web.forms import is_cross_site, posted_form
@@ -18,7 +18,9 @@ from odwolaj.edge.web.responses import html, link_problem, patient_pages
 from odwolaj.security.facilities import get_facility
 from odwolaj.usecases import visit_page
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = patient_pages(logger, "visit page")
 
 DONE = {"cancel": "cancelled", "confirm": "confirmed", "rebook": "rebook"}
@@ -106,5 +108,6 @@ def problem(error: DomainError) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     return app.resolve(event, context)

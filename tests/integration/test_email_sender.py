@@ -13,6 +13,7 @@ from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj.payments.rules import save_facility_rules
 from odwolaj_local.aws import REGION
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from tests.conftest import queue_item
 from tests.integration.test_payment_booking import RULES
 from tests.integration.test_sms_sender import stream_event
 
@@ -66,8 +67,8 @@ def test_a_prepaid_booking_with_an_address_sends_the_link_and_deadline_in_words_
     words = re.search(r"po wpłacie 150 zł do (\w+) (\d+) (\w+), godz\. (\d\d:\d\d)\.", mail.body)
     assert words and words.group(2, 4) == (str(deadline.day), f"{deadline:%H:%M}")
     assert words.group(1).endswith(("ku", "dy", "ty", "li")) and words.group(3).endswith("a")  # genitive
-    [logged] = [record for record in caplog.records if record.getMessage() == "email sent"]
-    assert logged.outbox_id == item.outbox_id
+    [logged] = [record for record in caplog.records if record.getMessage() == "email"]
+    assert (logged.outbox_id, logged.outcome, logged.sent_now) == (item.outbox_id, "sent", True)
     assert ADDRESS not in str(vars(logged)) and "Przedpłata" not in str(vars(logged))
 
 
@@ -137,8 +138,7 @@ def test_with_the_channel_off_nothing_is_sent_and_nothing_fails(book, rules, mon
 def test_a_record_that_fails_is_reported_and_the_others_sent(book, rules):
     book(days=10, email=ADDRESS)
     [item] = queued_email()
-    unknown = OutboxItem(outbox_id="A-unknown:email:payment-link", kind="email", message_kind="payment_link",
-                         appointment_id="A-unknown", created_at=item.created_at, expires_at=item.expires_at)
+    unknown = queue_item("A-unknown:email:payment-link", "payment_link", "A-unknown", kind="email")  # no such visit
 
     assert send([item, unknown]) == {"batchItemFailures": [{"itemIdentifier": "000000000000000000002"}]}
 

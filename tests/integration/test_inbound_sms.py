@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 from odwolaj.data.models import Appointment, Conversation, OutboxItem
 from odwolaj.messaging.outbound_sms import deliver
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
-from tests.conftest import RecordingGateway, load_event
+from tests.conftest import RecordingGateway, load_event, queue_item
 
 TWILIO_URL = "https://odw.pl/webhooks/twilio/sms"
 
@@ -20,16 +20,16 @@ def reminded(book):
 
     def remind(**kwargs):
         appointment = book(**kwargs)
-        item = OutboxItem(outbox_id=f"r-{appointment.appointment_id}", kind="sms", message_kind="reminder",
-                          appointment_id=appointment.appointment_id)
-        deliver(item, RecordingGateway())
+        reminder = queue_item(f"r-{appointment.appointment_id}", "reminder", appointment.appointment_id)
+        deliver(reminder, RecordingGateway())
         return appointment
 
     return remind
 
 
 def answers() -> list[str]:
-    return sorted(i.message_kind for i in OutboxItem.scan() if i.kind == "sms" and i.message_kind != "booked")
+    return sorted(i.message_kind for i in OutboxItem.scan()
+                  if i.kind == "sms" and i.message_kind not in ("booked", "reminder"))
 
 
 def twilio(http, aws, text: str, *, sid: str = "SM0001", sender: str = "+48600100200", signature=None):
@@ -119,12 +119,11 @@ def test_stop_opts_out_of_reminders_but_not_out_of_answers(http, aws, reminded):
     twilio(http, aws, "STOP", sid="SM1")
     gateway = RecordingGateway()
 
-    reminder = OutboxItem(outbox_id="r2", kind="sms", message_kind="reminder",
-                          appointment_id=appointment.appointment_id)
-    thanks = OutboxItem(outbox_id="c2", kind="sms", message_kind="cancelled", appointment_id=appointment.appointment_id)
+    reminder = queue_item("r2", "reminder", appointment.appointment_id)
+    thanks = queue_item("c2", "cancelled", appointment.appointment_id)
 
-    assert deliver(reminder, gateway) is None
-    assert deliver(thanks, gateway) == "m-1"
+    assert deliver(reminder, gateway).state == "skipped"
+    assert deliver(thanks, gateway).provider_message_id == "m-1"
     assert Conversation.get("+48600100200").opted_out
     assert "stopped" in answers()
 

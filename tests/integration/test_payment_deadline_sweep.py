@@ -168,7 +168,7 @@ def test_the_scheduled_function_reports_counts_only(awaiting, clock):
 
     result = load_handler("PaymentDeadlineSweepFunction")({}, FakeLambdaContext("PaymentDeadlineSweepFunction"))
 
-    assert result == {"read": 1, "expired": 1, "skipped": 0, "released": 0, "sessions_left_open": 0}
+    assert result == {"read": 1, "expired": 1, "skipped": 0, "released": 0, "sessions_left_open": 0, "stopped": False}
 
 
 def open_checkout(http, appointment) -> str:

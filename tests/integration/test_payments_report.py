@@ -89,7 +89,10 @@ def test_the_xlsx_report_holds_the_same_rows_for_people(http, facility, payments
     ("to=2030-01-31", "from"),
     ("from=2030-01-01&to=2031-06-01", "to"),
     ("from=2030-01-01&to=2030-01-31&format=pdf", "format"),
-    ("from=2030-01-01&to=2030-01-31&limit=5", "limit"),
+    ("from=2030-01-01&to=2030-01-31&limit=0", "limit"),
+    ("from=2030-01-01&to=2030-01-31&limit=1001", "limit"),
+    ("from=2030-01-01&to=2030-01-31&format=xlsx&limit=5", "format"),
+    ("from=2030-01-01&to=2030-01-31&cursor=abc", "cursor"),
 ])
 def test_bad_report_queries_are_refused_with_the_field(http, facility, query, field):
     answer = report(http, facility, query)

@@ -71,7 +71,7 @@ def test_the_scheduled_function_queues_what_is_due_now(book, clock):
     report = load_handler("ReminderSweepFunction")({"source": "aws.scheduler"},
                                                    FakeLambdaContext("ReminderSweepFunction"))
 
-    assert report == {"read": 1, "queued": 1, "skipped": 0}
+    assert report == {"read": 1, "queued": 1, "skipped": 0, "stopped": False}
     assert len(reminders_queued()) == 1
 
 

@@ -17,7 +17,7 @@ from odwolaj.messaging.outbound_sms import deliver
 from odwolaj.reserve import entries, offers, settings
 from odwolaj.reserve.entries import DuplicateReferral, EntryInput
 from odwolaj.usecases import reception
-from tests.conftest import RecordingGateway
+from tests.conftest import RecordingGateway, queue_item
 from tests.reserve_helpers import entry_payload, set_now, warsaw
 
 
@@ -324,8 +324,7 @@ def test_nie_by_sms_declines_the_offer_not_a_visit_of_the_same_number(join, free
     entry = join(1)
     own_visit = book(external_id="HIS-own", phone="601 000 001", patient_id="W-1",
                      starts_at=(now() + timedelta(days=30)).isoformat())
-    deliver(OutboxItem(outbox_id="r-1", kind="sms", message_kind="reminder",
-                       appointment_id=own_visit.appointment_id), RecordingGateway())
+    deliver(queue_item("r-1", "reminder", own_visit.appointment_id), RecordingGateway())
     freed()
     deliver(next(i for i in OutboxItem.scan() if i.message_kind == "offer"), RecordingGateway())
 

@@ -10,7 +10,7 @@ import pytest
 from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsApiGateway, TwilioGateway
 from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj.messaging.outbound_sms import deliver
-from tests.conftest import RecordingGateway
+from tests.conftest import RecordingGateway, queue_item
 
 MESSAGE = OutboundSms(to="+48600100200", text="Przychodnia: wizyta wt 01.12 o 10:30", sender="+48732100100",
                       ref="abc:sms:booked")
@@ -99,8 +99,7 @@ def smsapi_callback(http, key: str, text: str, msg_id: str = "MO-1"):
 
 def test_smsapi_callback_with_the_key_applies_the_reply_once(http, aws, book):
     appointment = book(days=3)
-    deliver(OutboxItem(outbox_id="r", kind="sms", message_kind="reminder", appointment_id=appointment.appointment_id),
-            RecordingGateway())
+    deliver(queue_item("r", "reminder", appointment.appointment_id), RecordingGateway())
 
     first = smsapi_callback(http, aws.smsapi_callback_key, "NIE")
     second = smsapi_callback(http, aws.smsapi_callback_key, "NIE")
@@ -123,8 +122,7 @@ def test_delivery_reports_only_move_forward_whatever_their_order(http, aws, book
     from odwolaj.data.models import Delivery
 
     appointment = book(days=3)
-    deliver(OutboxItem(outbox_id="o-1", kind="sms", message_kind="booked", appointment_id=appointment.appointment_id),
-            RecordingGateway())
+    deliver(queue_item("o-1", "booked", appointment.appointment_id), RecordingGateway())
 
     def twilio_status(status):
         params = {"MessageSid": "m-1", "MessageStatus": status, "AccountSid": "AC1"}
@@ -146,8 +144,7 @@ def test_smsapi_reports_in_one_callback(http, aws, book):
     appointment = book(days=3)
     gateway = RecordingGateway()
     for index in (1, 2):
-        deliver(OutboxItem(outbox_id=f"o-{index}", kind="sms", message_kind="booked",
-                           appointment_id=appointment.appointment_id), gateway)
+        deliver(queue_item(f"o-{index}", "booked", appointment.appointment_id), gateway)
 
     response = http("POST", "/webhooks/smsapi/status", query=urlencode({"key": aws.smsapi_callback_key}),
                     body=urlencode({"MsgId": "m-1,m-2", "status": "404,406"}),
@@ -171,7 +168,7 @@ def test_end_user_messaging_delivery_events_move_the_delivery_forward(aws, book)
     late_pending["detail"]["eventType"] = "TEXT_PENDING"
     handler = load_handler("SmsDeliveryEventsFunction")
 
-    assert handler(delivered, FakeLambdaContext("SmsDeliveryEventsFunction")) == {"applied": True}
-    assert handler(late_pending, FakeLambdaContext("SmsDeliveryEventsFunction")) == {"applied": False}
-    assert handler(delivered, FakeLambdaContext("SmsDeliveryEventsFunction")) == {"applied": False}
+    assert handler(delivered, FakeLambdaContext("SmsDeliveryEventsFunction"))["applied"] is True
+    assert handler(late_pending, FakeLambdaContext("SmsDeliveryEventsFunction"))["applied"] is False
+    assert handler(delivered, FakeLambdaContext("SmsDeliveryEventsFunction"))["applied"] is False
     assert Delivery.get("ed23196c-75ce-4727-93ee-7bf72b64998f").status == "delivered"

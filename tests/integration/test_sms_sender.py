@@ -11,7 +11,7 @@ from odwolaj.data.models import OutboxItem
 from odwolaj.messaging.outbound_sms import deliver
 from odwolaj_local.aws import REGION
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
-from tests.conftest import RecordingGateway
+from tests.conftest import RecordingGateway, queue_item
 
 
 def sent_sms() -> list[tuple[str, str]]:
@@ -94,9 +94,8 @@ def test_end_user_messaging_request_and_retry_with_back_off(book):
         stub.add_client_error("send_text_message", "ThrottlingException", expected_params=expected)
         stub.add_response("send_text_message", {"MessageId": "m-1"}, expected_params=expected)
 
-        item = OutboxItem(outbox_id="ref-1", kind="sms", message_kind="booked",
-                          appointment_id=appointment.appointment_id)
-        assert deliver(item, gateway, sleep=sleeps.append) == "m-1"
+        item = queue_item("ref-1", "booked", appointment.appointment_id)
+        assert deliver(item, gateway, sleep=sleeps.append).provider_message_id == "m-1"
         stub.assert_no_pending_responses()
     assert sleeps == [0.5]
 
@@ -124,8 +123,7 @@ def test_a_facility_override_is_used_and_a_one_way_sender_gets_the_link_reminder
     gateway = RecordingGateway()
 
     deliver(queued("cancelled"), gateway)
-    deliver(OutboxItem(outbox_id="r", kind="sms", message_kind="reminder", appointment_id=upcoming.appointment_id),
-            gateway)
+    deliver(queue_item("r", "reminder", upcoming.appointment_id), gateway)
 
     thanks, reminder = gateway.sent
     assert thanks.text.startswith("Przychodnia: odwolano wizyte") and thanks.sender == "Przychodnia"

@@ -163,10 +163,8 @@ def test_a_range_over_31_days_is_refused():
 
 
 def test_a_cursor_round_trips_and_a_forged_one_is_refused():
-    from odwolaj.data.models import Appointment
+    cursor = api.encode_cursor("2030-01-15T09:00:00Z", "0123456789abcdef")
 
-    item = Appointment(appointment_id="0123456789abcdef", starts_at="2030-01-15T09:00:00Z")
-
-    assert api.decode_cursor({"cursor": api.encode_cursor(item)}) == ("2030-01-15T09:00:00Z", "0123456789abcdef")
+    assert api.decode_cursor({"cursor": cursor}) == ("2030-01-15T09:00:00Z", "0123456789abcdef")
     with pytest.raises(InvalidInput):
-        api.decode_cursor({"cursor": api.encode_cursor(item)[:-3]})
+        api.decode_cursor({"cursor": cursor[:-3]})

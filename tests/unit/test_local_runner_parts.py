@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from odwolaj.adapters.failures import pattern_matches
 from odwolaj_local.scheduler import Cron, Rate, Scheduler, parse, scheduled_event
-from odwolaj_local.streams import pattern_matches
 from odwolaj_local.template import Schedule, application
 
 

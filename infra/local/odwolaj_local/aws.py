@@ -35,6 +35,7 @@ class LocalAws:
 
     def __post_init__(self):
         self.app = self.app or application()
+        self._clients: dict[str, object] = {}
         self.link_secret = secrets.token_urlsafe(32)
         self.twilio_auth_token = secrets.token_hex(16)
         self.smsapi_callback_key = secrets.token_urlsafe(24)
@@ -75,7 +76,9 @@ class LocalAws:
         return env
 
     def process_environment(self) -> dict[str, str]:
-        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
+        # ODWOLAJ_LOCAL: the functions may fall back on local defaults (odwolaj.core.config); on AWS
+        # a missing setting stops them at init.
+        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint, "ODWOLAJ_LOCAL": "1"}
 
     def apply_environment(self) -> None:
         """One process runs every function locally; their environments differ only in what
@@ -85,11 +88,14 @@ class LocalAws:
 
     # -- creation ---------------------------------------------------------------------------
     def client(self, service: str):
+        """A client of the embedded AWS, one per service (building one loads its service model)."""
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id="testing", aws_secret_access_key="testing",
-                            aws_session_token="testing")
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
+                                                  aws_access_key_id="testing", aws_secret_access_key="testing",
+                                                  aws_session_token="testing")
+        return self._clients[service]
 
     def create_resources(self) -> None:
         names = self.physical_names()
@@ -123,6 +129,14 @@ class LocalAws:
                                             CreateBucketConfiguration={"LocationConstraint": REGION})
         for address in ("CancelEmailAddress", "MailFromAddress"):
             self.client("ses").verify_email_identity(EmailAddress=names[address])
+        for queue in self.app.resources("AWS::SQS::Queue"):  # the failure queues
+            self.client("sqs").create_queue(QueueName=self.queue_name(queue))
+
+    def queue_name(self, logical_id: str) -> str:
+        """A queue's name: its QueueName in the template, resolved, or the local default."""
+        given = self.app.cfn["Resources"][logical_id]["Properties"].get("QueueName")
+        names = self.physical_names()
+        return str(resolve(given, names)) if given else names[logical_id]
 
     def stream_arn(self, table_logical_id: str) -> str:
         table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])
@@ -156,31 +170,85 @@ def serialize_dynamodb_writes() -> None:
 
     for name in _WRITES:
         setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
-    DynamoDBBackend.transact_write_items = serialized(_keeping_streams(DynamoDBBackend.transact_write_items))
+    DynamoDBBackend.transact_write_items = serialized(_undone_on_failure(DynamoDBBackend.transact_write_items))
     for name in ("get_records", "get_shard_iterator"):
         setattr(DynamoDBStreamsBackend, name, serialized(getattr(DynamoDBStreamsBackend, name)))
     DynamoDBBackend._odwolaj_serialized = True
 
 
-def _keeping_streams(transact_write_items):
+class _TablesNotCopied:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: its transactions back up
+    every table they touch by deep copy (the time grows with the table: an outbox of thousands of
+    items made every transaction slow). _undone_on_failure undoes a failed transaction item by item
+    instead, so whole tables are not copied; anything else is copied as before."""
+
+    def __init__(self):
+        import copy
+
+        from moto.dynamodb.models.table import Table
+
+        self._copy, self._table = copy, Table
+
+    def deepcopy(self, value, memo=None):
+        return value if isinstance(value, self._table) else self._copy.deepcopy(value, memo)
+
+    def __getattr__(self, name):
+        return getattr(self._copy, name)
+
+
+def _undone_on_failure(transact_write_items):
     """A failed transaction in moto has already applied its other items, each adding a stream
-    record, before it puts back copies of the tables. Real DynamoDB streams only what committed,
-    and stream readers keep reading the shard they started on: so the original shard goes back on
-    the restored table, without the failed transaction's records."""
+    record. Real DynamoDB writes nothing and streams nothing: so each item the transaction names
+    is put back as it was (a copy taken first), and each stream loses the records added since,
+    its readers reading on from where they were."""
+    import copy
     import functools
+
+    import moto.dynamodb.models as backend_module
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    backend_module.copy = _TablesNotCopied()
+
+    def saved_items(backend, transact_items) -> list:
+        saved = []
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            table = backend.tables.get(operation.get("TableName"))
+            if table is None:
+                continue
+            key = operation.get("Item") or operation.get("Key") or {}
+            if table.hash_key_attr not in key:
+                continue  # moto refuses it before writing anything
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            current = table.items[hash_value].get(range_value) if range_value is not None else \
+                table.items.get(hash_value)
+            saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+        return saved
+
+    def put_back(table, hash_value, range_value, item) -> None:
+        if range_value is not None:
+            if item is None:
+                table.items[hash_value].pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = item
+        elif item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
 
     @functools.wraps(transact_write_items)
     def wrapper(backend, transact_items):
-        shards = {name: (table.stream_shard, len(table.stream_shard.items))
-                  for name, table in backend.tables.items() if table.stream_shard is not None}
+        saved = saved_items(backend, transact_items)
+        streams = [(table.stream_shard, len(table.stream_shard.items))
+                   for table in backend.tables.values() if table.stream_shard is not None]
         try:
             return transact_write_items(backend, transact_items)
         except Exception:
-            for name, (shard, committed) in shards.items():
-                table = backend.tables.get(name)
-                if table is not None and table.stream_shard is not shard:
-                    del shard.items[committed:]
-                    shard.table, table.stream_shard = table, shard
+            for table, hash_value, range_value, item in reversed(saved):
+                put_back(table, hash_value, range_value, item)
+            for shard, committed in streams:
+                del shard.items[committed:]
             raise
     return wrapper
 

@@ -5,6 +5,8 @@ import json
 from datetime import datetime
 from html import escape
 
+from odwolaj.adapters.failures import Outcome
+from odwolaj_local.failures import Listed
 from odwolaj_local.observe import Mail, Sms
 from odwolaj_local.scheduler import Entry
 
@@ -17,7 +19,7 @@ def _page(title: str, body: str) -> str:
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
             f"<meta name=viewport content='width=device-width'><style>{_STYLE}</style></head><body>"
             f"<p><a href=/dev>dev</a> · <a href=/dev/phone>phone</a> · <a href=/dev/mail>mail</a> · "
-            f"<a href=/dev/events>events</a> · "
+            f"<a href=/dev/events>events</a> · <a href=/dev/failed>failed</a> · "
             f"<a href=/dev/clock>clock</a></p><h1>{escape(title)}</h1>{body}</body></html>")
 
 
@@ -33,6 +35,7 @@ def index(demo: dict) -> str:
         "<ul><li><a href=/dev/phone>Phone: outgoing SMS, reply</a></li>"
         "<li><a href=/dev/mail>Mail: e-mails sent to patients</a></li>"
         "<li><a href=/dev/events>Events published on the bus</a></li>"
+        "<li><a href=/dev/failed>Failed: what the streams and schedules gave up on, and its redrive</a></li>"
         "<li><a href=/dev/clock>Clock and schedules</a></li><li><a href=/healthz>/healthz</a></li></ul>"))
 
 
@@ -66,6 +69,27 @@ def events(captured: list[dict]) -> str:
     body = (f"<table><tr><th>time</th><th>type</th><th>detail</th></tr>{rows}</table>" if captured
             else "<p>No events yet.</p>")
     return _page("Events on the bus", body + "<p><a href='/dev/events?format=json'>as JSON</a></p>")
+
+
+def failed(listed: list[Listed], outcomes: dict[str, Outcome] | None = None) -> str:
+    """What each function's asynchronous source gave up on after its retries, and a button that
+    replays it all (as `odwolaj-admin redrive` does on AWS)."""
+    done = "".join(f"<li>{escape(function)}: {o.replayed} replayed, {o.failed} failed again, {o.expired} past the "
+                   f"stream's retention{': ' + escape('; '.join(o.problems)) if o.problems else ''}</li>"
+                   for function, o in (outcomes or {}).items())
+    notice = (f"<p role=status>Redrive: {'<ul>' + done + '</ul>' if done else 'nothing to replay.'}</p>"
+              if outcomes is not None else "")
+    rows = "".join(
+        f"<tr><td>{escape(item.function)}</td><td>{escape(item.failed.shape)}</td>"
+        f"<td>{escape(item.failed.summary)}</td><td>{item.failed.received}</td>"
+        f"<td><pre>{escape(json.dumps(item.failed.body, ensure_ascii=False, indent=1)[:2000])}</pre></td></tr>"
+        for item in listed)
+    table = (f"<table><tr><th>function</th><th>what</th><th>where</th><th>seen</th><th>record</th></tr>{rows}</table>"
+             if listed else "<p>Nothing failed.</p>")
+    button = ("<form method=post action=/dev/failed/redrive><button>Redrive all</button></form>"
+              "<p>Each is replayed through its function; what succeeds leaves its queue. On AWS: "
+              "<code>odwolaj-admin --stack NAME redrive</code> (docs/operations.md).</p>")
+    return _page("Failed after their retries", notice + table + button)
 
 
 def clock_state(now: datetime, offset_seconds: float, entries: list[Entry]) -> dict:

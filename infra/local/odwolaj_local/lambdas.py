@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
+import time
 from typing import Callable
 
 from odwolaj_local.template import application
@@ -52,9 +53,12 @@ def isolate_request_state() -> None:
 
 
 class FakeLambdaContext:
-    """The attributes Powertools reads from a Lambda context."""
+    """The attributes Powertools reads from a Lambda context; the time left counts down from the
+    function's Timeout in template.yaml, as on Lambda."""
 
     def __init__(self, function: str):
+        spec = application().functions.get(function)
+        self._deadline = time.monotonic() + (spec.timeout if spec else 3)
         self.function_name = function
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:eu-central-1:123456789012:function:{function}"
@@ -63,6 +67,5 @@ class FakeLambdaContext:
         self.log_group_name = f"/aws/lambda/{function}"
         self.log_stream_name = "local"
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from odwolaj_local import demo, devpages
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
+from odwolaj_local.failures import FailureKeeper
 from odwolaj_local.lambdas import FakeLambdaContext, isolate_request_state, load_handler
 from odwolaj_local.observe import EventCapture, Phone, sent_mail
 from odwolaj_local.polling import Polling, log
@@ -117,10 +118,12 @@ class Runner:
         if self.seed:
             self.demo = demo.seed(self.base_url)
             self.demo_path = demo.write(self.demo)
+        self.failures = FailureKeeper(self.aws, self.app, self.functions.invoke)
         streams = self.aws.client("dynamodbstreams")
-        pollers = [StreamPoller(source, self.aws.stream_arn(source.table), streams, self.functions.invoke)
+        pollers = [StreamPoller(source, self.aws.stream_arn(source.table), streams, self.functions.invoke,
+                                on_failure=self.failures.stream_failed)
                    for source in self.app.streams]
-        self.scheduler = Scheduler(self.app.schedules, self.functions.invoke, runner_now)
+        self.scheduler = Scheduler(self.app.schedules, self.failures.invoke_async, runner_now)
         ticker = _Ticker(self)
         server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
         self._threads = [self.capture, *pollers, ticker, server]
@@ -204,6 +207,13 @@ class Runner:
         if (method, path) == ("GET", "/dev/events"):
             captured = self.capture.newest_first()
             return _json(200, captured) if params.get("format") == "json" else _html(200, devpages.events(captured))
+        if (method, path) == ("GET", "/dev/failed"):
+            return _html(200, devpages.failed(self.failures.listed()))
+        if (method, path) == ("POST", "/dev/failed/redrive"):
+            outcomes = self.failures.redrive()
+            if "json" in headers.get("accept", "") + headers.get("content-type", ""):
+                return _json(200, {function: vars(outcome) for function, outcome in outcomes.items()})
+            return _html(200, devpages.failed(self.failures.listed(), outcomes))
         if (method, path) == ("GET", "/dev/clock"):
             state = self.clock_state()
             return _json(200, state) if params.get("format") == "json" else _html(200, devpages.clock(state))
@@ -246,11 +256,12 @@ class Runner:
                    "inboundMessageId": message_id, "previousPublishedMessageId": ""}
         for subscription in self.app.subscriptions:
             topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{names[subscription.topic]}"
-            try:
-                self.functions.invoke(subscription.function, sns_event(topic_arn, message))
+            try:  # SNS invokes asynchronously: retried, then kept for a redrive
+                self.failures.invoke_async(subscription.function, sns_event(topic_arn, message))
             except Exception as error:
                 log.warning("%s raised %s", subscription.function, type(error).__name__)
-                return _html(500, devpages.phone(self.phone.messages(), f"{subscription.function} failed."))
+                return _html(500, devpages.phone(self.phone.messages(),
+                                                 f"{subscription.function} failed; kept on /dev/failed."))
         return {"statusCode": 303, "headers": {"location": "/dev/phone"}, "body": ""}
 
 

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Callable
 
+from odwolaj.adapters.failures import lambda_record, passes
 from odwolaj_local.polling import Polling, log
 from odwolaj_local.template import StreamSource
 
@@ -14,56 +15,26 @@ POLL_SECONDS = 0.2
 SHARD_REFRESH_SECONDS = 5.0  # shards change rarely; listing them on every poll would double the calls
 
 
-def pattern_matches(pattern: dict, value: object) -> bool:
-    """EventBridge-style content filtering, the subset Lambda event filters use here: nested
-    objects, lists of exact values, and {"prefix": ...} / {"exists": ...}."""
-    if not isinstance(value, dict):
-        return False
-    for key, expected in pattern.items():
-        present = key in value
-        if isinstance(expected, dict):
-            if not (present and pattern_matches(expected, value[key])):
-                return False
-            continue
-        if not any(_allowed(rule, present, value.get(key)) for rule in expected):
-            return False
-    return True
-
-
-def _allowed(rule: object, present: bool, actual: object) -> bool:
-    if isinstance(rule, dict):
-        if "exists" in rule:
-            return present == bool(rule["exists"])
-        if "prefix" in rule:
-            return present and isinstance(actual, str) and actual.startswith(rule["prefix"])
-        raise ValueError(f"filter rule {rule!r} is not supported by the local runner")
-    return present and actual == rule
-
-
-def lambda_record(record: dict, stream_arn: str) -> dict:
-    """A stream record as Lambda hands it to the function (boto3 gives datetimes; Lambda epochs)."""
-    dynamodb = dict(record["dynamodb"])
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if created is not None and hasattr(created, "timestamp"):
-        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", "eu-central-1"),
-        "dynamodb": dynamodb,
-        "eventSourceARN": stream_arn,
-    }
+def _backoff(attempt: int) -> float:
+    return min(0.1 * 2 ** attempt, 5)
 
 
 class StreamPoller(Polling):
-    def __init__(self, source: StreamSource, stream_arn: str, client, invoke: Callable[[str, dict], object]):
+    """One event source mapping. `on_failure(source, shard_id, batch, attempts)` gets what is given
+    up after the retries (the runner keeps it on the function's failure queue, as Lambda's
+    on-failure destination does)."""
+
+    def __init__(self, source: StreamSource, stream_arn: str, client, invoke: Callable[[str, dict], object], *,
+                 retry_wait: Callable[[int], float] = _backoff,
+                 on_failure: Callable[[StreamSource, str, list[dict], int], None] | None = None):
         super().__init__(f"stream {source.function}", POLL_SECONDS)
         self.source = source
         self.stream_arn = stream_arn
         self.client = client
         self.invoke = invoke
+        self.retry_wait = retry_wait
+        self.on_failure = on_failure
+        self.retried = 0  # deliveries made again after a failure (tests read and reset it)
         self.patterns = [json.loads(p) for p in source.filters]
         self._iterators: dict[str, str | None] = {}  # shard id → next iterator (None: shard closed)
         self._shards_listed = float("-inf")
@@ -79,9 +50,9 @@ class StreamPoller(Polling):
             response = self.client.get_records(ShardIterator=iterator, Limit=1000)
             self._iterators[shard_id] = response.get("NextShardIterator")
             records = [lambda_record(r, self.stream_arn) for r in response["Records"]]
-            kept = [r for r in records if not self.patterns or any(pattern_matches(p, r) for p in self.patterns)]
+            kept = [r for r in records if passes(self.patterns, r)]
             for start in range(0, len(kept), self.source.batch_size):
-                self._deliver(kept[start:start + self.source.batch_size])
+                self._deliver(kept[start:start + self.source.batch_size], shard_id)
             delivered += len(kept)
         return delivered
 
@@ -94,7 +65,7 @@ class StreamPoller(Polling):
                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
         self._shards_listed = time.monotonic()
 
-    def _deliver(self, batch: list[dict]) -> None:
+    def _deliver(self, batch: list[dict], shard_id: str) -> None:
         attempt = 0
         while batch and not self.stopping.is_set():
             try:
@@ -109,7 +80,10 @@ class StreamPoller(Polling):
             batch = batch[first:]
             attempt += 1
             if 0 <= self.source.max_retries < attempt:
-                log.warning("stream %s: dropped %d record(s) after %d retries", self.source.function,
+                log.warning("stream %s: %d record(s) failed after %d retries", self.source.function,
                             len(batch), self.source.max_retries)
+                if self.on_failure:
+                    self.on_failure(self.source, shard_id, batch, attempt)
                 return
-            self.stopping.wait(min(0.1 * 2 ** attempt, 5))
+            self.retried += 1
+            self.stopping.wait(self.retry_wait(attempt))

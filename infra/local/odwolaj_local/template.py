@@ -24,6 +24,9 @@ class Function:
     code_dir: Path
     handler: str
     environment: dict[str, object]
+    timeout: int = 3  # seconds (Lambda's default when neither the function nor Globals set one)
+    failure_queue: str | None = None  # logical id: EventInvokeConfig's on-failure destination
+    async_retries: int = 2  # EventInvokeConfig's MaximumRetryAttempts (Lambda's default: 2)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ class StreamSource:
     batch_size: int
     filters: tuple[str, ...] = ()
     max_retries: int = -1  # MaximumRetryAttempts; -1 is AWS's "until the record expires"
+    failure_queue: str | None = None  # logical id: DestinationConfig's on-failure queue
+
+
+@dataclass(frozen=True)
+class FailureQueue:
+    """Where a function's asynchronous source keeps what failed, and how to replay it."""
+
+    logical_id: str
+    function: str
+    filters: tuple[str, ...] = ()  # of its stream source, if it is one
+    batch_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Application:
     schedules: list[Schedule] = field(default_factory=list)
     streams: list[StreamSource] = field(default_factory=list)
     subscriptions: list[TopicSubscription] = field(default_factory=list)
+    failure_queues: dict[str, FailureQueue] = field(default_factory=dict)  # by the queue's logical id
 
     def resources(self, resource_type: str) -> dict[str, dict]:
         return {k: v for k, v in self.cfn["Resources"].items() if v["Type"] == resource_type}
@@ -108,20 +123,38 @@ def application() -> Application:
     source = load_source()
     cfn = translate(source)
     app = Application(source=source, cfn=cfn)
-    globals_env = source.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    globals_function = source.get("Globals", {}).get("Function", {})
+    globals_env = globals_function.get("Environment", {}).get("Variables", {})
     for logical_id, resource in source["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         props = resource["Properties"]
         env = dict(globals_env)
         env.update(props.get("Environment", {}).get("Variables", {}))
-        app.functions[logical_id] = Function(logical_id, REPO_ROOT / props["CodeUri"], props["Handler"], env)
+        timeout = int(props.get("Timeout", globals_function.get("Timeout", 3)))
+        invoke_config = props.get("EventInvokeConfig", {})
+        app.functions[logical_id] = Function(
+            logical_id, REPO_ROOT / props["CodeUri"], props["Handler"], env, timeout,
+            _queue_of(invoke_config.get("DestinationConfig", {})), int(invoke_config.get("MaximumRetryAttempts", 2)))
     app.routes = _routes(cfn)
     app.schedules = _schedules(source)
     app.streams = _streams(source)
     app.subscriptions = [TopicSubscription(props["Topic"]["Ref"], function)
                          for function, props in _events(source, "SNS")]
+    for function in app.functions.values():
+        if function.failure_queue:
+            app.failure_queues[function.failure_queue] = FailureQueue(function.failure_queue, function.logical_id)
+    for stream in app.streams:
+        if stream.failure_queue:
+            app.failure_queues[stream.failure_queue] = FailureQueue(stream.failure_queue, stream.function,
+                                                                    stream.filters, stream.batch_size)
     return app
+
+
+def _queue_of(destination_config: dict) -> str | None:
+    """The logical id of an on-failure SQS destination (`Destination: !GetAtt Queue.Arn`)."""
+    target = destination_config.get("OnFailure", {}).get("Destination", {})
+    return target["Fn::GetAtt"][0] if isinstance(target, dict) and "Fn::GetAtt" in target else None
 
 
 def _routes(cfn: dict) -> list[Route]:
@@ -160,7 +193,8 @@ def _streams(source: dict) -> list[StreamSource]:
         table = props["Stream"]["Fn::GetAtt"][0]  # Stream: !GetAtt Table.StreamArn
         filters = tuple(f["Pattern"] for f in props.get("FilterCriteria", {}).get("Filters", []))
         streams.append(StreamSource(table, function, int(props.get("BatchSize", 100)), filters,
-                                    int(props.get("MaximumRetryAttempts", -1))))
+                                    int(props.get("MaximumRetryAttempts", -1)),
+                                    _queue_of(props.get("DestinationConfig", {}))))
     return streams
 
 

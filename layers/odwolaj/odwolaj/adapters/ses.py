@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from odwolaj.adapters.aws import client
+from odwolaj.adapters.providers import from_botocore, sending_client
 
 
 @dataclass(frozen=True)
@@ -16,18 +17,27 @@ class OutboundEmail:
 
 
 class SesMailer:
-    """Sends through SES from one verified address."""
+    """Sends through SES from one verified address. SES takes no reference of ours: a second
+    request is a second e-mail."""
+
+    name = "ses"
+    deduplicates = False
 
     def __init__(self, from_address: str):
         self.from_address = from_address
 
     def send(self, message: OutboundEmail) -> str:
-        response = client("ses").send_email(
-            Source=self.from_address,
-            Destination={"ToAddresses": [message.to]},
-            Message={"Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}},
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = sending_client("ses").send_email(
+                Source=self.from_address,
+                Destination={"ToAddresses": [message.to]},
+                Message={"Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                         "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise from_botocore(error) from None
         return str(response["MessageId"])
 
 

@@ -1,4 +1,6 @@
-"""Outbound SMS providers behind one small interface; the provider is a deployment parameter."""
+"""Outbound SMS providers behind one small interface; the provider is a deployment parameter. Each
+call is bounded (odwolaj.adapters.providers) and ends in a message id or a ProviderError that says
+whether the message may have gone out."""
 from __future__ import annotations
 
 import base64
@@ -9,9 +11,16 @@ from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urlencode
 
-from odwolaj.adapters import aws
 from odwolaj.adapters.parameters import secret
-from odwolaj.core.config import settings
+from odwolaj.adapters.providers import (
+    READ_SECONDS,
+    AlreadyAccepted,
+    OutcomeUnknown,
+    ProviderError,
+    from_botocore,
+    sending_client,
+)
+from odwolaj.core.config import setting, settings
 
 
 @dataclass(frozen=True)
@@ -24,23 +33,19 @@ class OutboundSms:
 
 class SmsGateway(Protocol):
     name: str  # recorded with each delivery, so a report can be matched to its provider
+    deduplicates: bool  # refuses a second message with the same `ref`: resending after a lost answer is safe
 
     def send(self, message: OutboundSms) -> str:
-        """Send; return the provider's message id. Raise ProviderError when it refused."""
-
-
-class ProviderError(Exception):
-    """The provider did not take the message; `retryable` says whether trying again may help."""
-
-    def __init__(self, message: str, *, retryable: bool):
-        super().__init__(message)
-        self.retryable = retryable
+        """Send; return the provider's message id. Raise ProviderError (OutcomeUnknown when the
+        answer was lost, AlreadyAccepted when the provider had taken this `ref` before)."""
 
 
 class EndUserMessagingGateway:
-    """AWS End User Messaging SMS (pinpoint-sms-voice-v2)."""
+    """AWS End User Messaging SMS (pinpoint-sms-voice-v2). Our reference travels as the message's
+    context and comes back in its delivery events (odwolaj.messaging.deliveries reconciles by it)."""
 
     name = "aws"
+    deduplicates = False
 
     def __init__(self, client=None, configuration_set: str | None = None):
         self._client = client
@@ -48,10 +53,10 @@ class EndUserMessagingGateway:
 
     @property
     def client(self):
-        return self._client or aws.client("pinpoint-sms-voice-v2")
+        return self._client or sending_client("pinpoint-sms-voice-v2")
 
     def send(self, message: OutboundSms) -> str:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         request = {
             "DestinationPhoneNumber": message.to,
@@ -65,12 +70,8 @@ class EndUserMessagingGateway:
             request["ConfigurationSetName"] = self.configuration_set
         try:
             return self.client.send_text_message(**request)["MessageId"]
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            raise ProviderError(code, retryable=code in _RETRYABLE_AWS_ERRORS) from None
-
-
-_RETRYABLE_AWS_ERRORS = {"ThrottlingException", "InternalServerException", "ServiceQuotaExceededException"}
+        except (ClientError, BotoCoreError) as error:
+            raise from_botocore(error) from None
 
 
 class SnsGateway:
@@ -78,36 +79,47 @@ class SnsGateway:
     message, and the local phone view shows them."""
 
     name = "sns"
+    deduplicates = False
 
     def __init__(self, client=None):
         self._client = client
 
     @property
     def client(self):
-        return self._client or aws.client("sns")
+        return self._client or sending_client("sns")
 
     def send(self, message: OutboundSms) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
         if message.sender:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": message.sender}
-        response = self.client.publish(PhoneNumber=message.to, Message=message.text, MessageAttributes=attributes)
+        try:
+            response = self.client.publish(PhoneNumber=message.to, Message=message.text, MessageAttributes=attributes)
+        except (ClientError, BotoCoreError) as error:
+            raise from_botocore(error) from None
         return response["MessageId"]
 
 
-def _post_form(url: str, form: dict[str, str], headers: dict[str, str], timeout: float = 10) -> tuple[int, bytes]:
-    """POST a form over HTTPS with the standard library (no HTTP client package in the layer)."""
+def _post_form(url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST a form over HTTPS with the standard library (no HTTP client package in the layer).
+    urllib raises URLError for what fails while connecting and sending the request (so nothing was
+    taken), and the bare error for what fails while reading the answer (the request went out)."""
+    import http.client
     import urllib.error
     import urllib.request
 
     request = urllib.request.Request(url, data=urlencode(form).encode(), method="POST",
                                      headers={"content-type": "application/x-www-form-urlencoded", **headers})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=READ_SECONDS) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-    except OSError as error:  # connection refused, timeout, TLS
-        raise ProviderError(type(error).__name__, retryable=True) from None
+    except urllib.error.URLError as error:  # connection refused, connect timeout, TLS, DNS
+        raise ProviderError(type(error.reason).__name__, retryable=True) from None
+    except (OSError, http.client.HTTPException) as error:  # timeout or reset while reading the answer
+        raise OutcomeUnknown(type(error).__name__) from None
 
 
 def _retryable_status(status: int) -> bool:
@@ -115,9 +127,11 @@ def _retryable_status(status: int) -> bool:
 
 
 class TwilioGateway:
-    """Twilio Programmable Messaging (Messages resource)."""
+    """Twilio Programmable Messaging (Messages resource). It takes no reference of ours, so a
+    second request is a second message."""
 
     name = "twilio"
+    deduplicates = False
 
     def __init__(self, account_sid: str, auth_token: str, *, status_callback: str | None = None,
                  base_url: str = "https://api.twilio.com"):
@@ -141,10 +155,11 @@ class TwilioGateway:
 
 
 class SmsApiGateway:
-    """SMSAPI.pl. `idx` with `check_idx` makes SMSAPI itself refuse a second message with the same
-    reference: a second line of defence against sending twice."""
+    """SMSAPI.pl. `idx` with `check_idx=1` makes SMSAPI itself refuse a second message with the same
+    reference (error 53, for four days): so after a lost answer the message is simply sent again."""
 
     name = "smsapi"
+    deduplicates = True
 
     def __init__(self, token: str, *, base_url: str = "https://api.smsapi.pl"):
         self.token, self.base_url = token, base_url.rstrip("/")
@@ -159,14 +174,19 @@ class SmsApiGateway:
             raise ProviderError(f"smsapi {status}", retryable=_retryable_status(status))
         answer = json.loads(body)
         if "error" in answer:
+            if answer["error"] == DUPLICATE_IDX:
+                raise AlreadyAccepted("smsapi error 53: this idx was sent before")
             # 8: service error, 201/202: system errors on their side; the rest are about the request.
             raise ProviderError(f"smsapi error {answer['error']}", retryable=answer["error"] in (8, 201, 202))
         return str(answer["list"][0]["id"])
 
 
+DUPLICATE_IDX = 53  # SMSAPI: "a message with this idx was sent in the last four days" (with check_idx=1)
+
+
 @lru_cache(maxsize=1)  # one provider client per warm container
 def gateway_from_env() -> SmsGateway:
-    provider = os.environ.get("SMS_PROVIDER", "sns")
+    provider = setting("SMS_PROVIDER")
     if provider == "aws":
         return EndUserMessagingGateway(configuration_set=os.environ.get("SMS_CONFIGURATION_SET") or None)
     if provider == "sns":

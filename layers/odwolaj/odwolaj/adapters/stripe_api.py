@@ -13,7 +13,11 @@ from functools import lru_cache
 from odwolaj.adapters.parameters import stripe_secret_key
 from odwolaj.core.errors import Conflict, PaymentUnavailable
 
-NETWORK_RETRIES = 2  # the SDK retries with the same idempotency key, so a retry never doubles
+NETWORK_RETRIES = 1  # the SDK retries with the same idempotency key, so a retry never doubles
+CONNECT_SECONDS, READ_SECONDS = 3.0, 8.0  # the SDK's default waits 80 s, longer than any function may run
+# The longest one SDK call can take: every try at its bound, and the SDK's back-off (at most 2 s each).
+# Within API Gateway's 30 s, and the functions that call Stripe get a Timeout above it (template.yaml).
+WORST_SECONDS = (NETWORK_RETRIES + 1) * (CONNECT_SECONDS + READ_SECONDS) + NETWORK_RETRIES * 2
 
 
 @lru_cache(maxsize=4)
@@ -21,7 +25,8 @@ def _client(api_key: str, api_base: str | None):
     import stripe
 
     return stripe.StripeClient(api_key, base_addresses={"api": api_base} if api_base else None,
-                               max_network_retries=NETWORK_RETRIES)
+                               max_network_retries=NETWORK_RETRIES,
+                               http_client=stripe.RequestsClient(timeout=(CONNECT_SECONDS, READ_SECONDS)))
 
 
 def client():

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from odwolaj.core.budget import Stop, never
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.sharding import SHARDS, shard_of
 from odwolaj.core.transactions import applied
@@ -78,6 +79,7 @@ class SweepReport:
     read: int = 0  # index items read
     queued: int = 0  # reminders queued for sending
     skipped: int = 0  # raced with another change, which rescheduled or removed the reminder
+    stopped: bool = False  # out of time: the next run goes on
 
 
 def in_sending_hours(at: datetime, timezone: str = "Europe/Warsaw") -> bool:
@@ -85,9 +87,10 @@ def in_sending_hours(at: datetime, timezone: str = "Europe/Warsaw") -> bool:
     return SENDING_START <= local < SENDING_END
 
 
-def sweep(at: datetime | None = None) -> SweepReport:
+def sweep(at: datetime | None = None, *, stop: Stop = never) -> SweepReport:
     """Queue every reminder due by `at`; each appointment moves on to its next one. Outside
-    sending hours it does nothing, so a backlog never wakes anyone at night."""
+    sending hours it does nothing, so a backlog never wakes anyone at night. Stops between two
+    reminders when `stop()` says the time is up (odwolaj.core.budget)."""
     at = at or now()
     report = SweepReport()
     if not in_sending_hours(at):
@@ -96,6 +99,9 @@ def sweep(at: datetime | None = None) -> SweepReport:
         # The index carries what the decision needs (status, version, time), so no item is read
         # twice; a stale index entry fails the conditional write below and is skipped.
         for due in Appointment.reminders_due.query(f"r{shard:02d}", Appointment.reminder_due_at <= iso(at)):
+            if stop():
+                report.stopped = True
+                return report
             report.read += 1
             if _queue(due, at):
                 report.queued += 1

@@ -8,6 +8,7 @@ faults are never taken for a lost race: they propagate."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -18,9 +19,16 @@ from odwolaj.core.errors import Conflict
 Write = Callable[[TransactWrite], None]
 
 
+@lru_cache(maxsize=1)
+def _connection() -> Connection:
+    """One connection for every transaction of a warm container: a new one would build a new
+    botocore session and client, loading DynamoDB's service model again, on every transaction."""
+    return Connection()
+
+
 def transact(write: Write) -> None:
     """Run `write(transaction)` as one transaction; TransactWriteError when it is cancelled."""
-    with TransactWrite(connection=Connection()) as transaction:
+    with TransactWrite(connection=_connection()) as transaction:
         write(transaction)
 
 

@@ -293,6 +293,14 @@ class OutboxItem(Model):
     links = UnicodeAttribute(null=True)  # sms: links decided with the message (a clarifying answer lists several)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
+    # Sending a message (odwolaj.messaging.sending): its state, written before and after the provider call.
+    send_state = UnicodeAttribute(null=True)  # absent: queued; sending, sent, skipped, unsure, unknown
+    send_attempts = NumberAttribute(null=True)  # claims made: the condition every state change is written on
+    claimed_at = UnicodeAttribute(null=True)  # when the current claim was made (a live call, or a dead one)
+    provider = UnicodeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+    send_error = UnicodeAttribute(null=True)  # the provider's last refusal (a code, never the message)
 
     def save_once(self) -> bool:
         """Write unless an item with this id exists (its cause already happened); True if written."""
@@ -320,14 +328,15 @@ class Conversation(Model):
 
 
 class Delivery(Model):
-    """One sent SMS as the provider knows it: created when sent, moved on by delivery reports."""
+    """One sent SMS as the provider knows it: created when sent, moved on by delivery reports. A
+    report that comes before the send is recorded creates it without outbox_id and provider."""
 
     class Meta:
         table_name = _TableFromEnv("DELIVERIES_TABLE")
 
     provider_message_id = UnicodeAttribute(hash_key=True)
-    outbox_id = UnicodeAttribute()
-    provider = UnicodeAttribute()
+    outbox_id = UnicodeAttribute(null=True)
+    provider = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # sent, delivered, failed (odwolaj.messaging.deliveries)
     rank = NumberAttribute()  # reports arrive out of order: a status only ever moves forward
     error = UnicodeAttribute(null=True)

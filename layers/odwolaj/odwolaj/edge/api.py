@@ -41,6 +41,7 @@ MAX_LIST_RANGE = timedelta(days=31)
 MAX_REPORT_RANGE = timedelta(days=366)
 REPORT_FORMATS = ("json", "xlsx")
 MAX_PAGE = 200
+MAX_REPORT_PAGE = 1000  # rows of the payments report per JSON page
 MAX_JSON_DEPTH = 16  # our deepest body nests 4 levels; deeper is not a request of ours
 OUTCOMES = (ATTENDED, NO_SHOW, CANCELLED)
 
@@ -148,29 +149,33 @@ def list_range(query: dict[str, str]) -> tuple[datetime, datetime]:
 
 
 def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
-    """A report's period (dates are whole days in Poland; at most a year) and format."""
-    start, end = _period(query, {"from", "to", "format"}, MAX_REPORT_RANGE)
+    """A report's period (dates are whole days in Poland; at most a year) and format. JSON comes
+    in pages (`limit`, `cursor`); a workbook holds the whole period, within report.MAX_XLSX_ROWS."""
+    start, end = _period(query, {"from", "to", "format", "limit", "cursor"}, MAX_REPORT_RANGE)
     fmt = query.get("format", "json")
     if fmt not in REPORT_FORMATS:
         raise InvalidInput(f"format must be one of: {', '.join(REPORT_FORMATS)}", field="format")
+    if fmt == "xlsx" and ("limit" in query or "cursor" in query):
+        raise InvalidInput("a workbook holds the whole period: limit and cursor are for JSON", field="format")
     return start, end, fmt
 
 
-def page_limit(query: dict[str, str]) -> int:
-    value = query.get("limit", str(MAX_PAGE))
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE:
-        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", field="limit")
+def page_limit(query: dict[str, str], maximum: int = MAX_PAGE) -> int:
+    value = query.get("limit", str(maximum))
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
+        raise InvalidInput(f"limit must be a whole number from 1 to {maximum}", field="limit")
     return int(value)
 
 
-def encode_cursor(appointment: Appointment) -> str:
-    raw = f"{appointment.starts_at}|{appointment.appointment_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(sort_value: str, item_id: str) -> str:
+    """The next page's cursor: the last item's sort key (a time) and id."""
+    return base64.urlsafe_b64encode(f"{sort_value}|{item_id}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(query: dict[str, str]) -> tuple[str, str] | None:
-    """(starts_at, appointment_id) of the last item of the previous page. It can only move
-    within the caller's own facility: the query's partition key comes from the API key."""
+    """(sort key, id) of the last item of the previous page (an appointment's start, a payment's
+    creation; the appointment id). It can only move within the caller's own facility: the query's
+    partition key comes from the API key."""
     value = query.get("cursor")
     if value is None:
         return None
@@ -226,7 +231,7 @@ def list_view(items: list[Appointment], limit: int, start: datetime, end: dateti
         "from": iso(start),
         "to": iso(end),
         "appointments": [appointment_view(item) for item in page],
-        "next_cursor": encode_cursor(page[-1]) if len(items) > limit else None,
+        "next_cursor": encode_cursor(page[-1].starts_at, page[-1].appointment_id) if len(items) > limit else None,
     }
 
 

@@ -1,4 +1,7 @@
-"""Delivery reports: what became of each SMS, whatever order the provider's reports arrive in."""
+"""Delivery reports: what became of each SMS, whatever order the provider's reports arrive in, and
+whether the send was recorded yet or not: a report that comes first is kept (a Delivery without
+outbox id), and the send's record, when it comes, fills in what it knows without moving the
+status back."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,17 +27,25 @@ SMSAPI = {"403": SENT, "409": SENT, "410": SENT, "404": DELIVERED, "402": FAILED
 
 
 def record_sent(provider: str, provider_message_id: str, outbox_id: str) -> None:
+    """The send's record: idempotent, and a report kept before it keeps its status."""
     at = now()
-    Delivery(provider_message_id, outbox_id=outbox_id, provider=provider, status=SENT, rank=RANK[SENT],
-             updated_at=iso(at), expires_at=int((at + RETENTION).timestamp())).save()
+    Delivery(provider_message_id).update(actions=[
+        Delivery.outbox_id.set(outbox_id), Delivery.provider.set(provider),
+        Delivery.status.set(Delivery.status | SENT), Delivery.rank.set(Delivery.rank | RANK[SENT]),
+        Delivery.updated_at.set(Delivery.updated_at | iso(at)),
+        Delivery.expires_at.set(Delivery.expires_at | int((at + RETENTION).timestamp())),
+    ])
 
 
 def report(provider_message_id: str, status: str | None, error: str | None = None) -> bool:
-    """Apply one report; False when it is unknown, unmapped or older than what we have."""
-    if status is None:
+    """Apply one report; False when it is unmapped or older than what we have. A report for a
+    message whose send is not recorded yet is kept for it."""
+    if status is None or not provider_message_id:
         return False
+    at = now()
     return conditionally(lambda: Delivery(provider_message_id).update(
-        actions=[Delivery.status.set(status), Delivery.rank.set(RANK[status]), Delivery.updated_at.set(iso(now())),
-                 Delivery.error.set(error) if error is not None else Delivery.error.remove()],
-        condition=Delivery.provider_message_id.exists() & (Delivery.rank < RANK[status]),
+        actions=[Delivery.status.set(status), Delivery.rank.set(RANK[status]), Delivery.updated_at.set(iso(at)),
+                 Delivery.error.set(error) if error is not None else Delivery.error.remove(),
+                 Delivery.expires_at.set(Delivery.expires_at | int((at + RETENTION).timestamp()))],
+        condition=Delivery.rank.does_not_exist() | (Delivery.rank < RANK[status]),
     ))

@@ -1,6 +1,7 @@
 """E-mail to patients: queued in the outbox with its cause (odwolaj.data.outbox), composed at send
-time from the appointment and facility as they are then, and sent through SES by the e-mail sender
-function. Today: the payment link, when the clinic gave the patient's address.
+time from the appointment and facility as they are then, and sent once (odwolaj.messaging.sending)
+through SES by the e-mail sender function. Today: the payment link, when the clinic gave the
+patient's address.
 
 The outbox item names only the appointment and the kind; the address is read when sending.
 """
@@ -10,6 +11,7 @@ from odwolaj.adapters.ses import OutboundEmail, SesMailer
 from odwolaj.data.models import Appointment, Facility, OutboxItem
 from odwolaj.language.texts import render_email
 from odwolaj.messaging.outbound_sms import message_context, still_applies
+from odwolaj.messaging.sending import Outcome, send_once
 
 
 def compose(item: OutboxItem) -> OutboundEmail | None:
@@ -23,8 +25,6 @@ def compose(item: OutboxItem) -> OutboundEmail | None:
     return OutboundEmail(to=appointment.email, subject=subject, text=text)
 
 
-def deliver(item: OutboxItem, mailer: SesMailer) -> str | None:
-    """Compose and send one queued e-mail; the SES message id, or None when it no longer applies.
-    SES errors propagate: the stream retries the record."""
-    message = compose(item)
-    return None if message is None else mailer.send(message)
+def deliver(item: OutboxItem, mailer: SesMailer) -> Outcome:
+    """Compose and send one queued e-mail once; what SES refused propagates (the stream retries)."""
+    return send_once(item.outbox_id, item.message_kind, lambda: compose(item), mailer)

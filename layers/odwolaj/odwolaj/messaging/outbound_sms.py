@@ -1,27 +1,26 @@
 """SMS to patients about their visits: composed when sending, from the appointment and facility as
 they are then (the outbox item names only the visit and the kind of message: odwolaj.data.outbox),
-and sent through the deployment's SMS provider by the SMS sender function. A waiting patient's SMS
-is composed by odwolaj.reserve.messages; e-mails by odwolaj.messaging.outbound_email.
+and sent once (odwolaj.messaging.sending) through the deployment's SMS provider by the SMS sender
+function. A waiting patient's SMS is composed by odwolaj.reserve.messages; e-mails by
+odwolaj.messaging.outbound_email.
 """
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsGateway
+from odwolaj.adapters.sms import OutboundSms, SmsGateway
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
 from odwolaj.language.texts import MessageContext, render
 from odwolaj.messaging.deliveries import record_sent
+from odwolaj.messaging.sending import SENT, UNKNOWN, Outcome, send_once
 from odwolaj.reserve import messages as reserve_messages
 from odwolaj.security.links import payment_link, visit_link
-
-# Back-off between attempts on a retryable provider error; after the last, the stream retries.
-RETRY_DELAYS_SECONDS = (0.5, 2.0)
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
 ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link"})
@@ -94,39 +93,38 @@ def template_for(message_kind: str, facility: Facility) -> str:
     return message_kind
 
 
-def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | None:
-    """Compose and send one queued message, retrying retryable provider errors with back-off.
-    Returns the provider's message id, or None when the message no longer applies."""
-    message, after_sending = _queued_message(item)
-    if message is None:
-        return None
-    attempts = len(RETRY_DELAYS_SECONDS) + 1
-    for attempt in range(attempts):
-        try:
-            provider_id = gateway.send(message)
-            break
-        except ProviderError as error:
-            if not error.retryable or attempt == attempts - 1:
-                raise
-            sleep(RETRY_DELAYS_SECONDS[attempt])
-    record_sent(gateway.name, provider_id, item.outbox_id)
-    if after_sending:
-        after_sending(provider_id)
-    return provider_id
+def deliver(item: OutboxItem, gateway: SmsGateway, sleep: Callable[[float], None] | None = None) -> Outcome:
+    """Compose and send one queued message once (odwolaj.messaging.sending), then what follows a
+    sent message: its delivery record and, for a question, the reply it awaits. Those steps run
+    again when a retry finds the message sent; the send never does. A message that may have gone
+    (`unknown`) is treated as sent for them: if the patient got it and answers, the answer counts."""
+    outcome = send_once(item.outbox_id, item.message_kind, lambda: _composed(item), gateway, sleep=sleep)
+    if outcome.state in (SENT, UNKNOWN):
+        _after_sending(item, gateway.name, outcome.provider_message_id)
+    return outcome
 
 
-def _queued_message(item: OutboxItem):
-    """(the message or None, what to do once it is sent) for a visit's or a waiting patient's item."""
+def _composed(item: OutboxItem) -> OutboundSms | None:
+    """The message for a visit's or a waiting patient's item, or None when it no longer applies."""
     if item.entry_id:
-        message = reserve_messages.compose(item)
-        return message, lambda provider_id: reserve_messages.sent(item, provider_id)
+        return reserve_messages.compose(item)
     appointment = Appointment.get(item.appointment_id)
     if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
-        return None, None
+        return None
     facility = Facility.get(appointment.facility_id)
-    message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
-    asks = template_for(item.message_kind, facility) == "reminder_two_way"
-    return message, (lambda _provider_id: _await_reply(appointment)) if asks else None
+    return compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
+
+
+def _after_sending(item: OutboxItem, provider: str, provider_message_id: str | None) -> None:
+    if provider_message_id:  # None: the provider had taken it before and did not say its id again
+        record_sent(provider, provider_message_id, item.outbox_id)
+    if item.entry_id:
+        reserve_messages.sent(item, provider_message_id)
+        return
+    if item.message_kind == "reminder":
+        appointment = Appointment.get(item.appointment_id)
+        if template_for(item.message_kind, Facility.get(appointment.facility_id)) == "reminder_two_way":
+            _await_reply(appointment)
 
 
 def _opted_out(phone: str) -> bool:

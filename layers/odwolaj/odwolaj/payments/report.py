@@ -1,8 +1,10 @@
 """The payments report: every payment a facility opened in a period, with its status (pending,
 paid, expired, refunded), amount, visit and deadline, as rows for JSON or an .xlsx workbook.
 
-It reads the Payments table's `by_facility_created` index (facility, time): one query over the
-period, never a scan. A payment is opened when its booking is made (or its link first opened).
+It reads the Payments table's `by_facility_created` index (facility, time), never a scan, and
+never more than it answers: JSON in pages (`limit` rows after a cursor), a workbook whole but at
+most MAX_XLSX_ROWS rows (a longer period is refused: ask for a shorter one). A payment is opened
+when its booking is made (or its link first opened).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from odwolaj.core.clock import WARSAW, iso, parse_iso
+from odwolaj.core.errors import InvalidInput
 from odwolaj.data.models import Payment
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,12 +31,37 @@ COLUMNS = (
     ("outcome", "Wynik", "text"),
 )
 STATUS_LABELS = {"pending": "oczekuje", "paid": "opłacona", "expired": "wygasła", "refunded": "zwrócona"}
+MAX_XLSX_ROWS = 10_000  # a workbook is built in memory and answered whole (Lambda's answer is at most 6 MB)
 
 
-def payment_rows(facility_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """The facility's payments opened between start and end (UTC), oldest first."""
-    condition = Payment.created_at.between(iso(start), iso(end))
-    return [_row(payment) for payment in Payment.by_facility_created.query(facility_id, condition)]
+def payment_page(facility_id: str, start: datetime, end: datetime, *, limit: int,
+                 after: tuple[str, str] | None = None) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """At most `limit` rows of the facility's payments opened between start and end (UTC), oldest
+    first, after `after` (created_at, appointment_id of the previous page's last row); and the
+    `after` of the next page, or None when this is the last."""
+    payments = _query(facility_id, start, end, limit + 1, after)
+    page = payments[:limit]
+    following = (page[-1].created_at, page[-1].appointment_id) if len(payments) > limit else None
+    return [_row(payment) for payment in page], following
+
+
+def workbook_rows(facility_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every row of the period for a workbook; InvalidInput when there are more than MAX_XLSX_ROWS."""
+    payments = _query(facility_id, start, end, MAX_XLSX_ROWS + 1, None)
+    if len(payments) > MAX_XLSX_ROWS:
+        raise InvalidInput(f"the period holds more than {MAX_XLSX_ROWS} payments, more than one workbook takes: "
+                           "ask for a shorter period, or page through it as JSON", field="to")
+    return [_row(payment) for payment in payments]
+
+
+def _query(facility_id: str, start: datetime, end: datetime, limit: int,
+           after: tuple[str, str] | None) -> list[Payment]:
+    start_key = None
+    if after:
+        start_key = {"facility_id": {"S": facility_id}, "created_at": {"S": after[0]},
+                     "appointment_id": {"S": after[1]}}
+    return list(Payment.by_facility_created.query(facility_id, Payment.created_at.between(iso(start), iso(end)),
+                                                  limit=limit, last_evaluated_key=start_key))
 
 
 def _row(payment: Payment) -> dict[str, Any]:

@@ -48,12 +48,12 @@ def compose(item: OutboxItem) -> OutboundSms | None:
     return OutboundSms(to=entry.phone, text=text, sender=facility.sms_sender, ref=item.outbox_id)
 
 
-def sent(item: OutboxItem, provider_message_id: str) -> None:
+def sent(item: OutboxItem, provider_message_id: str | None) -> None:
     """After sending: an offer from a two-way number now awaits TAK/NIE; an exact date's message
     is remembered, so its delivery report can be checked before the 14-day line."""
     if item.message_kind == "offer" and Facility.get(WaitingEntry.get(item.entry_id).facility_id).sms_two_way:
         await_answer(item)
-    elif item.message_kind == "exact_date":
+    elif item.message_kind == "exact_date" and provider_message_id:
         notices.remember_message(item.entry_id, provider_message_id)
 
 

@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from odwolaj.core.budget import Stop, never
 from odwolaj.core.clock import WARSAW, iso, now
 from odwolaj.core.sharding import SHARDS, shard_of
 from odwolaj.core.transactions import applied
@@ -60,14 +61,19 @@ class CheckReport:
     read: int = 0
     confirmed: int = 0
     reported: int = 0
+    stopped: bool = False  # out of time: the next run goes on
 
 
-def check(at: datetime | None = None) -> CheckReport:
-    """Settle every due check (reads only the sparse index)."""
+def check(at: datetime | None = None, *, stop: Stop = never) -> CheckReport:
+    """Settle every due check (reads only the sparse index), stopping between two when `stop()`
+    says the time is up (odwolaj.core.budget)."""
     at = at or now()
     report = CheckReport()
     for shard in range(SHARDS):
         for due in WaitingEntry.notices_due.query(f"{SHARD_PREFIX}{shard:02d}", WaitingEntry.notice_due_at <= iso(at)):
+            if stop():
+                report.stopped = True
+                return report
             report.read += 1
             entry = WaitingEntry.get(due.entry_id, consistent_read=True)
             if entry.notice_due_at is None or entry.notice_due_at > iso(at):

@@ -26,6 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.appointments.inputs import AppointmentInput
+from odwolaj.core.budget import Stop, never
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import NotFound, PrepaymentRefused
 from odwolaj.core.sharding import SHARDS, shard_of
@@ -237,15 +238,20 @@ class SweepReport:
     read: int = 0  # index items read
     expired: int = 0  # offers whose hold passed unanswered
     waves: int = 0  # slots moved on (next wave, or closed)
+    stopped: bool = False  # out of time: the next run goes on
 
 
-def sweep(at: datetime | None = None) -> SweepReport:
+def sweep(at: datetime | None = None, *, stop: Stop = never) -> SweepReport:
     """Every minute: slots whose wave's hold passed (or whose sending hours began) move on.
-    Reads only the sparse `offers_due` index, shard by shard."""
+    Reads only the sparse `offers_due` index, shard by shard; stops between two slots when
+    `stop()` says the time is up (odwolaj.core.budget)."""
     at = at or now()
     report = SweepReport()
     for shard in range(SHARDS):
         for due in FreedSlot.offers_due.query(f"r{shard:02d}", FreedSlot.offer_due_at <= iso(at)):
+            if stop():
+                report.stopped = True
+                return report
             report.read += 1
             slot = FreedSlot.get(due.slot_id, consistent_read=True)
             if slot.status != OFFERING or not slot.offer_due_at or slot.offer_due_at > iso(at):

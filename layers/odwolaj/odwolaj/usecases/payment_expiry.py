@@ -19,6 +19,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.budget import Stop, never
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import Conflict, InvalidTransition, PaymentUnavailable
 from odwolaj.core.sharding import SHARDS
@@ -39,16 +40,20 @@ class SweepReport:
     skipped: int = 0  # paid or changed meanwhile, or already cancelled by an overlapping run
     released: int = 0  # the visit began before the sweep came: only taken out of the index
     sessions_left_open: int = 0  # Stripe could not be reached to expire the Checkout Session
+    stopped: bool = False  # out of time or at MAX_PER_RUN: the next run goes on
 
 
-def sweep(at: datetime | None = None, *, max_items: int = MAX_PER_RUN) -> SweepReport:
+def sweep(at: datetime | None = None, *, max_items: int = MAX_PER_RUN, stop: Stop = never) -> SweepReport:
+    """Settle every booking due by `at`, at most `max_items`, stopping between two when `stop()`
+    says the time is up (odwolaj.core.budget)."""
     at = at or now()
     report = SweepReport()
     for shard in range(SHARDS):
         query = Appointment.payments_due.query(f"{SHARD_PREFIX}{shard:02d}", Appointment.payment_due_at <= iso(at),
                                                page_size=PAGE_SIZE)
         for due in query:
-            if report.read >= max_items:
+            if report.read >= max_items or stop():
+                report.stopped = True
                 return report
             report.read += 1
             _settle(due, at, report)
