@@ -156,31 +156,85 @@ def serialize_dynamodb_writes() -> None:
 
     for name in _WRITES:
         setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
-    DynamoDBBackend.transact_write_items = serialized(_keeping_streams(DynamoDBBackend.transact_write_items))
+    DynamoDBBackend.transact_write_items = serialized(_undone_on_failure(DynamoDBBackend.transact_write_items))
     for name in ("get_records", "get_shard_iterator"):
         setattr(DynamoDBStreamsBackend, name, serialized(getattr(DynamoDBStreamsBackend, name)))
     DynamoDBBackend._odwolaj_serialized = True
 
 
-def _keeping_streams(transact_write_items):
+class _TablesNotCopied:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: its transactions back up
+    every table they touch by deep copy (the time grows with the table: an outbox of thousands of
+    items made every transaction slow). _undone_on_failure undoes a failed transaction item by item
+    instead, so whole tables are not copied; anything else is copied as before."""
+
+    def __init__(self):
+        import copy
+
+        from moto.dynamodb.models.table import Table
+
+        self._copy, self._table = copy, Table
+
+    def deepcopy(self, value, memo=None):
+        return value if isinstance(value, self._table) else self._copy.deepcopy(value, memo)
+
+    def __getattr__(self, name):
+        return getattr(self._copy, name)
+
+
+def _undone_on_failure(transact_write_items):
     """A failed transaction in moto has already applied its other items, each adding a stream
-    record, before it puts back copies of the tables. Real DynamoDB streams only what committed,
-    and stream readers keep reading the shard they started on: so the original shard goes back on
-    the restored table, without the failed transaction's records."""
+    record. Real DynamoDB writes nothing and streams nothing: so each item the transaction names
+    is put back as it was (a copy taken first), and each stream loses the records added since,
+    its readers reading on from where they were."""
+    import copy
     import functools
+
+    import moto.dynamodb.models as backend_module
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    backend_module.copy = _TablesNotCopied()
+
+    def saved_items(backend, transact_items) -> list:
+        saved = []
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            table = backend.tables.get(operation.get("TableName"))
+            if table is None:
+                continue
+            key = operation.get("Item") or operation.get("Key") or {}
+            if table.hash_key_attr not in key:
+                continue  # moto refuses it before writing anything
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            current = table.items[hash_value].get(range_value) if range_value is not None else \
+                table.items.get(hash_value)
+            saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+        return saved
+
+    def put_back(table, hash_value, range_value, item) -> None:
+        if range_value is not None:
+            if item is None:
+                table.items[hash_value].pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = item
+        elif item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
 
     @functools.wraps(transact_write_items)
     def wrapper(backend, transact_items):
-        shards = {name: (table.stream_shard, len(table.stream_shard.items))
-                  for name, table in backend.tables.items() if table.stream_shard is not None}
+        saved = saved_items(backend, transact_items)
+        streams = [(table.stream_shard, len(table.stream_shard.items))
+                   for table in backend.tables.values() if table.stream_shard is not None]
         try:
             return transact_write_items(backend, transact_items)
         except Exception:
-            for name, (shard, committed) in shards.items():
-                table = backend.tables.get(name)
-                if table is not None and table.stream_shard is not shard:
-                    del shard.items[committed:]
-                    shard.table, table.stream_shard = table, shard
+            for table, hash_value, range_value, item in reversed(saved):
+                put_back(table, hash_value, range_value, item)
+            for shard, committed in streams:
+                del shard.items[committed:]
             raise
     return wrapper
 
