@@ -96,7 +96,6 @@ class Patient:
     joins_at: datetime | None = None  # None: on the list from the start
     entry_id: str = ""
     struck_at: datetime | None = None
-    served_at: datetime | None = None
 
 
 @dataclass
@@ -323,13 +322,28 @@ class Sent:
 
 @dataclass
 class Tally:
-    """What answers met, for the diagnosis."""
+    """What the yeses met, for the diagnosis (decided at the end: a yes within a grace window is
+    settled minutes later)."""
     yes: int = 0
     yes_won: int = 0
-    yes_refused_slot_free: int = 0  # refused although nobody held the slot
-    yes_slot_taken: int = 0
+    yes_slot_taken: int = 0  # someone had taken the slot before
+    yes_lost_in_grace_window: int = 0  # a better-ranked yes came within the window
+    yes_after_cut_off: int = 0
+    yes_not_on_list: int = 0  # the patient had taken another slot or was struck off
+    yes_to_another_offer: int = 0  # a TAK by SMS went to the patient's newer offer (the reply rule)
+    yes_refused_slot_free: int = 0  # none of the above: refused although the slot was free (a fault)
     no: int = 0
     answers_dropped: int = 0  # would have come after the simulation's end
+
+
+@dataclass
+class Yes:
+    offer_id: str
+    at: datetime
+    slot_status: str  # just before the answer
+    entry_status: str
+    by_sms: bool
+    offer_status_after: str  # just after
 
 
 @dataclass(order=True)
@@ -350,6 +364,7 @@ class Simulation:
         self.sent: list[Sent] = []
         self.seen_sms = 0
         self.tally = Tally()
+        self.yeses: list[Yes] = []
         self.by_phone = {p.phone: p for p in clinic.patients}
         self.visit_of_slot: dict[str, Visit] = {}
         self.step_slot: str | None = None  # the slot the current step acts on (answers' SMS go to it)
@@ -415,6 +430,7 @@ class Simulation:
         for item in self.queue:
             if item.kind == "answer":
                 self.tally.answers_dropped += 1
+        self.settle_yeses()
         result = self.measure()
         result["seconds"] = round(time.monotonic() - started, 1)
         system.stop()
@@ -446,27 +462,43 @@ class Simulation:
         patient.struck_at = self.system.now
 
     def do_answer(self, patient: Patient, offer_id: str, token: str, says_yes: bool, by_sms: bool) -> None:
-        from odwolaj.models import FreedSlot, Offer
+        from odwolaj.models import FreedSlot, Offer, WaitingEntry
 
         offer = Offer.get(offer_id)
         self.step_slot = offer.slot_id
         slot_before = FreedSlot.get(offer.slot_id).status
+        entry_before = WaitingEntry.get(offer.entry_id).status
         if by_sms:
             self.sms_reply(patient.phone, "TAK" if says_yes else "NIE")
         else:
             self.page_answer(token, "accept" if says_yes else "decline")
-        if not says_yes:
-            self.tally.no += 1
-            return
-        self.tally.yes += 1
-        after = Offer.get(offer_id)
-        if after.status == "accepted":
-            self.tally.yes_won += 1
-            patient.served_at = self.system.now
-        elif slot_before in ("filled", "claimed"):
-            self.tally.yes_slot_taken += 1
+        if says_yes:
+            self.yeses.append(Yes(offer_id, self.system.now, slot_before, entry_before, by_sms,
+                                  Offer.get(offer_id).status))
         else:
-            self.tally.yes_refused_slot_free += 1
+            self.tally.no += 1
+
+    def settle_yeses(self) -> None:
+        from odwolaj.models import FreedSlot, Offer
+
+        for yes in self.yeses:
+            self.tally.yes += 1
+            offer = Offer.get(yes.offer_id)
+            cut_off = _t(FreedSlot.get(offer.slot_id).starts_at) - timedelta(minutes=90)
+            if offer.status == "accepted":
+                self.tally.yes_won += 1
+            elif yes.slot_status in ("filled", "claimed"):
+                self.tally.yes_slot_taken += 1
+            elif yes.entry_status != "active":
+                self.tally.yes_not_on_list += 1
+            elif yes.at >= cut_off:
+                self.tally.yes_after_cut_off += 1
+            elif yes.by_sms and yes.offer_status_after in ("open", "expired"):
+                self.tally.yes_to_another_offer += 1
+            elif yes.offer_status_after == "waiting":
+                self.tally.yes_lost_in_grace_window += 1
+            else:
+                self.tally.yes_refused_slot_free += 1
 
     def sms_reply(self, phone: str, text: str) -> None:
         from odwolaj_local.runner import sns_event
@@ -552,6 +584,7 @@ class Simulation:
 
     def invariants(self, bookings) -> dict:
         per_slot: dict[str, int] = {}
+        served_at = {b.waiting_entry_id: _t(b.created_at) for b in bookings}
         for booking in bookings:
             if booking.status != "cancelled":
                 per_slot[booking.reserve_slot_id] = per_slot.get(booking.reserve_slot_id, 0) + 1
@@ -559,7 +592,7 @@ class Simulation:
         at_night = [s for s in offer_sms if not in_offer_hours(s.at, _t_visit(self.visit_of_slot[s.slot_id]))]
         by_phone = self.by_phone
         after_strike = [s for s in offer_sms if by_phone[s.phone].struck_at and s.at > by_phone[s.phone].struck_at]
-        after_served = [s for s in offer_sms if by_phone[s.phone].served_at and s.at > by_phone[s.phone].served_at]
+        after_served = [s for s in offer_sms if s.at > served_at.get(by_phone[s.phone].entry_id, self.clinic.end)]
         pairs = [(s.slot_id, s.phone) for s in offer_sms]
         return {"two_patients_on_one_slot": sum(1 for n in per_slot.values() if n > 1),
                 "offers_at_night": len(at_night), "offers_after_strike_off": len(after_strike),
@@ -652,14 +685,17 @@ def table(results: list[dict]) -> str:
                 f"{_ratio(data['offers_per_fill'])} | {_ratio(data['sms_segments_per_fill'])} | "
                 f"{', '.join(data['unfilled']) or '-'} |")
     lines += ["", "| list | accept | two on one slot | offers at night | after strike-off | after taking a slot "
-                  "| twice for one slot | yes: won / slot taken / refused while free | seconds |",
+                  "| twice for one slot | yes: won / taken before / lost in a window / after cut-off / not on list / "
+                  "to a newer offer / **refused while free** | seconds |",
               "|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         inv, answers = result["invariants"], result["answers"]
         lines.append(f"| {result['list']} | {result['acceptance']:.0%} | {inv['two_patients_on_one_slot']} | "
                      f"{inv['offers_at_night']} | {inv['offers_after_strike_off']} | "
                      f"{inv['offers_after_taking_a_slot']} | {inv['offered_twice']} | "
-                     f"{answers['yes_won']} / {answers['yes_slot_taken']} / {answers['yes_refused_slot_free']} | "
+                     f"{answers['yes_won']} / {answers['yes_slot_taken']} / {answers['yes_lost_in_grace_window']} / "
+                     f"{answers['yes_after_cut_off']} / {answers['yes_not_on_list']} / "
+                     f"{answers['yes_to_another_offer']} / **{answers['yes_refused_slot_free']}** | "
                      f"{result['seconds']} |")
     return "\n".join(lines)
 
