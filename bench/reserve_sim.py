@@ -48,7 +48,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -64,6 +63,8 @@ DELAY_MEDIAN_MINUTES, DELAY_SIGMA = 15.0, 0.9
 AWAKE = (7, 22)  # nobody answers 22:00-7:00
 TIMER = "OfferTimerFunction"
 LINK = re.compile(r"https?://[^\s]+/o/([A-Za-z0-9_-]+)")
+# The offer page's two buttons: each a form with its action and its anti-CSRF token.
+BUTTON = re.compile(r'name="action" value="(\w+)"><input type="hidden" name="csrf" value="([^"]+)"')
 # Lead-time bands of the cancellations: (name, how many, earliest and latest lead in hours); the
 # evening-before and same-morning ones are placed by the clock instead (see Clinic.cancellations).
 CANCELLATIONS = (("a week", 5, 5 * 24, 8 * 24), ("several days", 6, 48, 4 * 24), ("1-2 days", 5, 24, 48),
@@ -291,22 +292,6 @@ class System:
         self.mock.stop()
 
 
-class Forms(HTMLParser):
-    """The hidden fields of each <form> of a page."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.forms: list[dict[str, str]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({})
-        elif tag == "input" and self.forms and attrs.get("type") == "hidden":
-            self.forms[-1][attrs["name"]] = attrs.get("value", "")
-
-
 # ---------------------------------------------------------------------------------------------
 # The simulation
 
@@ -515,10 +500,10 @@ class Simulation:
         page = self.system.http("GET", f"/o/{token}")
         if page["statusCode"] != 200:
             return  # the visit has begun: the link says so
-        forms = [f for f in Forms(page["body"]).forms if f.get("action") == action]
-        if not forms:
+        tokens = dict(BUTTON.findall(page["body"]))
+        if action not in tokens:
             return  # the page says the slot is gone (or already answered)
-        self.system.http("POST", f"/o/{token}", body=urlencode(forms[0]).encode(),
+        self.system.http("POST", f"/o/{token}", body=urlencode({"action": action, "csrf": tokens[action]}).encode(),
                          headers={"content-type": "application/x-www-form-urlencoded", "origin": "null"})
 
     # -- what patients receive --------------------------------------------------------------------

@@ -18,9 +18,7 @@ from odwolaj.notifications import deliver
 from odwolaj.reserve import claims, offers, timer
 from odwolaj.reserve.claims import Answer
 from tests.conftest import RecordingGateway
-from tests.integration.test_reserve_list import (  # noqa: F401 (fixtures)
-    at_noon, event_types, freed, join, one_at_a_time, open_offers, sms_kinds,
-)
+from tests.integration.test_reserve_list import event_types, one_at_a_time, open_offers
 from tests.reserve_helpers import set_now, warsaw
 
 

@@ -16,39 +16,11 @@ from odwolaj.messages.texts import MONTHS_GENITIVE
 from odwolaj.models import Appointment, Conversation, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.notifications import deliver
 from odwolaj.reserve import claims, entries, offers, settings, timer
-from odwolaj.reserve.entries import DuplicateReferral, EntryInput
+from odwolaj.reserve.entries import DuplicateReferral
 from tests.conftest import RecordingGateway
-from tests.reserve_helpers import entry_payload, set_now, warsaw
+from tests.reserve_helpers import set_now, warsaw
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-
-
-@pytest.fixture
-def at_noon(monkeypatch, aws):
-    """Given 'now' is tomorrow 11:00 in Warsaw (inside sending hours)."""
-    moment = warsaw(1, 11)
-    set_now(monkeypatch, moment)
-    return moment
-
-
-@pytest.fixture
-def join(facility, at_noon):
-    def _join(number: int, **changes) -> WaitingEntry:
-        return entries.join(facility.facility.facility_id, EntryInput.from_payload(entry_payload(number, **changes)))
-    return _join
-
-
-@pytest.fixture
-def freed(book, at_noon):
-    """Given a booked visit two days ahead, cancelled by its patient: returns the freed slot after
-    the stream consumer ran."""
-    def _free(days: int = 2, hour: int = 10, specialist: str = "dr Anna Nowak", external_id: str = "HIS-1"):
-        appointment = book(external_id=external_id, starts_at=warsaw(1 + days, hour).isoformat(),
-                           specialist=specialist, phone="600 999 999", patient_id="P-cancel")
-        appointments.cancel(appointment, channel="web", reason="cannot_attend")
-        offers.offer_freed_slot(appointment.appointment_id)
-        return FreedSlot.get(appointment.appointment_id)
-    return _free
 
 
 def sms_kinds(entry_id: str | None = None) -> list[str]:

@@ -144,7 +144,8 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
         transaction.update(slot, actions=[
             FreedSlot.status.set(CLAIMED if awaiting_payment else FILLED),
             FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.filled_offer_id.set(offer.offer_id), FreedSlot.filled_appointment_id.set(appointment.appointment_id),
+            FreedSlot.filled_offer_id.set(offer.offer_id),
+            FreedSlot.filled_appointment_id.set(appointment.appointment_id),
             FreedSlot.closed_at.set(iso(at)), FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
             FreedSlot.claim_until.remove(), FreedSlot.claimants.remove(),
         ], condition=(FreedSlot.status == OFFERING) & unchanged)
@@ -296,8 +297,9 @@ def _too_late(offer: Offer, at: datetime, *, slot: FreedSlot | None = None, entr
     answer = Answer.EXPIRED if expired else Answer.TAKEN
     if offer.status in (OPEN, EXPIRED, WAITING):
         try:
-            Offer(offer.offer_id).update(actions=[Offer.status.set(LOST), Offer.answered_at.set(Offer.answered_at | iso(at))],
-                                         condition=Offer.status.is_in(OPEN, EXPIRED, WAITING))
+            Offer(offer.offer_id).update(
+                actions=[Offer.status.set(LOST), Offer.answered_at.set(Offer.answered_at | iso(at))],
+                condition=Offer.status.is_in(OPEN, EXPIRED, WAITING))
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
