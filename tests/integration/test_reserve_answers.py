@@ -18,7 +18,7 @@ from odwolaj.notifications import deliver
 from odwolaj.reserve import claims, offers, timer
 from odwolaj.reserve.claims import Answer
 from tests.conftest import RecordingGateway
-from tests.integration.test_reserve_list import event_types, one_at_a_time, open_offers
+from tests.integration.test_reserve_list import event_types, one_at_a_time, open_offers, sms_kinds
 from tests.reserve_helpers import set_now, warsaw
 
 
@@ -266,3 +266,66 @@ def test_no_offer_in_quiet_hours_the_visits_own_day_starts_at_seven(join, book, 
     set_now(monkeypatch, warsaw(2, 7))
     timer.sweep()
     assert len(open_offers(tomorrow.appointment_id)) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Failures on the way: a throttled write changes nothing, and the retry does the work once
+
+
+def throttled_once(monkeypatch):
+    """The next transaction of the claims module fails as DynamoDB throttling would (not a lost race)."""
+    from pynamodb.exceptions import TransactWriteError
+
+    real, calls = claims.transact, []
+
+    def transact(write):
+        calls.append(write)
+        if len(calls) == 1:
+            raise TransactWriteError("Throughput exceeds the current capacity")
+        return real(write)
+
+    monkeypatch.setattr(claims, "transact", transact)
+
+
+def test_a_throttled_claim_changes_nothing_and_its_retry_takes_the_slot(join, freed, monkeypatch):
+    from pynamodb.exceptions import TransactWriteError
+
+    patient = join(1)
+    slot = freed()
+    throttled_once(monkeypatch)
+
+    with pytest.raises(TransactWriteError):  # the handler fails: the provider or the stream retries it
+        claims.accept(offer_for(patient, slot), channel="sms")
+    assert FreedSlot.get(slot.slot_id).status == "offering" and not bookings()
+    assert offer_for(patient, slot).status == "open" and not sms_kinds(patient.entry_id).count("offer_taken")
+
+    retried = claims.accept(offer_for(patient, slot), channel="sms")
+
+    assert retried.answer is Answer.ACCEPTED and [b.waiting_entry_id for b in bookings()] == [patient.entry_id]
+
+
+def test_a_grace_windows_end_that_fails_is_decided_by_the_next_timer_run_once_and_holds_up_no_other_slot(
+        join, freed, monkeypatch):
+    stable = join(1)
+    urgent = join(2, category="pilny")
+    slot = freed()
+    third = join(3)
+    other_slot = freed(external_id="HIS-2", hour=12)  # offered to the third patient only
+    claims.accept(offer_for(stable, slot), channel="sms")
+    claims.accept(offer_for(urgent, slot), channel="sms")
+    throttled_once(monkeypatch)
+    later(monkeypatch, minutes=16)  # both are due: the window's end and the other slot's pace
+
+    with pytest.raises(timer.SweepIncomplete) as failed:  # the run fails; the schedule runs it again
+        timer.sweep()
+    assert (failed.value.report.failed, failed.value.report.moved) == (1, 2)
+    assert FreedSlot.get(slot.slot_id).claim_until and not bookings() and not sms_kinds(stable.entry_id).count(
+        "offer_taken")
+    assert offer_for(third, other_slot).status == "expired"  # the other slot went on meanwhile
+
+    later(monkeypatch, minutes=1)
+    timer.sweep()
+    timer.sweep()
+
+    assert [b.waiting_entry_id for b in bookings()] == [urgent.entry_id]
+    assert sms_kinds(stable.entry_id).count("offer_taken") == 1 and offer_for(stable, slot).status == "lost"

@@ -41,6 +41,9 @@ from odwolaj.status import AWAITING_PAYMENT
 from odwolaj.transactions import applied, condition_failed, transact
 
 CHANNELS = ("sms", "web")
+# A grace window's losers are told in its winner's transaction (DynamoDB allows 100 items; the
+# claim itself takes about a dozen); any more (never seen) are told just after.
+LOSERS_IN_CLAIM = 20
 
 
 class Answer(enum.Enum):
@@ -112,10 +115,11 @@ def _accept(offer: Offer, channel: str, at: datetime, *, attempts: int) -> Resul
 
 
 def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at: datetime, strategy: Strategy, *,
-           window: bool) -> Result | None:
+           window: bool, losers: tuple[tuple[Offer, WaitingEntry], ...] = ()) -> Result | None:
     """The one transaction that gives the slot to this patient; None when a condition failed (the
     slot taken or changed meanwhile). Outside a grace window it needs none to be open; at a
-    window's end it needs the slot unchanged since its claimants were read."""
+    window's end it needs the slot unchanged since its claimants were read, and the window's other
+    yeses (`losers`) are lost and told in the same transaction, so none is left waiting."""
     data = AppointmentInput(patient_id=entry.patient_id, phone=entry.phone, starts_at=parse_iso(slot.starts_at),
                             service=slot.service, duration_minutes=int(slot.duration_minutes),
                             specialist=slot.specialist, location=slot.location, email=entry.email, pesel=entry.pesel)
@@ -159,6 +163,11 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
             WaitingEntry.queue.remove(), WaitingEntry.queue_rank.remove(), *cooldown_cleared,
         ], condition=(WaitingEntry.status == ACTIVE) & (WaitingEntry.version == entry.version))
         book(transaction)
+        for other, other_entry in losers:
+            transaction.update(other, actions=[Offer.status.set(LOST)], condition=Offer.status == WAITING)
+            if other_entry.status == ACTIVE:
+                transaction.save(queue_entry_sms(other_entry, "offer_taken", at, f"answer:{other.offer_id}",
+                                                 other.offer_id))
         transaction.save(events.DomainEvent(events.OFFER_CLAIMED, slot.facility_id, f"{offer.offer_id}:claimed",
                                             details).to_outbox(at))
         if not awaiting_payment:  # a claim awaiting payment fills the slot once paid (the booking's confirmation)
@@ -234,14 +243,17 @@ def close_window(slot: FreedSlot, at: datetime) -> bool:
         ranked = sorted((o for o in waiting if entries[o.entry_id].status == ACTIVE),
                         key=lambda o: _rank(entries[o.entry_id]))
         for offer in ranked:
-            taken = _claim(slot, offer, entries[offer.entry_id], offer.channel or "sms", at, strategy, window=True)
+            others = [o for o in waiting if o.offer_id != offer.offer_id]
+            losers = tuple((o, entries[o.entry_id]) for o in others[:LOSERS_IN_CLAIM])
+            taken = _claim(slot, offer, entries[offer.entry_id], offer.channel or "sms", at, strategy, window=True,
+                           losers=losers)
             if taken is not None and taken.answer is Answer.ACCEPTED:
-                for other in waiting:
-                    if other.offer_id != offer.offer_id:
-                        _too_late(get_offer(other.offer_id), at)
+                for other in others[LOSERS_IN_CLAIM:]:
+                    _too_late(get_offer(other.offer_id), at)
                 return True
             if taken is None:  # the slot changed (a yes joined, an answer): read it again
                 break
+            waiting = others  # this one could not take it (no time left to prepay): told already
         else:  # nobody in the window can take it: offering goes on
             for other in waiting:
                 _too_late(get_offer(other.offer_id), at)
