@@ -31,8 +31,16 @@ test-fast: install  ## no browser, no local-runner end-to-end tests
 bench: install  ## cold starts and DynamoDB requests per operation, as ratios to a baseline
 	$(PY) bench/run.py
 
-lint: install
+# Python checks run over the code that ships and runs (tests may reach into a module, so the
+# private-name check leaves them out). Configuration: pyproject.toml.
+LINTED := layers functions infra tests bench
+
+lint: install  ## cfn-lint, ruff, mypy, import-linter (layers, no cycles), no private names across modules
 	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) infra/lint/private_imports.py layers functions infra bench
 
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)

@@ -50,8 +50,8 @@ def measure(counter: CallCounter) -> list[tuple[str, int, Counter]]:
         local.apply_environment()
         local.create_resources()
         logical_ids = {physical: logical for logical, physical in local.physical_names().items()}
-        from odwolaj import visits
-        from odwolaj.facilities import create_facility
+        from odwolaj.security.facilities import create_facility
+        from odwolaj.usecases import visit_page as visits
 
         api_key = create_facility("Przychodnia Benchmark", short_name="Benchmark").api_key
         clinic = {"authorization": f"Bearer {api_key}", "content-type": "application/json"}

@@ -19,10 +19,11 @@ AT = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def item(appointment_id: str, index: int, due_now: bool, rng) -> dict:
-    from odwolaj.clock import iso
+    from odwolaj.core.clock import iso
     from odwolaj.payments import booking
 
-    due = AT - timedelta(minutes=rng.randint(0, 4)) if due_now else AT + timedelta(minutes=rng.randint(10, 60 * 24 * 30))
+    due = (AT - timedelta(minutes=rng.randint(0, 4)) if due_now
+           else AT + timedelta(minutes=rng.randint(10, 60 * 24 * 30)))
     keys = booking.due_keys(appointment_id, due)
     return sweep_table.appointment_item(
         appointment_id, index, iso(due + timedelta(hours=24)), iso(AT), "awaiting_payment",
@@ -31,7 +32,7 @@ def item(appointment_id: str, index: int, due_now: bool, rng) -> dict:
 
 
 def sweep():
-    from odwolaj.payments import expiry
+    from odwolaj.usecases import payment_expiry as expiry
 
     return expiry.sweep(AT)
 

@@ -19,10 +19,11 @@ AT = datetime.now(timezone.utc).replace(hour=10, minute=0, second=0, microsecond
 
 
 def item(appointment_id: str, index: int, due_now: bool, rng) -> dict:
-    from odwolaj import reminders
-    from odwolaj.clock import iso
+    from odwolaj.appointments import reminders
+    from odwolaj.core.clock import iso
 
-    due = AT - timedelta(minutes=rng.randint(0, 4)) if due_now else AT + timedelta(minutes=rng.randint(10, 60 * 24 * 60))
+    due = (AT - timedelta(minutes=rng.randint(0, 4)) if due_now
+           else AT + timedelta(minutes=rng.randint(10, 60 * 24 * 60)))
     return sweep_table.appointment_item(
         appointment_id, index, iso(due + timedelta(hours=24)), iso(AT), "booked",
         reminder_shard={"S": reminders.shard_of(appointment_id)}, reminder_due_at={"S": iso(due)},
@@ -30,7 +31,7 @@ def item(appointment_id: str, index: int, due_now: bool, rng) -> dict:
 
 
 def sweep():
-    from odwolaj import reminders
+    from odwolaj.appointments import reminders
 
     return reminders.sweep(AT)
 

@@ -30,12 +30,11 @@ def main() -> int:
 
     calls = aws_calls.install()
     server, endpoint = start_moto()
-    from tests.reserve_helpers import warsaw
-    from tests.reserve_population import populate, slot
-
-    from odwolaj.models import WaitingEntry
+    from odwolaj.data.models import WaitingEntry
     from odwolaj.reserve.entries import queue_of
     from odwolaj.reserve.order import first_eligible
+    from tests.reserve_helpers import warsaw
+    from tests.reserve_population import populate, slot
 
     print(f"First {args.wave} eligible entries of one list; baseline: reading the whole list")
     print(f"{'entries':>8}{'requests':>10}{'items':>8}{'baseline req':>14}{'baseline items':>16}{'items ratio':>13}")

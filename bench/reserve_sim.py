@@ -51,6 +51,22 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+from moto import mock_aws
+from moto.sns.models import sns_backends
+
+from odwolaj.appointments.store import external_ref
+from odwolaj.data.models import Appointment, ExternalRef, FreedSlot, Offer, WaitingEntry
+from odwolaj.language.gsm import segments
+from odwolaj.security.facilities import create_facility
+from odwolaj.security.links import link_signer
+from odwolaj_local.apigw import build_event, match
+from odwolaj_local.aws import REGION, LocalAws, serialize_dynamodb_writes
+from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from odwolaj_local.runner import sns_event
+from odwolaj_local.scheduler import scheduled_event
+from odwolaj_local.streams import StreamPoller
+from odwolaj_local.template import application
+
 WARSAW = ZoneInfo("Europe/Warsaw")
 SERVICE = "Poradnia kardiologiczna"
 DOCTORS = ("dr Anna Nowak", "dr Piotr Wisniewski")
@@ -210,12 +226,6 @@ class System:
     def __init__(self):
         os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"  # moto streams in mock mode
         os.environ.setdefault("LOG_LEVEL", "ERROR")
-        from moto import mock_aws
-
-        from odwolaj_local.aws import LocalAws, serialize_dynamodb_writes
-        from odwolaj_local.streams import StreamPoller
-        from odwolaj_local.template import application
-
         self.mock = mock_aws()
         self.mock.start()
         serialize_dynamodb_writes()  # a failed transaction leaves nothing in a stream, as in DynamoDB
@@ -239,14 +249,10 @@ class System:
         os.environ["ODWOLAJ_CLOCK_OFFSET_SECONDS"] = str((self.now - datetime.now(timezone.utc)).total_seconds())
 
     def invoke(self, function: str, event: dict):
-        from odwolaj_local.lambdas import FakeLambdaContext, load_handler
-
         self.pin()
         return load_handler(function)(event, FakeLambdaContext(function))
 
     def http(self, method: str, path: str, *, body: bytes = b"", headers: dict | None = None) -> dict:
-        from odwolaj_local.apigw import build_event, match
-
         url = urlsplit(path)
         route, params = match(self.app.routes, method, url.path)
         event = build_event(route, params, method, url.path, query=url.query,
@@ -266,8 +272,6 @@ class System:
             pass
 
     def fire_timer(self) -> None:
-        from odwolaj_local.scheduler import scheduled_event
-
         self.invoke(TIMER, scheduled_event(self.timer, "offer-timer", self.now))
         self.drain()
 
@@ -282,10 +286,6 @@ class System:
 
     def sms(self) -> list[tuple[str, str, str]]:
         """(message id, phone, text) of every SMS published, in order."""
-        from moto.sns.models import sns_backends
-
-        from odwolaj_local.aws import REGION
-
         return [(mid, phone, text) for mid, (phone, text) in sns_backends["123456789012"][REGION].sms_messages.items()]
 
     def stop(self) -> None:
@@ -359,8 +359,6 @@ class Simulation:
 
     # -- set-up ---------------------------------------------------------------------------------
     def set_up(self) -> None:
-        from odwolaj.facilities import create_facility
-
         system = self.system
         system.now = START - timedelta(hours=1)
         system.pin()
@@ -426,9 +424,6 @@ class Simulation:
         self.join(patient)
 
     def do_cancel(self, visit: Visit) -> None:
-        from odwolaj.models import ExternalRef
-        from odwolaj.appointments import external_ref
-
         answer = self.system.api("POST", f"/api/v1/appointments/{visit.external_id}/outcome", self.key,
                                  {"outcome": "cancelled", "reason": "cannot_attend"})
         assert answer["status"] == "cancelled", answer
@@ -437,8 +432,6 @@ class Simulation:
         self.step_slot = visit.slot_id
 
     def do_strike(self, patient: Patient) -> None:
-        from odwolaj.models import WaitingEntry
-
         self.step_slot = None
         if WaitingEntry.get(patient.entry_id).status != "active":
             return  # served meanwhile: nothing to strike off
@@ -447,8 +440,6 @@ class Simulation:
         patient.struck_at = self.system.now
 
     def do_answer(self, patient: Patient, offer_id: str, token: str, says_yes: bool, by_sms: bool) -> None:
-        from odwolaj.models import FreedSlot, Offer, WaitingEntry
-
         offer = Offer.get(offer_id)
         self.step_slot = offer.slot_id
         slot_before = FreedSlot.get(offer.slot_id).status
@@ -464,8 +455,6 @@ class Simulation:
             self.tally.no += 1
 
     def settle_yeses(self) -> None:
-        from odwolaj.models import FreedSlot, Offer
-
         for yes in self.yeses:
             self.tally.yes += 1
             offer = Offer.get(yes.offer_id)
@@ -486,8 +475,6 @@ class Simulation:
                 self.tally.yes_refused_slot_free += 1
 
     def sms_reply(self, phone: str, text: str) -> None:
-        from odwolaj_local.runner import sns_event
-
         names = self.system.aws.physical_names()
         message = {"originationNumber": phone, "destinationNumber": "+48500000000", "messageKeyword": "KEYWORD",
                    "messageBody": text, "inboundMessageId": f"sim-{next(self.order)}",
@@ -508,9 +495,6 @@ class Simulation:
 
     # -- what patients receive --------------------------------------------------------------------
     def collect_sms(self) -> None:
-        from odwolaj.models import Offer
-        from odwolaj.signing import link_signer
-
         published = self.system.sms()
         for _message_id, phone, text in published[self.seen_sms:]:
             patient = self.by_phone.get(phone)
@@ -537,9 +521,6 @@ class Simulation:
 
     # -- measuring -------------------------------------------------------------------------------
     def measure(self) -> dict:
-        from odwolaj.messages.gsm import segments
-        from odwolaj.models import Appointment, FreedSlot, Offer
-
         slots = {s.slot_id: s for s in FreedSlot.scan()}
         offers = list(Offer.scan())
         bookings = [a for a in Appointment.scan() if a.waiting_entry_id]

@@ -26,7 +26,7 @@ def moto_endpoint():
 def _clear_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    from odwolaj.config import settings
+    from odwolaj.core.config import settings
 
     settings.cache_clear()
     parameters.clear_caches()
@@ -60,7 +60,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def facility(aws):
     """A facility with its API key."""
-    from odwolaj.facilities import create_facility
+    from odwolaj.security.facilities import create_facility
 
     return create_facility("Przychodnia Przykładowa", short_name="Przychodnia", phone="+48 22 123 45 67",
                            address="ul. Długa 5, Warszawa")
@@ -74,7 +74,7 @@ def in_days(days: float, hour: int = 10) -> datetime:
 @pytest.fixture
 def book(facility):
     """Book an appointment through the domain: book(days=3, external_id='X')."""
-    from odwolaj import appointments
+    from odwolaj.appointments import lifecycle as appointments
 
     def _book(days: float = 3, external_id: str = "HIS-1", phone: str = "600 100 200", email: str | None = None,
               **extra):
@@ -134,7 +134,7 @@ class RecordingGateway:
 def stripe_fake(aws, monkeypatch):
     """Given the local stand-in for Stripe's API, the SDK pointed at it by STRIPE_API_BASE, and its
     webhook secret the one in the parameter store (events are not delivered: tests post them)."""
-    from odwolaj.payments import stripe_api
+    from odwolaj.adapters import stripe_api
     from odwolaj_local.stripe_fake import StripeFake
 
     fake = StripeFake(webhook_secret=aws.stripe_webhook_secret, now=lambda: _domain_now().timestamp())
@@ -146,7 +146,7 @@ def stripe_fake(aws, monkeypatch):
 
 
 def _domain_now():
-    from odwolaj.clock import now
+    from odwolaj.core.clock import now
 
     return now()
 
@@ -154,9 +154,9 @@ def _domain_now():
 @pytest.fixture
 def awaiting_payment(book):
     """Book a visit that must be prepaid: awaiting_payment(amount=5000, deadline_hours=20, days=3)."""
-    from odwolaj import appointments
-    from odwolaj.clock import iso, now
-    from odwolaj.models import Appointment
+    from odwolaj.appointments import lifecycle as appointments
+    from odwolaj.core.clock import iso, now
+    from odwolaj.data.models import Appointment
 
     def _awaiting(amount: int = 5000, deadline_hours: float = 20, days: float = 3, mode: str = "mandatory",
                   status: str = "awaiting_payment", **extra):

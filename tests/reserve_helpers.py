@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, time, timedelta, timezone
 
-from odwolaj.clock import WARSAW
+from odwolaj.core.clock import WARSAW
 
 PESELS = ("44051401359", "02070803628", "90090515836")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from odwolaj.clock import iso
-from odwolaj.models import FreedSlot, WaitingEntry
+from odwolaj.core.clock import iso
+from odwolaj.data.models import FreedSlot, WaitingEntry
 from odwolaj.reserve.entries import queue_of, queue_rank
 
 SERVICE = "Poradnia kardiologiczna"

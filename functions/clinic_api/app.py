@@ -1,7 +1,7 @@
 """/api/v1: the clinic's system pushes appointments, reads them back and records outcomes.
 
 Every request is authenticated by its bearer key first, and every route works inside the key's
-facility only. Domain errors become HTTP answers in one place (odwolaj.api). Logs carry ids and
+facility only. Domain errors become HTTP answers in one place (odwolaj.edge.api). Logs carry ids and
 error codes, never a body, a phone number or a PESEL.
 """
 from urllib.parse import unquote
@@ -10,11 +10,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
-from odwolaj import api, appointments, facilities
-from odwolaj.clock import WARSAW, iso
-from odwolaj.reserve import entries, settings
-from odwolaj.errors import DomainError
+from odwolaj.appointments import inputs, lifecycle, store
+from odwolaj.core.clock import WARSAW, iso
+from odwolaj.core.errors import DomainError
+from odwolaj.edge import api
 from odwolaj.payments import blacklist, report, rules
+from odwolaj.reserve import entries, settings
+from odwolaj.security import facilities
+from odwolaj.usecases import reception
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -49,14 +52,14 @@ def _body() -> dict:
 # tests/unit/test_openapi.py compares with docs/openapi.yaml) from the signatures.
 @app.put("/api/v1/appointments/<external_id>")
 def put_appointment(external_id: str):
-    data = appointments.AppointmentInput.from_payload(_body())
-    outcome = appointments.upsert(_facility(), external_id, data, rights=app.context["rights"])
+    data = inputs.AppointmentInput.from_payload(_body())
+    outcome = lifecycle.upsert(_facility(), external_id, data, rights=app.context["rights"])
     return _json(201 if outcome.created else 200, api.appointment_view(outcome.appointment))
 
 
 @app.get("/api/v1/appointments/<external_id>")
 def get_appointment(external_id: str):
-    return _json(200, api.appointment_view(appointments.get_by_external(_facility(), external_id)))
+    return _json(200, api.appointment_view(store.get_by_external(_facility(), external_id)))
 
 
 @app.get("/api/v1/appointments")
@@ -65,15 +68,15 @@ def list_appointments():
     start, end = api.list_range(query)
     limit = api.page_limit(query)
     # One more than asked: its presence says there is a next page.
-    items = appointments.list_for_facility(_facility(), start, end, limit=limit + 1, after=api.decode_cursor(query))
+    items = store.list_for_facility(_facility(), start, end, limit=limit + 1, after=api.decode_cursor(query))
     return _json(200, api.list_view(items, limit, start, end))
 
 
 @app.post("/api/v1/appointments/<external_id>/outcome")
 def post_outcome(external_id: str):
     outcome, reason = api.outcome_from_payload(_body())
-    appointment = appointments.get_by_external(_facility(), external_id)
-    result = entries.record_visit_outcome(appointment, outcome, reason=reason)
+    appointment = store.get_by_external(_facility(), external_id)
+    result = reception.record_visit_outcome(appointment, outcome, reason=reason)
     return _json(200, api.appointment_view(result.appointment))
 
 

@@ -1,26 +1,21 @@
 """E-mail to the dedicated cancellation address: SES stored the message in the mail bucket, then
 invoked this. Each message is handled (and answered) once per SES message id."""
 import os
-from functools import lru_cache
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 
-from odwolaj.idempotency import Once
-from odwolaj.mail import InboundMail, handle, send_reply
+from odwolaj.adapters.aws import client
+from odwolaj.adapters.idempotency import Once
+from odwolaj.adapters.ses import send_reply
+from odwolaj.messaging.inbound_email import InboundMail, handle
 
 logger = Logger()
 
 
-@lru_cache(maxsize=1)
-def _s3():
-    import boto3
-
-    return boto3.client("s3")
-
-
 def _handle(payload: dict) -> dict:
-    stored = _s3().get_object(Bucket=os.environ["MAIL_BUCKET"], Key=os.environ["MAIL_PREFIX"] + payload["message_id"])
+    stored = client("s3").get_object(Bucket=os.environ["MAIL_BUCKET"],
+                                     Key=os.environ["MAIL_PREFIX"] + payload["message_id"])
     mail = InboundMail.parse(payload["message_id"], stored["Body"].read(), verdict_ok=payload["verdict_ok"])
     result = handle(mail)
     reply = result.reply_to(mail)

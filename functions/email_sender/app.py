@@ -7,9 +7,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from odwolaj.email_out import SesMailer, deliver
-from odwolaj.idempotency import Once
-from odwolaj.models import OutboxItem
+from odwolaj.adapters.idempotency import Once
+from odwolaj.adapters.ses import SesMailer
+from odwolaj.data.models import OutboxItem
+from odwolaj.messaging.outbound_email import deliver
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

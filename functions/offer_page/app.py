@@ -10,13 +10,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from odwolaj.config import settings
-from odwolaj.errors import DomainError
+from odwolaj.core.config import settings
+from odwolaj.core.errors import DomainError
+from odwolaj.edge.web import offers as offer_pages, pages
+from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.edge.web.responses import html, link_problem, patient_pages
 from odwolaj.reserve import page as offer_use_cases
-from odwolaj.web import offers as offer_pages
-from odwolaj.web import pages
-from odwolaj.web.forms import is_cross_site, parse_form
-from odwolaj.web.responses import html, link_problem, patient_pages
 
 logger = Logger()
 app = patient_pages(logger, "offer page")

@@ -5,7 +5,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from odwolaj.dispatch import EventBridgeBus, PendingEvent, metrics_for, publish
+from odwolaj.adapters.event_bus import EventBridgeBus
+from odwolaj.messaging.dispatch import PendingEvent, metrics_for, publish
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

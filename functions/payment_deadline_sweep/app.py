@@ -2,7 +2,7 @@
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from odwolaj.payments.expiry import sweep
+from odwolaj.usecases.payment_expiry import sweep
 
 logger = Logger()
 metrics = Metrics()

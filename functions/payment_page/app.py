@@ -8,14 +8,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from odwolaj import visits
-from odwolaj.errors import DomainError, InvalidTransition, PaymentUnavailable
-from odwolaj.facilities import get_facility
-from odwolaj.links import visit_link
+from odwolaj.core.errors import DomainError, InvalidTransition, PaymentUnavailable
+from odwolaj.edge.web import pages
+from odwolaj.edge.web.responses import html, link_problem, patient_pages
+from odwolaj.language.polish import visit_time
 from odwolaj.payments import checkout
-from odwolaj.web import pages
-from odwolaj.web.responses import html, link_problem, patient_pages
-from odwolaj.web.polish import visit_time
+from odwolaj.security.facilities import get_facility
+from odwolaj.security.links import visit_link
+from odwolaj.usecases import visit_page
 
 logger = Logger()
 app = patient_pages(logger, "payment page")
@@ -37,7 +37,7 @@ def _notice(kind: str, status: int, token: str | None = None) -> Response:
 
 @app.get("/p/<token>")
 def pay(token: str) -> Response:
-    appointment = visits.open_link(token, purpose="p")
+    appointment = visit_page.open_link(token, purpose="p")
     app.append_context(appointment=appointment)
     returned = app.current_event.get_query_string_value("s")
     state = checkout.payment_state(appointment)

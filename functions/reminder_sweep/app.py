@@ -2,7 +2,7 @@
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from odwolaj.reminders import sweep
+from odwolaj.appointments.reminders import sweep
 
 logger = Logger()
 metrics = Metrics()

@@ -4,7 +4,7 @@ EventBridge's at-least-once, unordered delivery changes nothing twice."""
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
-from odwolaj import deliveries
+from odwolaj.messaging import deliveries
 
 logger = Logger()
 

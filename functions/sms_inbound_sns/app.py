@@ -5,8 +5,8 @@ import json
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 
-from odwolaj.idempotency import Once
-from odwolaj.inbound import handle_payload
+from odwolaj.adapters.idempotency import Once
+from odwolaj.messaging.inbound_sms import handle_payload
 
 logger = Logger()
 

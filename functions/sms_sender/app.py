@@ -4,10 +4,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from odwolaj.idempotency import Once
-from odwolaj.models import OutboxItem
-from odwolaj.notifications import deliver
-from odwolaj.sms import gateway_from_env
+from odwolaj.adapters.idempotency import Once
+from odwolaj.adapters.sms import gateway_from_env
+from odwolaj.data.models import OutboxItem
+from odwolaj.messaging.outbound_sms import deliver
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -22,7 +22,8 @@ send_once = Once(_send, key="outbox_id")
 
 def record_handler(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image
-    queued = {key: image.get(key) for key in ("outbox_id", "message_kind", "appointment_id", "links", "entry_id", "offer_id")}
+    queued = {key: image.get(key)
+              for key in ("outbox_id", "message_kind", "appointment_id", "links", "entry_id", "offer_id")}
     result = send_once(queued)
     # Ids and the kind only: the phone number and text never reach the logs.
     logger.info("sms sent", extra={"outbox_id": queued["outbox_id"], "message_kind": queued["message_kind"],

@@ -8,10 +8,10 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from odwolaj import deliveries
-from odwolaj.idempotency import Once
-from odwolaj.inbound import handle_payload
-from odwolaj.signing import secret
+from odwolaj.adapters.idempotency import Once
+from odwolaj.adapters.parameters import secret
+from odwolaj.messaging import deliveries
+from odwolaj.messaging.inbound_sms import handle_payload
 
 logger = Logger()
 app = APIGatewayHttpResolver()

@@ -1,24 +1,24 @@
 """Stripe's webhook (/webhooks/stripe). The signature is checked on the raw body first with the
 SDK (failing closed: no secret, no event), then each event is applied once per event id; the
-domain (odwolaj.payments.webhook) makes the order of delivery irrelevant."""
+domain (odwolaj.usecases.payment_webhook) makes the order of delivery irrelevant."""
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
-from odwolaj.errors import Unauthorized
-from odwolaj.idempotency import Once
-from odwolaj.payments import webhook
-from odwolaj.signing import stripe_webhook_secret
+from odwolaj.adapters.idempotency import Once
+from odwolaj.adapters.parameters import stripe_webhook_secret
+from odwolaj.core.errors import Unauthorized
+from odwolaj.usecases import payment_webhook
 
 logger = Logger()
 app = APIGatewayHttpResolver()
-apply_once = Once(webhook.apply_event, key="id")
+apply_once = Once(payment_webhook.apply_event, key="id")
 
 
 @app.post("/webhooks/stripe")
 def stripe_event() -> Response:
     event = app.current_event
-    payload = webhook.verified_event(event.decoded_body or "", event.headers.get("stripe-signature"),
-                                     stripe_webhook_secret())
+    payload = payment_webhook.verified_event(event.decoded_body or "", event.headers.get("stripe-signature"),
+                                             stripe_webhook_secret())
     result = apply_once(payload)
     logger.info("stripe event", extra=result)
     return Response(200, content_types.APPLICATION_JSON, {"received": True})

@@ -5,12 +5,12 @@ an inbound message is handled once per MessageSid."""
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from odwolaj import deliveries
-from odwolaj.config import settings
-from odwolaj.idempotency import Once
-from odwolaj.inbound import handle_payload
-from odwolaj.signing import twilio_auth_token
-from odwolaj.twilio import form_params, is_valid
+from odwolaj.adapters.idempotency import Once
+from odwolaj.adapters.parameters import twilio_auth_token
+from odwolaj.adapters.twilio import form_params, is_valid
+from odwolaj.core.config import settings
+from odwolaj.messaging import deliveries
+from odwolaj.messaging.inbound_sms import handle_payload
 
 logger = Logger()
 app = APIGatewayHttpResolver()

@@ -10,13 +10,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from odwolaj import visits
-from odwolaj.config import settings
-from odwolaj.errors import Conflict, DomainError, InvalidInput, InvalidTransition, RateLimited
-from odwolaj.facilities import get_facility
-from odwolaj.web import pages
-from odwolaj.web.forms import is_cross_site, parse_form
-from odwolaj.web.responses import html, link_problem, patient_pages
+from odwolaj.core.config import settings
+from odwolaj.core.errors import Conflict, DomainError, InvalidInput, InvalidTransition, RateLimited
+from odwolaj.edge.web import pages
+from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.edge.web.responses import html, link_problem, patient_pages
+from odwolaj.security.facilities import get_facility
+from odwolaj.usecases import visit_page
 
 logger = Logger()
 app = patient_pages(logger, "visit page")
@@ -37,28 +37,28 @@ def _posted() -> tuple[dict[str, str], bool]:
 
 @app.get("/c/<token>")
 def show_visit(token: str) -> Response:
-    appointment = visits.open_link(token)
+    appointment = visit_page.open_link(token)
     page = pages.page_for_visit(
         pages.VisitView.of(appointment, get_facility(appointment.facility_id)),
-        stage=visits.stage(appointment),
+        stage=visit_page.stage(appointment),
         done=app.current_event.get_query_string_value("done"),
-        form_tokens=visits.form_tokens(appointment.appointment_id),
-        reasons=visits.REASONS,
-        thank=visits.cancelled_by_patient(appointment),
+        form_tokens=visit_page.form_tokens(appointment.appointment_id),
+        reasons=visit_page.REASONS,
+        thank=visit_page.cancelled_by_patient(appointment),
     )
     return html(200, page)
 
 
 @app.post("/c/<token>")
 def act_on_visit(token: str) -> Response:
-    appointment = visits.open_link(token)
+    appointment = visit_page.open_link(token)
     form, cross_site = _posted()
     action = form.get("action", "")
-    if cross_site or not visits.form_is_genuine(appointment.appointment_id, action, form.get("csrf")):
+    if cross_site or not visit_page.form_is_genuine(appointment.appointment_id, action, form.get("csrf")):
         logger.warning("visit form refused", extra={"appointment_id": appointment.appointment_id,
                                                     "cross_site": cross_site})
         return html(403, pages.problem_page("form_expired", back=f"/c/{token}"))
-    outcome = visits.act(appointment, action, form.get("reason"))
+    outcome = visit_page.act(appointment, action, form.get("reason"))
     logger.info("visit action", extra={"appointment_id": appointment.appointment_id, "action": action,
                                        "changed": outcome.changed})
     return _see_other(f"/c/{token}?done={DONE[action]}")
@@ -66,23 +66,23 @@ def act_on_visit(token: str) -> Response:
 
 @app.get("/c")
 def lookup_form() -> Response:
-    return html(200, pages.lookup_page(visits.lookup_form_token()))
+    return html(200, pages.lookup_page(visit_page.lookup_form_token()))
 
 
 @app.post("/c")
 def lookup() -> Response:
     form, cross_site = _posted()
-    if cross_site or not visits.lookup_form_is_genuine(form.get("csrf")):
-        return html(403, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
+    if cross_site or not visit_page.lookup_form_is_genuine(form.get("csrf")):
+        return html(403, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
     try:
-        token = visits.lookup(form.get("code", ""), form.get("phone", ""),
+        token = visit_page.lookup(form.get("code", ""), form.get("phone", ""),
                               app.current_event.request_context.http.source_ip)
     except InvalidInput:
-        return html(400, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_BAD_PHONE))
+        return html(400, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_BAD_PHONE))
     # Whether it matched, never what was typed: codes and phone numbers stay out of the logs.
     logger.info("visit lookup", extra={"found": token is not None})
     if token is None:
-        return html(200, pages.lookup_page(visits.lookup_form_token(), problem=pages.LOOKUP_NOT_FOUND))
+        return html(200, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_NOT_FOUND))
     return _see_other(f"/c/{token}")
 
 

@@ -2,9 +2,9 @@
 and comes back to the Polish page; abandons it and can pay later; takes a reserve-list offer."""
 import pytest
 
-from odwolaj.config import settings
-from odwolaj.models import Appointment, FreedSlot, Offer
-from odwolaj.signing import link_signer
+from odwolaj.core.config import settings
+from odwolaj.data.models import Appointment, FreedSlot, Offer
+from odwolaj.security.links import link_signer
 from tests.browser.test_visit_page_browser import assert_accessible
 from tests.integration.test_offer_page import offer, path_of  # noqa: F401 (fixture)
 

@@ -2,8 +2,8 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from odwolaj.models import Appointment
-from odwolaj.signing import link_signer
+from odwolaj.data.models import Appointment
+from odwolaj.security.links import link_signer
 
 pytestmark = pytest.mark.browser
 

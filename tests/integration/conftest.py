@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from odwolaj import appointments
-from odwolaj.models import FreedSlot, WaitingEntry
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.data.models import FreedSlot, WaitingEntry
 from odwolaj.reserve import entries, offers
 from odwolaj.reserve.entries import EntryInput
 from tests.reserve_helpers import entry_payload, set_now, warsaw

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from odwolaj import appointments
-from odwolaj.errors import InvalidTransition
-from odwolaj.models import Appointment, FreedSlot, OutboxItem, Patient
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.errors import InvalidTransition
+from odwolaj.data.models import Appointment, FreedSlot, OutboxItem, Patient
 
 
 def outbox_types() -> list[str]:

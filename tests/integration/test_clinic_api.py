@@ -8,9 +8,9 @@ from datetime import timedelta, timezone
 import pytest
 
 from odwolaj import cli
-from odwolaj.facilities import create_facility
-from odwolaj.models import ApiKey, Appointment, ExternalRef, OutboxItem, Patient
-from odwolaj.signing import link_signer
+from odwolaj.data.models import ApiKey, Appointment, ExternalRef, OutboxItem, Patient
+from odwolaj.security.facilities import create_facility
+from odwolaj.security.links import link_signer
 from odwolaj_local.apigw import response_body
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from tests.conftest import in_days, load_event

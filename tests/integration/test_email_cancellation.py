@@ -7,7 +7,7 @@ from email.message import EmailMessage
 import pytest
 from moto.ses.models import ses_backends
 
-from odwolaj.models import Appointment, OutboxItem
+from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj_local.aws import REGION
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from tests.conftest import load_event

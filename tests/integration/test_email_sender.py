@@ -8,8 +8,8 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto.ses.models import ses_backends
 
-from odwolaj.clock import parse_iso
-from odwolaj.models import Appointment, OutboxItem
+from odwolaj.core.clock import parse_iso
+from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj.payments.rules import save_facility_rules
 from odwolaj_local.aws import REGION
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from odwolaj.models import Appointment, Conversation, OutboxItem
-from odwolaj.notifications import deliver
+from odwolaj.data.models import Appointment, Conversation, OutboxItem
+from odwolaj.messaging.outbound_sms import deliver
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from tests.conftest import RecordingGateway, load_event
 
@@ -119,7 +119,8 @@ def test_stop_opts_out_of_reminders_but_not_out_of_answers(http, aws, reminded):
     twilio(http, aws, "STOP", sid="SM1")
     gateway = RecordingGateway()
 
-    reminder = OutboxItem(outbox_id="r2", kind="sms", message_kind="reminder", appointment_id=appointment.appointment_id)
+    reminder = OutboxItem(outbox_id="r2", kind="sms", message_kind="reminder",
+                          appointment_id=appointment.appointment_id)
     thanks = OutboxItem(outbox_id="c2", kind="sms", message_kind="cancelled", appointment_id=appointment.appointment_id)
 
     assert deliver(reminder, gateway) is None
@@ -141,7 +142,7 @@ def test_sns_two_way_message_confirms(aws, reminded):
 
 
 def test_our_signature_matches_the_twilio_sdk_for_repeated_and_unicode_params():
-    from odwolaj.twilio import signature
+    from odwolaj.adapters.twilio import signature
 
     params = {"Body": ["Odwołuję ą"], "To": ["+48 1"], "A": ["2", "1"]}
     sdk_params = [("Body", "Odwołuję ą"), ("To", "+48 1"), ("A", "2"), ("A", "1")]
@@ -153,7 +154,7 @@ def test_our_signature_matches_the_twilio_sdk_for_repeated_and_unicode_params():
 
 
 def test_visits_no_longer_open_are_forgotten_by_the_conversation(http, aws, reminded):
-    from odwolaj import appointments
+    from odwolaj.appointments import lifecycle as appointments
 
     past = reminded(days=3, external_id="A")
     appointments.cancel(past, channel="web")

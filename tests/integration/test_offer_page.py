@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from odwolaj import appointments
-from odwolaj.models import FreedSlot, Offer, WaitingEntry
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.data.models import FreedSlot, Offer, WaitingEntry
 from odwolaj.reserve import entries, offers
 from odwolaj.reserve.entries import EntryInput
-from odwolaj.signing import link_signer
+from odwolaj.security.links import link_signer
 from tests.integration.test_visit_page import form_token, post, press
 from tests.reserve_helpers import entry_payload, set_now, warsaw
 

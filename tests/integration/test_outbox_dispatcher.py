@@ -44,7 +44,7 @@ def test_a_failed_publish_fails_the_batch_for_retry(aws, monkeypatch):
     """When EventBridge refuses every entry, the invocation fails so the stream retries the batch
     (Powertools raises when all records failed); nothing is dropped."""
     monkeypatch.setenv("EVENT_BUS_NAME", "no-such-bus")
-    from odwolaj.config import settings
+    from odwolaj.core.config import settings
 
     settings.cache_clear()
     event = load_event("outbox_stream_insert.json")

@@ -4,11 +4,11 @@ from urllib.parse import quote
 
 import pytest
 
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.messages.gsm import transliterate
-from odwolaj.messages.texts import MONTHS_GENITIVE
-from odwolaj.models import Appointment, Facility, OutboxItem, Patient
-from odwolaj.notifications import compose
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.data.models import Appointment, Facility, OutboxItem, Patient
+from odwolaj.language.gsm import transliterate
+from odwolaj.language.texts import MONTHS_GENITIVE
+from odwolaj.messaging.outbound_sms import compose
 from odwolaj.payments.rules import save_facility_rules
 from tests.integration.test_clinic_api import call, key, payload, stored_state  # noqa: F401 (fixtures)
 

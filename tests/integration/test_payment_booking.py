@@ -6,14 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.facilities import issue_api_key
-from odwolaj.ids import new_appointment_id, new_visit_code
-from odwolaj.models import Appointment, Facility, OutboxItem, Patient
-from odwolaj.notifications import compose
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.ids import new_appointment_id, new_visit_code
+from odwolaj.data.models import Appointment, Facility, OutboxItem, Patient
+from odwolaj.messaging.outbound_sms import compose
 from odwolaj.payments import booking
 from odwolaj.payments.rules import PaymentRequirement, save_facility_rules
-from odwolaj.signing import link_signer
+from odwolaj.security.facilities import issue_api_key
+from odwolaj.security.links import link_signer
 from tests.integration.test_clinic_api import call, key, payload, run_admin, stored_state  # noqa: F401 (fixtures)
 
 RULES = {

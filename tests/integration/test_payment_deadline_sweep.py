@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from odwolaj import appointments
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.models import Appointment, FreedSlot, OutboxItem, Payment
-from odwolaj.payments import expiry, stripe_api
-from odwolaj.signing import link_signer
+from odwolaj.adapters import stripe_api
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.data.models import Appointment, FreedSlot, OutboxItem, Payment
 from odwolaj.payments.rules import save_facility_rules
+from odwolaj.security.links import link_signer
+from odwolaj.usecases import payment_expiry as expiry
 from odwolaj_local.aws import free_port
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 

@@ -3,11 +3,11 @@ and records every request it sends (amount, currency, methods, expiry, metadata,
 from datetime import timedelta
 from threading import Thread
 
-from odwolaj import appointments
-from odwolaj.clock import now, parse_iso
-from odwolaj.models import Appointment, OutboxItem, Payment
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.data.models import Appointment, OutboxItem, Payment
 from odwolaj.payments import checkout
-from odwolaj.signing import link_signer
+from odwolaj.security.links import link_signer
 
 SESSIONS = "/v1/checkout/sessions"
 
@@ -35,7 +35,8 @@ def test_the_link_opens_a_checkout_session_in_pln_until_the_deadline_and_redirec
     session = stripe_fake.sessions[answer["headers"]["Location"].rsplit("/", 1)[1]]
     params = request.params
     assert params["line_items"] == [{"quantity": "1", "price_data": {
-        "currency": "pln", "unit_amount": "12350", "product_data": {"name": "Opłata za wizytę: Poradnia kardiologiczna"}}}]
+        "currency": "pln", "unit_amount": "12350",
+        "product_data": {"name": "Opłata za wizytę: Poradnia kardiologiczna"}}}]
     assert params["payment_method_types"] == ["card", "blik", "p24"]
     assert int(params["expires_at"]) == int(parse_iso(appointment.payment_deadline).timestamp())
     assert params["metadata"] == params["payment_intent_data"]["metadata"] == {

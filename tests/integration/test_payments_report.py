@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 import yaml
 
-from odwolaj.clock import WARSAW, now, parse_iso
-from odwolaj.facilities import create_facility
-from odwolaj.models import Payment
+from odwolaj.core.clock import WARSAW, now, parse_iso
+from odwolaj.data.models import Payment
 from odwolaj.payments import checkout
+from odwolaj.security.facilities import create_facility
 from odwolaj_local.apigw import response_body
 from tests.unit.test_openapi import DOC_PATH, schema_for
 

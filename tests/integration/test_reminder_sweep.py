@@ -1,10 +1,15 @@
 """The reminder sweep against moto: reads only what is due, queues each reminder once."""
 from datetime import datetime, timedelta, timezone
 
-from odwolaj import appointments
-from odwolaj.clock import parse_iso
-from odwolaj.models import Appointment, OutboxItem
-from odwolaj.reminders import sweep
+import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import TransactWriteError
+
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.appointments.reminders import sweep
+from odwolaj.core.clock import parse_iso
+from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 
 
@@ -63,7 +68,31 @@ def test_the_scheduled_function_queues_what_is_due_now(book, clock):
     appointment = book(days=10)
     clock(seconds=(due_at(appointment) - datetime.now(timezone.utc)).total_seconds() + 60)
 
-    report = load_handler("ReminderSweepFunction")({"source": "aws.scheduler"}, FakeLambdaContext("ReminderSweepFunction"))
+    report = load_handler("ReminderSweepFunction")({"source": "aws.scheduler"},
+                                                   FakeLambdaContext("ReminderSweepFunction"))
 
     assert report == {"read": 1, "queued": 1, "skipped": 0}
     assert len(reminders_queued()) == 1
+
+
+def test_a_throttled_write_fails_the_sweep_instead_of_passing_for_a_lost_race(book, monkeypatch):
+    """Given DynamoDB throttles the reminder's transaction (cancelled with ThrottlingError, not a
+    failed condition), the sweep fails, so the schedule retries it, rather than count the reminder
+    as skipped and move on; nothing is queued and the reminder stays due, and the next run sends it."""
+    appointment = book(days=10)
+    week = due_at(appointment)
+    real_call = BaseClient._make_api_call
+
+    def throttled(client, operation, params):
+        if operation == "TransactWriteItems":
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                               "CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}]}, operation)
+        return real_call(client, operation, params)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(BaseClient, "_make_api_call", throttled)
+        with pytest.raises(TransactWriteError):
+            sweep(week)
+
+    assert reminders_queued() == [] and due_at(appointment) == week
+    assert sweep(week).queued == 1

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from odwolaj import appointments, events
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.inbound import InboundSms, Outcome, handle
-from odwolaj.models import Appointment, FreedSlot, Offer, OutboxItem, WaitingEntry
-from odwolaj.notifications import deliver
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.data import events
+from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
+from odwolaj.messaging.outbound_sms import deliver
 from odwolaj.reserve import claims, offers, timer
 from odwolaj.reserve.claims import Answer
 from tests.conftest import RecordingGateway

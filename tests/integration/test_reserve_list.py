@@ -8,15 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from odwolaj import appointments, events
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import InvalidInput
-from odwolaj.inbound import InboundSms, Outcome, handle
-from odwolaj.messages.texts import MONTHS_GENITIVE
-from odwolaj.models import Appointment, Conversation, FreedSlot, Offer, OutboxItem, WaitingEntry
-from odwolaj.notifications import deliver
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import InvalidInput
+from odwolaj.data import events
+from odwolaj.data.models import Appointment, Conversation, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.language.texts import MONTHS_GENITIVE
+from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
+from odwolaj.messaging.outbound_sms import deliver
 from odwolaj.reserve import claims, entries, offers, settings, timer
 from odwolaj.reserve.entries import DuplicateReferral
+from odwolaj.usecases import reception
 from tests.conftest import RecordingGateway
 from tests.reserve_helpers import set_now, warsaw
 
@@ -319,8 +321,8 @@ def test_a_no_show_at_a_visit_from_the_list_strikes_the_entry_off(join, freed, m
     booking = Appointment.get(claims.accept(offer_of(entry), channel="web").appointment_id)
     set_now(monkeypatch, now() + timedelta(days=3))
 
-    entries.record_visit_outcome(booking, "no_show")
-    entries.record_visit_outcome(Appointment.get(booking.appointment_id), "no_show")  # recorded twice
+    reception.record_visit_outcome(booking, "no_show")
+    reception.record_visit_outcome(Appointment.get(booking.appointment_id), "no_show")  # recorded twice
 
     struck = WaitingEntry.get(entry.entry_id)
     assert struck.status == "struck_off" and struck.strike_off.reason == "no_show"
@@ -342,7 +344,7 @@ def first_visits_prepaid(facility) -> None:
 
 def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_goes_to_the_next(
         join, freed, facility, monkeypatch):
-    from odwolaj.payments import expiry
+    from odwolaj.usecases import payment_expiry as expiry
 
     first_visits_prepaid(facility)
     first, second = join(1), join(2)
@@ -404,7 +406,7 @@ def _send_all(entry_id: str, gateway) -> None:
 
 
 def test_an_exact_date_delivered_in_time_is_confirmed_and_one_not_delivered_is_reported(join, monkeypatch):
-    from odwolaj import deliveries
+    from odwolaj.messaging import deliveries
     from odwolaj.reserve import notices
 
     delivered, silent = join(1, planned_date=_week(220)), join(2, planned_date=_week(220))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from odwolaj.models import WaitingEntry
+from odwolaj.data.models import WaitingEntry
 from odwolaj.reserve.order import first_eligible
 from tests.reserve_helpers import set_now, warsaw
 from tests.reserve_population import populate, slot

@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from odwolaj import appointments
-from odwolaj.clock import iso, now
-from odwolaj.models import Appointment, FreedSlot, Offer, OutboxItem, WaitingEntry
-from odwolaj.reminders import shard_of
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import iso, now
+from odwolaj.core.sharding import shard_of
+from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.reserve import claims, entries, offers
 from odwolaj.reserve.entries import EntryInput
 from tests.reserve_helpers import entry_payload, set_now, warsaw

@@ -7,11 +7,10 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
+from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsApiGateway, TwilioGateway
+from odwolaj.data.models import Appointment, OutboxItem
+from odwolaj.messaging.outbound_sms import deliver
 from tests.conftest import RecordingGateway
-
-from odwolaj.models import Appointment, OutboxItem
-from odwolaj.notifications import deliver
-from odwolaj.sms import OutboundSms, ProviderError, SmsApiGateway, TwilioGateway
 
 MESSAGE = OutboundSms(to="+48600100200", text="Przychodnia: wizyta wt 01.12 o 10:30", sender="+48732100100",
                       ref="abc:sms:booked")
@@ -121,7 +120,7 @@ def test_smsapi_callback_without_the_key_is_refused(http, aws, book):
 def test_delivery_reports_only_move_forward_whatever_their_order(http, aws, book):
     from twilio.request_validator import RequestValidator
 
-    from odwolaj.models import Delivery
+    from odwolaj.data.models import Delivery
 
     appointment = book(days=3)
     deliver(OutboxItem(outbox_id="o-1", kind="sms", message_kind="booked", appointment_id=appointment.appointment_id),
@@ -142,7 +141,7 @@ def test_delivery_reports_only_move_forward_whatever_their_order(http, aws, book
 
 
 def test_smsapi_reports_in_one_callback(http, aws, book):
-    from odwolaj.models import Delivery
+    from odwolaj.data.models import Delivery
 
     appointment = book(days=3)
     gateway = RecordingGateway()
@@ -161,8 +160,8 @@ def test_smsapi_reports_in_one_callback(http, aws, book):
 def test_end_user_messaging_delivery_events_move_the_delivery_forward(aws, book):
     import copy
 
-    from odwolaj.deliveries import record_sent
-    from odwolaj.models import Delivery
+    from odwolaj.data.models import Delivery
+    from odwolaj.messaging.deliveries import record_sent
     from odwolaj_local.lambdas import FakeLambdaContext, load_handler
     from tests.conftest import load_event
 

@@ -1,14 +1,14 @@
 """Queued SMS → provider: composed at send time, sent once, retried with back-off, skipped when
 no longer relevant."""
-import pytest
 import boto3
+import pytest
 from botocore.stub import ANY, Stubber
 from moto.sns.models import sns_backends
 
-from odwolaj import appointments
-from odwolaj.models import OutboxItem
-from odwolaj.notifications import deliver
-from odwolaj.sms import EndUserMessagingGateway, OutboundSms, ProviderError
+from odwolaj.adapters.sms import EndUserMessagingGateway, OutboundSms, ProviderError
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.data.models import OutboxItem
+from odwolaj.messaging.outbound_sms import deliver
 from odwolaj_local.aws import REGION
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from tests.conftest import RecordingGateway
@@ -94,7 +94,8 @@ def test_end_user_messaging_request_and_retry_with_back_off(book):
         stub.add_client_error("send_text_message", "ThrottlingException", expected_params=expected)
         stub.add_response("send_text_message", {"MessageId": "m-1"}, expected_params=expected)
 
-        item = OutboxItem(outbox_id="ref-1", kind="sms", message_kind="booked", appointment_id=appointment.appointment_id)
+        item = OutboxItem(outbox_id="ref-1", kind="sms", message_kind="booked",
+                          appointment_id=appointment.appointment_id)
         assert deliver(item, gateway, sleep=sleeps.append) == "m-1"
         stub.assert_no_pending_responses()
     assert sleeps == [0.5]
@@ -110,7 +111,7 @@ def test_a_refused_message_is_not_retried_in_the_function():
 
 
 def test_a_facility_override_is_used_and_a_one_way_sender_gets_the_link_reminder(facility, book):
-    from odwolaj.models import Facility
+    from odwolaj.data.models import Facility
 
     Facility(facility.facility.facility_id).update(actions=[
         Facility.message_templates.set({"cancelled": "$facility: odwolano wizyte $when. Dziekujemy!"}),

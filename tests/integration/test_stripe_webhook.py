@@ -6,10 +6,10 @@ import time
 import pytest
 import stripe
 
-from odwolaj import appointments
-from odwolaj.models import Appointment, FreedSlot, OutboxItem, Payment
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.data.models import Appointment, FreedSlot, OutboxItem, Payment
 from odwolaj.payments import checkout
-from odwolaj.signing import link_signer
+from odwolaj.security.links import link_signer
 
 
 def opened(http, stripe_fake, appointment) -> str:
@@ -148,7 +148,7 @@ def test_unsigned_forged_stale_or_tampered_events_are_refused_and_change_nothing
 def test_without_a_webhook_secret_every_event_is_refused(http, stripe_fake, awaiting_payment, aws):
     appointment = awaiting_payment()
     event = stripe_fake.pay(opened(http, stripe_fake, appointment))
-    aws.client("ssm").delete_parameter(Name=f"/odwolaj/local/stripe-webhook-secret")
+    aws.client("ssm").delete_parameter(Name="/odwolaj/local/stripe-webhook-secret")
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()
@@ -262,8 +262,8 @@ def test_a_refund_stripe_failed_to_make_is_made_when_stripe_retries_the_event(
         http, stripe_fake, awaiting_payment, monkeypatch):
     """Given a late payment whose refund call fails: the event fails (Stripe retries it); the
     retry makes the refund once, and the patient gets one message."""
-    from odwolaj.errors import PaymentUnavailable
-    from odwolaj.payments import stripe_api
+    from odwolaj.adapters import stripe_api
+    from odwolaj.core.errors import PaymentUnavailable
 
     appointment = awaiting_payment()
     session_id = opened(http, stripe_fake, appointment)
@@ -311,7 +311,7 @@ def test_a_payment_racing_the_deadline_sweep_is_decided_again_from_what_won(
     """Given the sweep cancels the booking between the webhook's read and its write, the
     confirmation's condition fails, and the payment is applied to the cancelled booking: its slot
     is still free, so it is reinstated."""
-    from odwolaj.payments import webhook
+    from odwolaj.usecases import payment_webhook as webhook
 
     appointment = awaiting_payment()
     event = stripe_fake.pay(opened(http, stripe_fake, appointment))

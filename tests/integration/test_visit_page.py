@@ -5,10 +5,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from odwolaj import appointments
-from odwolaj.clock import now, parse_iso
-from odwolaj.models import Appointment, OutboxItem
-from odwolaj.signing import link_signer
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.data.models import Appointment, OutboxItem
+from odwolaj.security.links import link_signer
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 

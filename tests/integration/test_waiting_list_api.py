@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from odwolaj import appointments
-from odwolaj.clock import now
-from odwolaj.models import OutboxItem, WaitingEntry
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import now
+from odwolaj.data.models import OutboxItem, WaitingEntry
 from odwolaj.reserve import claims, offers
 from odwolaj_local.apigw import response_body
 from tests.reserve_helpers import entry_payload, set_now, warsaw
@@ -88,7 +88,7 @@ def test_the_same_referral_twice_is_a_conflict(call):
 
 
 def test_another_facility_cannot_see_an_entry(call, http):
-    from odwolaj.facilities import create_facility
+    from odwolaj.security.facilities import create_facility
 
     _, created = call("POST", "waiting-list", entry_payload(1))
     other = create_facility("Inna", short_name="Inna")

@@ -1,8 +1,7 @@
 """SMS segment counting and transliteration."""
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from odwolaj.messages.gsm import is_gsm7, segments, septets, transliterate
+from odwolaj.language.gsm import is_gsm7, segments, septets, transliterate
 
 
 def test_polish_text_becomes_gsm7():

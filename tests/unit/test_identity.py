@@ -1,12 +1,11 @@
 """PESEL and phone-number rules."""
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from odwolaj.errors import InvalidInput
-from odwolaj.ids import CODE_ALPHABET, new_visit_code, normalize_visit_code
-from odwolaj.pesel import birth_date, checksum_digit, validate_pesel
-from odwolaj.phone import normalize_phone, phone_fingerprint
+from odwolaj.core.errors import InvalidInput
+from odwolaj.core.ids import CODE_ALPHABET, new_visit_code, normalize_visit_code
+from odwolaj.core.pesel import birth_date, checksum_digit, validate_pesel
+from odwolaj.core.phone import normalize_phone, phone_fingerprint
 
 VALID_PESELS = ["44051401359", "02070803628", "90090515836"]
 

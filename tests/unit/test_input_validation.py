@@ -3,12 +3,11 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from odwolaj import api
-from odwolaj.appointments import AppointmentInput
-from odwolaj.errors import InvalidInput
+from odwolaj.appointments.inputs import AppointmentInput
+from odwolaj.core.errors import InvalidInput
+from odwolaj.edge import api
 
 
 def valid(**changes) -> dict:
@@ -88,7 +87,7 @@ def test_each_bad_field_is_named(payload, field):
 def test_a_pesel_with_an_impossible_birth_date_is_refused():
     # checksum matches, but month 13 of the 1900s does not exist
     first_ten = "0213080362"
-    from odwolaj.pesel import checksum_digit
+    from odwolaj.core.pesel import checksum_digit
 
     pesel = first_ten + str(checksum_digit(first_ten))
     assert field_of(valid(patient={"id": "P", "phone": "600100200", "pesel": pesel})) == "patient.pesel"
@@ -164,7 +163,7 @@ def test_a_range_over_31_days_is_refused():
 
 
 def test_a_cursor_round_trips_and_a_forged_one_is_refused():
-    from odwolaj.models import Appointment
+    from odwolaj.data.models import Appointment
 
     item = Appointment(appointment_id="0123456789abcdef", starts_at="2030-01-15T09:00:00Z")
 

@@ -1,8 +1,8 @@
 """Business metrics derived from the events the dispatcher publishes."""
 import json
 
-from odwolaj import events
-from odwolaj.dispatch import Datapoint, metrics_for
+from odwolaj.data import events
+from odwolaj.messaging.dispatch import Datapoint, metrics_for
 
 
 def detail(**data) -> str:
@@ -16,7 +16,8 @@ def test_a_cancellation_counts_by_channel_with_its_lead_time():
 
 
 def test_confirmations_and_opt_outs_count_by_channel():
-    assert metrics_for(events.APPOINTMENT_CONFIRMED, detail(channel="web")) == [Datapoint("Confirmations", "Count", 1, "web")]
+    assert metrics_for(events.APPOINTMENT_CONFIRMED, detail(channel="web")) == [
+        Datapoint("Confirmations", "Count", 1, "web")]
     assert metrics_for(events.PATIENT_OPTED_OUT, detail(channel="sms")) == [Datapoint("OptOuts", "Count", 1, "sms")]
 
 

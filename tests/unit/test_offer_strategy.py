@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from odwolaj.reserve.strategy import WAVE_LIMIT, Strategy, plan_wave
 

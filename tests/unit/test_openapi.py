@@ -105,7 +105,8 @@ def test_real_answers_match_the_documented_schemas(doc, http, facility, clock):
 
 
 def test_every_error_code_the_api_can_answer_is_documented(doc):
-    from odwolaj import api, errors
+    from odwolaj.core import errors
+    from odwolaj.edge import api
 
     documented = set(doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
     answered = {kind.code for kind, _ in api.STATUS_BY_ERROR}

@@ -2,7 +2,7 @@
 import json
 from datetime import timedelta
 
-from odwolaj.clock import now
+from odwolaj.core.clock import now
 from odwolaj_local.apigw import response_body
 from tests.conftest import in_days
 from tests.unit.test_openapi import doc, schema_for  # noqa: F401 (fixture)

@@ -17,7 +17,7 @@ LAYER_DIR = REPO_ROOT / "layers" / "odwolaj"
 # stripe imports aiohttp and httpx eagerly when they are installed; twilio's SDK is not used at all.
 NEVER_IMPORTED = ("stripe", "aiohttp", "httpx", "twilio")
 # The payment functions (PaymentPageFunction, StripeWebhookFunction) import stripe on their first
-# Stripe call only (odwolaj.payments.stripe_api), so no function may load it on import.
+# Stripe call only (odwolaj.adapters.stripe_api), so no function may load it on import.
 MAY_IMPORT_STRIPE: set[str] = set()
 
 FUNCTIONS = pytest.mark.parametrize("function", sorted(application().functions))
@@ -65,7 +65,8 @@ def test_function_package_holds_only_its_modules(function):
 
 
 def _build_metadata(kind: str) -> dict[str, dict]:
-    return {logical_id: resource.get("Metadata", {}) for logical_id, resource in application().source["Resources"].items()
+    return {logical_id: resource.get("Metadata", {})
+            for logical_id, resource in application().source["Resources"].items()
             if resource["Type"] == kind}
 
 

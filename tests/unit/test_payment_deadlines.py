@@ -4,10 +4,9 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
-from odwolaj.errors import BookingCutoff, InvalidInput, PrepaymentRefused
+from odwolaj.core.errors import BookingCutoff, InvalidInput, PrepaymentRefused
 from odwolaj.payments.deadlines import AFTER_BOOKING, BEFORE_VISIT, BY_HOUR, DeadlineRule, deadline
 
 WARSAW = ZoneInfo("Europe/Warsaw")

@@ -3,9 +3,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from odwolaj.errors import Forbidden, InvalidInput
+from odwolaj.core.errors import Forbidden, InvalidInput
 from odwolaj.payments.rules import (
-    MANDATORY, OPTIONAL, PatientStanding, PaymentRules, VisitOverride, decide, require_override_right,
+    MANDATORY,
+    OPTIONAL,
+    PatientStanding,
+    PaymentRules,
+    VisitOverride,
+    decide,
+    require_override_right,
 )
 
 BOOKED = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday 10:00 in Warsaw

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from odwolaj.messages.gsm import is_gsm7, segments
-from odwolaj.messages.texts import MessageContext, render, render_email
+from odwolaj.language.gsm import is_gsm7, segments
+from odwolaj.language.texts import MessageContext, render, render_email
 from tests.unit.test_texts import LONGEST
 
 # The longest deadline in words: Wednesday (śr) in October.

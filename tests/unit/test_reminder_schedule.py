@@ -2,10 +2,9 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from odwolaj.reminders import SENDING_END, SENDING_START, in_sending_hours, schedule
+from odwolaj.appointments.reminders import SENDING_END, SENDING_START, in_sending_hours, schedule
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

@@ -1,9 +1,8 @@
 """The SMS reply parser: forgiving, never guessing, never raising."""
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from odwolaj.messages.replies import Intent, parse
+from odwolaj.language.replies import Intent, parse
 
 
 @pytest.mark.parametrize("text", ["TAK", "tak", "Tak.", "T", " t ", "Tak!!!", "potwierdzam", "Potwierdzam.",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pynamodb.attributes import NumberAttribute
 
-from odwolaj import models
+from odwolaj.data import models
 from odwolaj_local.template import REPO_ROOT, application
 
 LAYER_SOURCE = REPO_ROOT / "layers" / "odwolaj" / "odwolaj"
@@ -84,7 +84,7 @@ def test_model_indexes_match_its_table(model):
 @MODELS
 def test_projected_attributes_exist_on_the_model(model):
     attributes = {attribute.attr_name for attribute in model.get_attributes().values()}
-    for name, (_keys_, (_type, included)) in _model_indexes(model).items():
+    for name, (_keys, (_type, included)) in _model_indexes(model).items():
         assert included <= attributes, f"{model.__name__}.{name} projects attributes the model lacks"
 
 
@@ -106,7 +106,7 @@ def test_every_table_but_powertools_idempotency_has_a_model():
 
 
 def test_idempotency_table_has_powertools_default_shape():
-    """Powertools' DynamoDB persistence layer (odwolaj.idempotency) uses its default attributes."""
+    """Powertools' DynamoDB persistence layer (odwolaj.adapters.idempotency) uses its default attributes."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     store = DynamoDBPersistenceLayer(table_name="any")

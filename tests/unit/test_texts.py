@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from odwolaj.messages.gsm import is_gsm7, segments
-from odwolaj.messages.texts import DEFAULTS, MessageContext, render
+from odwolaj.language.gsm import is_gsm7, segments
+from odwolaj.language.texts import DEFAULTS, MessageContext, render
 
 LONGEST = MessageContext(
     facility="Przychodnia Zdrowie Plus1",  # 25 characters: the longest short name allowed

@@ -3,11 +3,10 @@ import base64
 import string
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from odwolaj.errors import LinkInvalid
-from odwolaj.tokens import PURPOSES, LinkSigner
+from odwolaj.core.errors import LinkInvalid
+from odwolaj.security.tokens import PURPOSES, LinkSigner
 
 SIGNER = LinkSigner(b"s" * 32)
 ids = st.binary(min_size=8, max_size=8).map(bytes.hex)

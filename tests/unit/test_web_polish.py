@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from odwolaj.web.polish import tel_href, visit_time
+from odwolaj.language.polish import tel_href, visit_time
 
 
 @pytest.mark.parametrize("utc, expected", [

@@ -7,12 +7,12 @@ import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from odwolaj import appointments
-from odwolaj.clock import WARSAW, now
-from odwolaj.facilities import create_facility
-from odwolaj.links import visit_link
+from odwolaj.appointments import inputs, lifecycle
+from odwolaj.core.clock import WARSAW, now
 from odwolaj.payments.rules import save_facility_rules
 from odwolaj.reserve import entries
+from odwolaj.security.facilities import create_facility
+from odwolaj.security.links import visit_link
 
 # (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
 VISITS = [
@@ -50,14 +50,14 @@ def seed(base_url: str) -> dict:
     visits = []
     for number, (days, hour, service, specialist) in enumerate(VISITS, start=1):
         phone = f"+48500000{number:03d}"
-        data = appointments.AppointmentInput.from_payload({
+        data = inputs.AppointmentInput.from_payload({
             "patient": {"id": f"DEMO-P{number}", "phone": phone},
             "starts_at": _starts_at(days, hour).isoformat(),
             "service": service,
             "specialist": specialist,
             "location": "ul. Przykładowa 1, gab. 1" + str(number),
         })
-        appointment = appointments.upsert(facility_id, f"DEMO-{number}", data).appointment
+        appointment = lifecycle.upsert(facility_id, f"DEMO-{number}", data).appointment
         visits.append({"external_id": f"DEMO-{number}", "cancel_link": visit_link(appointment.appointment_id),
                        "visit_code": appointment.visit_code, "phone": phone})
     return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits,

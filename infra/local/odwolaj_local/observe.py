@@ -107,7 +107,7 @@ class Phone:
     def listen(self) -> None:
         """Keep each SMS the SNS gateway sends (the provider the runner configures), with its
         moment and what it is about. Wraps the gateway class of this process once."""
-        from odwolaj.sms import SnsGateway
+        from odwolaj.adapters.sms import SnsGateway
 
         send = getattr(SnsGateway.send, "unwrapped", SnsGateway.send)  # another runner's phone listened before
 
@@ -144,7 +144,7 @@ class Phone:
         (the cancelled visit's ids and start). Unknown parts are None."""
         from pynamodb.exceptions import DoesNotExist
 
-        from odwolaj.models import Appointment, FreedSlot, Offer, OutboxItem
+        from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem
 
         about: dict = dict.fromkeys(ABOUT_FIELDS)
         about["outbox_id"] = outbox_id

@@ -61,7 +61,7 @@ def _clock_offset() -> float:
 
 
 def runner_now() -> datetime:
-    from odwolaj.clock import now
+    from odwolaj.core.clock import now
 
     return now()
 
@@ -280,7 +280,7 @@ def _clear_caches() -> None:
     """Settings and SSM values are cached per process; the environment was just set."""
     from aws_lambda_powertools.utilities import parameters
 
-    from odwolaj.config import settings
+    from odwolaj.core.config import settings
 
     settings.cache_clear()
     parameters.clear_caches()

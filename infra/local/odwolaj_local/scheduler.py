@@ -2,7 +2,7 @@
 
 Expressions are EventBridge's: `rate(N minute|minutes|hour|hours|day|days)` and the six-field
 `cron(minutes hours day-of-month month day-of-week year)`, evaluated in UTC. The runner's clock is
-the domain clock (odwolaj.clock.now, which honours ODWOLAJ_CLOCK_OFFSET_SECONDS), so moving it
+the domain clock (odwolaj.core.clock.now, which honours ODWOLAJ_CLOCK_OFFSET_SECONDS), so moving it
 forward makes schedules due at once.
 """
 from __future__ import annotations

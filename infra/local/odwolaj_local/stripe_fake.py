@@ -68,7 +68,7 @@ def decode_form(pairs: list[tuple[str, str]]) -> dict:
     for key, value in pairs:
         parts = re.findall(r"[^\[\]]+", key)
         node = root
-        for part, following in zip(parts, parts[1:]):
+        for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return _lists(root)
@@ -316,10 +316,12 @@ class StripeFake:
             event, done = item
             payload = json.dumps({k: v for k, v in event.items() if not k.startswith("_")})
             # Stripe signs with its own (real) time, whatever the app's clock says.
-            headers = {"content-type": "application/json", "stripe-signature": self.sign(payload, timestamp=int(time.time()))}
+            headers = {"content-type": "application/json",
+                       "stripe-signature": self.sign(payload, timestamp=int(time.time()))}
             for attempt in range(3):  # Stripe retries failed deliveries (for days; here, briefly)
                 try:
-                    status = requests.post(self.webhook_url, data=payload.encode(), headers=headers, timeout=30).status_code
+                    status = requests.post(self.webhook_url, data=payload.encode(), headers=headers,
+                                           timeout=30).status_code
                 except requests.RequestException as error:
                     status = type(error).__name__
                 log.info("stripe event %s → %s", event["type"], status)

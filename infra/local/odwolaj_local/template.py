@@ -119,7 +119,8 @@ def application() -> Application:
     app.routes = _routes(cfn)
     app.schedules = _schedules(source)
     app.streams = _streams(source)
-    app.subscriptions = [TopicSubscription(props["Topic"]["Ref"], function) for function, props in _events(source, "SNS")]
+    app.subscriptions = [TopicSubscription(props["Topic"]["Ref"], function)
+                         for function, props in _events(source, "SNS")]
     return app
 
 

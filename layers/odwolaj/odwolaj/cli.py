@@ -15,8 +15,8 @@ import sys
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist
 
-from odwolaj import facilities
-from odwolaj.errors import DomainError
+from odwolaj.core.errors import DomainError
+from odwolaj.security import facilities
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,21 +13,25 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj.clock import WARSAW, iso, now, parse_iso, to_utc
-from odwolaj.errors import Conflict, InvalidInput, NotFound
-from odwolaj.models import Appointment, BlacklistChange, Patient
-from odwolaj.notifications import queue_sms
+from odwolaj.core.clock import WARSAW, iso, now, parse_iso, to_utc
+from odwolaj.core.errors import InvalidInput, NotFound
+from odwolaj.core.transactions import apply_or_conflict
+from odwolaj.core.validation import reject_unknown
+from odwolaj.data.models import Appointment, BlacklistChange, Patient
+from odwolaj.data.outbox import queue_sms
 from odwolaj.payments import rules
-from odwolaj.transactions import applied
 
 RULE_ACTOR = "rule"
 KEPT_NO_SHOWS = 20  # the latest no-shows' dates kept on the patient (more than any rule needs)
 MAX_REASON = 300
-BY_RULE = "blacklisted_no_shows"  # message kinds: notifications.BLACKLIST_KINDS
+BY_RULE = "blacklisted_no_shows"  # message kinds: odwolaj.messaging.outbound_sms.BLACKLIST_KINDS
 BY_STAFF = "blacklisted"
 
 
@@ -53,11 +57,12 @@ def _change(at: datetime, action: str, by: str, reason: str, until: datetime | N
     return BlacklistChange(at=iso(at), action=action, by=by, reason=reason, until=iso(until) if until else None)
 
 
-def _count_condition(patient: Patient | None):
+def _count_condition(patient: Patient | None) -> Condition:
     """The no-show count the decision was made from (a concurrent no-show makes it retry)."""
-    if patient is None or not patient.no_show_count:
-        return Patient.no_show_count.does_not_exist() | (Patient.no_show_count == 0)
-    return Patient.no_show_count == patient.no_show_count
+    condition: Condition = (Patient.no_show_count.does_not_exist() | (Patient.no_show_count == 0)
+                            if patient is None or not patient.no_show_count
+                            else Patient.no_show_count == patient.no_show_count)
+    return condition
 
 
 def record_no_show(transaction: TransactWrite, appointment: Appointment, at: datetime) -> None:
@@ -65,7 +70,7 @@ def record_no_show(transaction: TransactWrite, appointment: Appointment, at: dat
     says so, put the patient on the blacklist and queue the message that says why and until when."""
     patient = _patient(appointment.facility_id, appointment.patient_id)
     dates = sorted([*(patient.no_show_dates or [] if patient else []), appointment.starts_at])[-KEPT_NO_SHOWS:]
-    actions = [Patient.no_show_count.add(1), Patient.no_show_dates.set(dates)]
+    actions: list[Action] = [Patient.no_show_count.add(1), Patient.no_show_dates.set(dates)]
     policy = rules.facility_rules(rules.get_facility(appointment.facility_id)).blacklist
     current = _until(patient)
     if policy is not None and not (current and current > at):
@@ -96,11 +101,8 @@ class StaffChange:
     reason: str
 
     @classmethod
-    def from_payload(cls, payload: dict, *, lifting: bool = False) -> "StaffChange":
-        allowed = {"reason"} if lifting else {"until", "reason"}
-        unknown = sorted(set(payload) - allowed)
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+    def from_payload(cls, payload: dict[str, Any], *, lifting: bool = False) -> "StaffChange":
+        reject_unknown(payload, ("reason",) if lifting else ("until", "reason"))
         reason = payload.get("reason")
         if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
             raise InvalidInput(f"reason is required: why, in at most {MAX_REASON} characters", field="reason")
@@ -130,7 +132,7 @@ class Standing:
     patient: Patient
     changed: bool
 
-    def view(self, at: datetime | None = None) -> dict:
+    def view(self, at: datetime | None = None) -> dict[str, Any]:
         at = at or now()
         until = _until(self.patient)
         return {
@@ -157,9 +159,11 @@ def put_on(facility_id: str, patient_id: str, change: StaffChange, *, by: str) -
     at = now()
     current = _until(patient)
     on_list = bool(current and current > at)
+    if change.until is None:
+        raise ValueError("a blacklist entry needs its end")  # StaffChange.from_payload(lifting=False) sets it
     if on_list and current == change.until:
         return Standing(patient, changed=False)
-    action = "added" if not on_list else "extended" if change.until > current else "changed"
+    action = "added" if not on_list or current is None else "extended" if change.until > current else "changed"
     return _write(patient, at, [Patient.blacklisted_until.set(iso(change.until))],
                   _change(at, action, by, change.reason, change.until), tell=True)
 
@@ -175,7 +179,7 @@ def lift(facility_id: str, patient_id: str, change: StaffChange, *, by: str) -> 
                   tell=False)
 
 
-def _write(patient: Patient, at: datetime, actions: list, entry: BlacklistChange, *, tell: bool) -> Standing:
+def _write(patient: Patient, at: datetime, actions: list[Action], entry: BlacklistChange, *, tell: bool) -> Standing:
     previous = patient.blacklisted_until
     condition = (Patient.blacklisted_until == previous) if previous else Patient.blacklisted_until.does_not_exist()
 
@@ -188,6 +192,5 @@ def _write(patient: Patient, at: datetime, actions: list, entry: BlacklistChange
             transaction.save(queue_sms(Appointment(patient.last_appointment_id), BY_STAFF, at,
                                        f"blacklisted:{entry.until}"))
 
-    if not applied(write):
-        raise Conflict("the patient's blacklist entry changed while this request was processed; retry")
+    apply_or_conflict(write, "the patient's blacklist entry changed while this request was processed; retry")
     return Standing(Patient.get(patient.facility_id, patient.patient_id, consistent_read=True), changed=True)

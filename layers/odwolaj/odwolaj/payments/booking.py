@@ -3,31 +3,47 @@ until paid, carries its deadline and the keys of the sparse `payments_due` index
 sweep finds it), and its patient gets the payment link by SMS with the deadline in words. A booking
 whose payment is optional stays `booked`, with the amount recorded and the link sent.
 
-Everything here prepares a new appointment for the caller's transaction (`appointments.booking`);
+Everything here prepares a new appointment for the caller's transaction (`lifecycle.booking`);
 nothing writes on its own, so the appointment, its index keys and its message are written together
 or not at all.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Protocol
 
-from odwolaj.clock import iso, parse_iso
-from odwolaj.models import Appointment
+from pynamodb.expressions.update import Action
+
+from odwolaj.core.clock import iso, parse_iso
+from odwolaj.core.sharding import shard_of
+from odwolaj.data.models import Appointment
+from odwolaj.data.status import AWAITING_PAYMENT, BOOKED
 from odwolaj.payments import rules
 from odwolaj.payments.rules import PaymentRequirement
-from odwolaj.reminders import shard_of
-from odwolaj.status import AWAITING_PAYMENT, BOOKED
 
 SHARD_PREFIX = "p"
-PAYMENT_LINK = "payment_link"  # message kinds (odwolaj.messages.texts)
+PAYMENT_LINK = "payment_link"  # message kinds (odwolaj.language.texts)
 PAYMENT_OPTIONAL = "payment_optional"
 
 
-def requirement_for_booking(facility_id: str, data, at: datetime, rights: Iterable[str] = ()) \
+class Booking(Protocol):
+    """What the rules read of a booking the clinic pushes (an appointments.inputs.AppointmentInput)."""
+
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def specialist(self) -> str | None: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def payment(self) -> rules.VisitOverride | None: ...
+
+
+def requirement_for_booking(facility_id: str, data: Booking, at: datetime, rights: Iterable[str] = ()) \
         -> PaymentRequirement | None:
-    """The requirement for a booking the clinic pushes (an appointments.AppointmentInput). A
-    per-visit `payment` needs the key's right payments:override (Forbidden otherwise)."""
+    """The requirement for a booking the clinic pushes. A per-visit `payment` needs the key's right
+    payments:override (Forbidden otherwise)."""
     if data.payment is not None:
         rules.require_override_right(rights)
     return rules.requirement_for(facility_id, patient_id=data.patient_id, specialist=data.specialist,
@@ -78,7 +94,7 @@ def mark_awaiting_payment(appointment: Appointment, requirement: PaymentRequirem
         setattr(appointment, name, value)
 
 
-def release_actions(appointment: Appointment) -> list:
+def release_actions(appointment: Appointment) -> list[Action]:
     """Update actions that take a booking out of the `payments_due` index (it no longer awaits
     payment: cancelled, expired, or any other change of status)."""
     if appointment.payment_shard is None:
@@ -86,7 +102,7 @@ def release_actions(appointment: Appointment) -> list:
     return [Appointment.payment_shard.remove(), Appointment.payment_due_at.remove()]
 
 
-def moved_fields(moved: Appointment) -> dict:
+def moved_fields(moved: Appointment) -> dict[str, Any]:
     """The payment fields to change when a booking awaiting payment is moved: its deadline stays, but
     never after the visit (a visit moved earlier than it takes the visit's start)."""
     if moved.status != AWAITING_PAYMENT or not moved.payment_deadline or moved.payment_deadline <= moved.starts_at:

@@ -12,16 +12,17 @@ concurrent request cannot create two; the loser of a race hands out the winner's
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.config import settings
-from odwolaj.errors import Conflict, InvalidTransition
-from odwolaj.models import Appointment, Payment
-from odwolaj.payments import stripe_api
-from odwolaj.signing import link_signer
-from odwolaj.status import CANCELLED, OPEN
+from odwolaj.adapters import stripe_api
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import Conflict, InvalidTransition
+from odwolaj.core.transactions import conditionally
+from odwolaj.data.models import Appointment, Payment
+from odwolaj.data.status import CANCELLED, OPEN
+from odwolaj.security.links import payment_link
 
 PENDING, PAID, EXPIRED, REFUNDED = "pending", "paid", "expired", "refunded"
 STATUSES = (PENDING, PAID, EXPIRED, REFUNDED)
@@ -80,11 +81,7 @@ def _ensure_record(appointment: Appointment) -> Payment:
     if payment is not None:
         return payment
     payment = record_for(appointment, now())
-    try:
-        payment.save(condition=Payment.appointment_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not conditionally(lambda: payment.save(condition=Payment.appointment_id.does_not_exist())):
         return Payment.get(appointment.appointment_id, consistent_read=True)
     return payment
 
@@ -121,7 +118,7 @@ def open_checkout(appointment: Appointment) -> str:
         if payment.session_id and parse_iso(payment.session_expires_at) - at > REUSE_MARGIN:
             session = stripe_api.retrieve_checkout_session(payment.session_id)
             if session.status == "open":
-                return session.url
+                return str(session.url)
             if session.status == "complete":  # paid, or waiting for the bank: the webhook decides
                 raise InvalidTransition("a payment is in progress", current_status="in_progress")
         try:
@@ -140,28 +137,22 @@ def _new_session(appointment: Appointment, payment: Payment, at: datetime) -> st
         checkout_params(appointment, expires, attempt),
         idempotency_key=f"odwolaj-checkout-{appointment.appointment_id}-{attempt}",
     )
-    try:
-        payment.update(
+    if not conditionally(lambda: payment.update(
             actions=[Payment.attempt.set(attempt), Payment.session_id.set(session.id),
                      Payment.session_expires_at.set(iso(expires)), Payment.updated_at.set(iso(at))],
-            condition=(Payment.attempt == payment.attempt) & (Payment.status == PENDING),
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+            condition=(Payment.attempt == payment.attempt) & (Payment.status == PENDING))):
         current = Payment.get(appointment.appointment_id, consistent_read=True)
         if current.session_id == session.id:  # the racing request got the same session from Stripe
-            return session.url
+            return str(session.url)
         stripe_api.expire_checkout_session(session.id)  # never two payable sessions
-        raise Conflict("another request opened a session first") from None
-    return session.url
+        raise Conflict("another request opened a session first")
+    return str(session.url)
 
 
-def checkout_params(appointment: Appointment, expires: datetime, attempt: int) -> dict:
+def checkout_params(appointment: Appointment, expires: datetime, attempt: int) -> dict[str, Any]:
     """What Stripe is asked for: the amount in PLN, the methods Polish patients use, the expiry,
     and references (never contact data) that come back in every event."""
-    token = link_signer().issue("p", appointment.appointment_id)
-    page = f"{settings().public_base_url}/p/{token}"
+    page = payment_link(appointment.appointment_id)
     metadata = {"appointment_id": appointment.appointment_id, "facility_id": appointment.facility_id,
                 "external_id": appointment.external_id, "attempt": str(attempt)}
     return {
@@ -190,15 +181,11 @@ def expire_open_session(appointment_id: str) -> bool:
     """For the deadline sweep, after it cancelled the visit: expire its open Checkout Session (so
     it can no longer be paid) and mark its payment expired. A no-op without a pending payment or
     an open session; True when a session was expired. A payment that still arrives (a bank
-    transfer started in time) is reinstated or refunded by the webhook (odwolaj.payments.webhook)."""
+    transfer started in time) is reinstated or refunded by the webhook (odwolaj.usecases.payment_webhook)."""
     payment = get_payment(appointment_id)
     if payment is None or payment.status != PENDING:
         return False
     expired = bool(payment.session_id) and stripe_api.expire_checkout_session(payment.session_id)
-    try:
-        payment.update(actions=[Payment.status.set(EXPIRED), Payment.updated_at.set(iso(now()))],
-                       condition=Payment.status == PENDING)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    conditionally(lambda: payment.update(actions=[Payment.status.set(EXPIRED), Payment.updated_at.set(iso(now()))],
+                                         condition=Payment.status == PENDING))
     return expired

@@ -17,11 +17,13 @@ is refused (PrepaymentRefused), as is one made at or after the `booking_cutoff` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from odwolaj.clock import to_utc
-from odwolaj.errors import BookingCutoff, InvalidInput, PrepaymentRefused
+from odwolaj.core.clock import to_utc
+from odwolaj.core.errors import BookingCutoff, InvalidInput, PrepaymentRefused
+from odwolaj.core.validation import reject_unknown, whole_number
 
 BY_HOUR = "by_hour"
 BEFORE_VISIT = "before_visit"
@@ -42,9 +44,8 @@ class DeadlineRule:
     def from_dict(cls, value: object, field: str = "deadline") -> "DeadlineRule":
         if not isinstance(value, dict):
             raise InvalidInput(f"{field} must be an object with a mode", field=field)
-        unknown = sorted(set(value) - {"mode", "hour", "hours_before_visit", "hours_after_booking", "booking_cutoff"})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(f'{field}.{u}' for u in unknown)}", field=field)
+        reject_unknown(value, ("mode", "hour", "hours_before_visit", "hours_after_booking", "booking_cutoff"),
+                       prefix=f"{field}.", field=field)
         mode = value.get("mode")
         if mode not in MODES:
             raise InvalidInput(f"{field}.mode must be one of: {', '.join(MODES)}", field=f"{field}.mode")
@@ -67,7 +68,7 @@ class DeadlineRule:
                                field=f"{field}.hours_after_booking")
         return rule
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         values = {"mode": self.mode, "hour": self.hour, "hours_before_visit": self.hours_before_visit,
                   "hours_after_booking": self.hours_after_booking, "booking_cutoff": self.booking_cutoff}
         return {name: (value.strftime("%H:%M") if isinstance(value, time) else value)
@@ -86,21 +87,11 @@ def _hour(value: object, field: str) -> time | None:
     return parsed
 
 
-def whole_number(value: object, field: str, low: int, high: int, unit: str = "", *,
-                 required: bool = False) -> int | None:
-    """A whole number in [low, high] (None when absent and not required), or InvalidInput."""
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"{field} must be a whole number{unit} from {low} to {high}", field=field)
-    return value
-
-
 def _hours(value: object, field: str) -> int | None:
     return whole_number(value, field, 0, MAX_HOURS, " of hours")
 
 
-def _at_local_hour(day, hour: time, zone: ZoneInfo) -> datetime:
+def _at_local_hour(day: date, hour: time, zone: ZoneInfo) -> datetime:
     """That wall-clock time on that day; a time skipped by a DST change means the moment after it."""
     moment = datetime.combine(day, hour, zone)
     return moment.astimezone(timezone.utc).astimezone(zone)
@@ -119,7 +110,7 @@ def deadline(rule: DeadlineRule, booked_at: datetime, starts_at: datetime, *,
             f"({timezone_name}) on, so the patient has time to pay; book it tomorrow or without prepayment"
         )
     latest = starts_at - timedelta(hours=rule.hours_before_visit or 0)
-    if rule.mode == BY_HOUR:
+    if rule.mode == BY_HOUR and rule.hour is not None:  # from_dict requires the hour with this mode
         due = _at_local_hour(local.date(), rule.hour, zone)
         if due <= booked_at:
             due = _at_local_hour(local.date() + timedelta(days=1), rule.hour, zone)
@@ -127,7 +118,7 @@ def deadline(rule: DeadlineRule, booked_at: datetime, starts_at: datetime, *,
     elif rule.mode == BEFORE_VISIT:
         due = latest
     else:
-        due = min(booked_at + timedelta(hours=rule.hours_after_booking), latest)
+        due = min(booked_at + timedelta(hours=rule.hours_after_booking or 0), latest)
     due = min(due, starts_at).astimezone(timezone.utc).replace(microsecond=0)
     if due <= booked_at:
         raise PrepaymentRefused(

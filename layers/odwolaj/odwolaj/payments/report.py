@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import Any
 
-from odwolaj.clock import WARSAW, iso, parse_iso
-from odwolaj.models import Payment
+from odwolaj.core.clock import WARSAW, iso, parse_iso
+from odwolaj.data.models import Payment
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # (row key, column heading in the workbook, kind: text, time or money)
@@ -29,13 +30,13 @@ COLUMNS = (
 STATUS_LABELS = {"pending": "oczekuje", "paid": "opłacona", "expired": "wygasła", "refunded": "zwrócona"}
 
 
-def payment_rows(facility_id: str, start: datetime, end: datetime) -> list[dict]:
+def payment_rows(facility_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """The facility's payments opened between start and end (UTC), oldest first."""
     condition = Payment.created_at.between(iso(start), iso(end))
     return [_row(payment) for payment in Payment.by_facility_created.query(facility_id, condition)]
 
 
-def _row(payment: Payment) -> dict:
+def _row(payment: Payment) -> dict[str, Any]:
     return {
         "external_id": payment.external_id,
         "starts_at": payment.starts_at,
@@ -51,7 +52,7 @@ def _row(payment: Payment) -> dict:
     }
 
 
-def to_xlsx(rows: list[dict], start: datetime, end: datetime) -> bytes:
+def to_xlsx(rows: list[dict[str, Any]], start: datetime, end: datetime) -> bytes:
     """One sheet for people: Polish headings, local (Warsaw) times, amounts in złoty."""
     from openpyxl import Workbook  # only the spreadsheet path pays for importing it
     from openpyxl.styles import Font
@@ -62,7 +63,7 @@ def to_xlsx(rows: list[dict], start: datetime, end: datetime) -> bytes:
     sheet.append([heading for _, heading, _ in COLUMNS])
     for row in rows:
         sheet.append([_cell(row[key], kind, key) for key, _, kind in COLUMNS])
-    for index, (key, heading, kind) in enumerate(COLUMNS, start=1):
+    for index, (_key, heading, kind) in enumerate(COLUMNS, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(len(heading), 17) + 2
         for cell in sheet[letter][1:]:
@@ -75,7 +76,7 @@ def to_xlsx(rows: list[dict], start: datetime, end: datetime) -> bytes:
     return buffer.getvalue()
 
 
-def _cell(value, kind: str, key: str):
+def _cell(value: Any, kind: str, key: str) -> Any:
     if value is None:
         return None
     if kind == "time":

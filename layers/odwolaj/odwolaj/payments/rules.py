@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
-from typing import Iterable
+from typing import Any, Iterable
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
-from odwolaj.clock import now, parse_iso
-from odwolaj.errors import Conflict, Forbidden, InvalidInput, NotFound
-from odwolaj.models import Facility, Patient
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from odwolaj.core.transactions import conditionally
+from odwolaj.core.validation import choice, flag, reject_unknown, whole_number
+from odwolaj.data.models import Facility, Patient
 from odwolaj.payments import deadlines
-from odwolaj.payments.deadlines import DeadlineRule, whole_number
+from odwolaj.payments.deadlines import DeadlineRule
+from odwolaj.security.facilities import PAYMENTS_OVERRIDE
 
 NONE = "none"
 OPTIONAL = "optional"
@@ -30,8 +34,6 @@ MODES = (NONE, OPTIONAL, MANDATORY)
 FULL = "full"
 DEPOSIT = "deposit"
 KINDS = (FULL, DEPOSIT)
-OVERRIDE_RIGHT = "payments:override"
-RIGHTS = frozenset({OVERRIDE_RIGHT})
 MAX_AMOUNT = 10_000_000  # 100 000 zł: more is a typo
 DEFAULT_DEADLINE = DeadlineRule(deadlines.BY_HOUR, hour=time(20, 0), hours_before_visit=2)
 # What a specialist may set for their own visits (the blacklist switch is the facility's).
@@ -51,13 +53,11 @@ class BlacklistPolicy:
     def from_dict(cls, value: object, field: str = "blacklist") -> "BlacklistPolicy":
         if not isinstance(value, dict):
             raise InvalidInput(f"{field} must be an object with no_shows, within_months and days", field=field)
-        unknown = sorted(set(value) - {"no_shows", "within_months", "days"})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(f'{field}.{u}' for u in unknown)}", field=field)
+        reject_unknown(value, ("no_shows", "within_months", "days"), prefix=f"{field}.", field=field)
         return cls(**{name: whole_number(value.get(name), f"{field}.{name}", 1, high, required=True)
                       for name, high in (("no_shows", 20), ("within_months", 24), ("days", 730))})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"no_shows": self.no_shows, "within_months": self.within_months, "days": self.days}
 
 
@@ -69,7 +69,7 @@ class PaymentRules:
     first_visit_mandatory: bool = False
     blacklist_mandatory: bool = True
     deadline: DeadlineRule = DEFAULT_DEADLINE
-    specialists: dict[str, dict] = field(default_factory=dict)  # each: what differs from the facility
+    specialists: dict[str, dict[str, Any]] = field(default_factory=dict)  # each: what differs from the facility
     blacklist: BlacklistPolicy | None = None  # automatic blacklisting; none: only staff put patients on it
 
     @classmethod
@@ -80,19 +80,16 @@ class PaymentRules:
         if not isinstance(value, dict):
             raise InvalidInput(f"{field_prefix or 'payment rules'} must be an object", field=field_prefix or None)
         allowed = set(allowed or (*SPECIALIST_FIELDS, "blacklist_mandatory", "specialists", "blacklist"))
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(field_prefix + u for u in unknown)}",
-                               field=field_prefix + unknown[0])
+        reject_unknown(value, allowed, prefix=field_prefix)
         base = base or cls()
         rules = replace(
             base,
-            mode=_choice(value.get("mode", base.mode), MODES, field_prefix + "mode"),
-            kind=_choice(value.get("kind", base.kind), KINDS, field_prefix + "kind"),
+            mode=choice(value.get("mode", base.mode), field_prefix + "mode", MODES),
+            kind=choice(value.get("kind", base.kind), field_prefix + "kind", KINDS),
             amount=amount_in_grosze(value.get("amount", base.amount), field_prefix + "amount"),
-            first_visit_mandatory=_flag(value.get("first_visit_mandatory", base.first_visit_mandatory),
+            first_visit_mandatory=flag(value.get("first_visit_mandatory", base.first_visit_mandatory),
                                         field_prefix + "first_visit_mandatory"),
-            blacklist_mandatory=_flag(value.get("blacklist_mandatory", base.blacklist_mandatory),
+            blacklist_mandatory=flag(value.get("blacklist_mandatory", base.blacklist_mandatory),
                                       field_prefix + "blacklist_mandatory"),
             deadline=(DeadlineRule.from_dict(value["deadline"], field_prefix + "deadline")
                       if "deadline" in value else base.deadline),
@@ -123,24 +120,12 @@ class PaymentRules:
         own = self.specialists.get(specialist or "")
         return self if own is None else PaymentRules.from_dict(own, base=self, allowed=SPECIALIST_FIELDS)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         values = {"mode": self.mode, "kind": self.kind, "amount": self.amount,
                   "first_visit_mandatory": self.first_visit_mandatory, "blacklist_mandatory": self.blacklist_mandatory,
                   "deadline": self.deadline.to_dict(), "specialists": self.specialists,
                   "blacklist": self.blacklist.to_dict() if self.blacklist else None}
         return {name: value for name, value in values.items() if value is not None}
-
-
-def _choice(value: object, choices: tuple[str, ...], field: str) -> str:
-    if value not in choices:
-        raise InvalidInput(f"{field} must be one of: {', '.join(choices)}", field=field)
-    return value
-
-
-def _flag(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(f"{field} must be true or false", field=field)
-    return value
 
 
 def amount_in_grosze(value: object, field: str) -> int | None:
@@ -159,19 +144,17 @@ class VisitOverride:
     def from_payload(cls, value: object) -> "VisitOverride":
         if not isinstance(value, dict):
             raise InvalidInput("payment must be an object with a mode", field="payment")
-        unknown = sorted(set(value) - {"mode", "amount", "kind"})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join('payment.' + u for u in unknown)}", field="payment")
+        reject_unknown(value, ("mode", "amount", "kind"), prefix="payment.", field="payment")
         kind = value.get("kind")
-        return cls(mode=_choice(value.get("mode"), MODES, "payment.mode"),
+        return cls(mode=choice(value.get("mode"), "payment.mode", MODES),
                    amount=amount_in_grosze(value.get("amount"), "payment.amount"),
-                   kind=None if kind is None else _choice(kind, KINDS, "payment.kind"))
+                   kind=None if kind is None else choice(kind, "payment.kind", KINDS))
 
 
 def require_override_right(rights: Iterable[str]) -> None:
-    if OVERRIDE_RIGHT not in set(rights or ()):
-        raise Forbidden(f"this API key may not set a visit's payment rule; it needs the right {OVERRIDE_RIGHT} "
-                        f"(odwolaj-admin issue-key --right {OVERRIDE_RIGHT})", field="payment")
+    if PAYMENTS_OVERRIDE not in set(rights or ()):
+        raise Forbidden(f"this API key may not set a visit's payment rule; it needs the right {PAYMENTS_OVERRIDE} "
+                        f"(odwolaj-admin issue-key --right {PAYMENTS_OVERRIDE})", field="payment")
 
 
 @dataclass(frozen=True)
@@ -264,7 +247,7 @@ def save_specialist_rules(facility_id: str, specialist: str, value: object | Non
     on the condition that the rules are still those read (a concurrent change makes it a Conflict)."""
     facility = get_facility(facility_id)
     current = facility_rules(facility)
-    specialists = dict(current.specialists)
+    specialists: dict[str, object] = dict(current.specialists)
     if value is None:
         specialists.pop(specialist, None)
     else:
@@ -276,17 +259,14 @@ def save_specialist_rules(facility_id: str, specialist: str, value: object | Non
     return rules
 
 
-def _store(facility_id: str, rules: PaymentRules, unchanged=None) -> None:
+def _store(facility_id: str, rules: PaymentRules, unchanged: Condition | None = None) -> None:
     condition = Facility.facility_id.exists()
     if unchanged is not None:
         condition &= unchanged
-    try:
-        Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())], condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not conditionally(lambda: Facility(facility_id).update(actions=[Facility.payment_rules.set(rules.to_dict())],
+                                                              condition=condition)):
         get_facility(facility_id)  # NotFound when there is no such facility
-        raise Conflict("the payment rules changed while this request was processed; retry") from None
+        raise Conflict("the payment rules changed while this request was processed; retry")
 
 
 def get_facility(facility_id: str) -> Facility:

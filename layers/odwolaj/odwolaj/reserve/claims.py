@@ -22,23 +22,42 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import appointments, events
-from odwolaj.appointments import AppointmentInput
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import PrepaymentRefused
-from odwolaj.models import FreedSlot, Offer, WaitingEntry
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.appointments.inputs import AppointmentInput
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import PrepaymentRefused
+from odwolaj.core.sharding import shard_of
+from odwolaj.core.transactions import applied, condition_failed, transact
+from odwolaj.data import events
+from odwolaj.data.models import FreedSlot, Offer, WaitingEntry
+from odwolaj.data.outbox import queue_entry_sms
+from odwolaj.data.status import AWAITING_PAYMENT
 from odwolaj.payments import rules as payment_rules
-from odwolaj.reminders import shard_of
-from odwolaj.reserve.entries import ACTIVE, SERVED, priority_class, queue_entry_sms, queue_rank
+from odwolaj.reserve.entries import ACTIVE, SERVED, priority_class, queue_rank
 from odwolaj.reserve.offers import (
-    ACCEPTED, ANSWERABLE, CLAIMED, DECLINED, EXPIRED, FILLED, LOST, OFFERING, OPEN, WAITING,
-    facility_settings, get_offer, get_slot, minutes_since_freed, next_wave, slot_cutoff, slot_data,
+    ACCEPTED,
+    ANSWERABLE,
+    CLAIMED,
+    DECLINED,
+    EXPIRED,
+    FILLED,
+    LOST,
+    OFFERING,
+    OPEN,
+    WAITING,
+    facility_settings,
+    get_offer,
+    get_slot,
+    minutes_since_freed,
+    next_wave,
+    slot_cutoff,
+    slot_data,
 )
 from odwolaj.reserve.strategy import Strategy
-from odwolaj.status import AWAITING_PAYMENT
-from odwolaj.transactions import applied, condition_failed, transact
 
 CHANNELS = ("sms", "web")
 # A grace window's losers are told in its winner's transaction (DynamoDB allows 100 items; the
@@ -65,7 +84,7 @@ def booking_key(offer_id: str) -> str:
     return hashlib.sha256(f"booking|{offer_id}".encode()).hexdigest()[:16]
 
 
-def _answered(entry_id: str):
+def _answered(entry_id: str) -> tuple[WaitingEntry, list[Action]]:
     """Update actions: an answer, even a late one or a no, ends the patient's cool-down: this
     patient does respond."""
     return WaitingEntry(entry_id), [WaitingEntry.offer_cooldown_until.remove(), WaitingEntry.unanswered_offers.set(0)]
@@ -211,8 +230,8 @@ def _wait_in_window(slot: FreedSlot, offer: Offer, channel: str, at: datetime, a
                        (FreedSlot.status == OFFERING) & FreedSlot.claim_until.exists(), attempts)
 
 
-def _record_yes(slot: FreedSlot, offer: Offer, channel: str, at: datetime, slot_actions: list, slot_condition,
-                attempts: int) -> Result:
+def _record_yes(slot: FreedSlot, offer: Offer, channel: str, at: datetime, slot_actions: list[Action],
+                slot_condition: Condition, attempts: int) -> Result:
     cooldown_entry, cooldown_cleared = _answered(offer.entry_id)
 
     def write(transaction: TransactWrite) -> None:

@@ -11,21 +11,24 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import appointments, events
-from odwolaj.appointments import _email, _optional_text, _text, parse_moment
-from odwolaj.clock import WARSAW, iso, now, parse_iso
-from odwolaj.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from odwolaj.models import Availability, OutboxItem, StrikeOff, WaitingEntry, WaitingList
-from odwolaj.notifications import SMS_RETENTION
-from odwolaj.pesel import validate_pesel
-from odwolaj.phone import normalize_phone
+from odwolaj.core import validation
+from odwolaj.core.clock import WARSAW, iso, now, parse_iso
+from odwolaj.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from odwolaj.core.pesel import validate_pesel
+from odwolaj.core.phone import normalize_phone
+from odwolaj.core.transactions import Write, apply_or_conflict
+from odwolaj.data import events
+from odwolaj.data.models import Availability, StrikeOff, WaitingEntry, WaitingList
+from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.reserve import notices
-from odwolaj.transactions import condition_failed, transact
+from odwolaj.reserve.planned_dates import DAY, WEEK, is_week, planned_day
 
 ACTIVE, SERVED, STRUCK_OFF = "active", "served", "struck_off"
 CATEGORIES = ("pilny", "stabilny")
@@ -40,12 +43,14 @@ STRIKE_OFF_REASONS = {
     "patient_resigned": "the patient resigned",
 }
 WEEK_PRECISION_AFTER = timedelta(days=183)  # waits over six months may be planned to the week
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class DuplicateReferral(Conflict):
     code = "duplicate_referral"
+
+
+DUPLICATE = "this referral is already on a waiting list (one referral, one list)"
 
 
 def entry_key(facility_id: str, referral: str) -> str:
@@ -72,24 +77,12 @@ def queue_rank(category: str, entitlement: str | None, entered_at: str, list_num
 # Input
 
 
-def planned_day(planned: str) -> date:
-    """The first day a planned date stands for (a week: its Monday)."""
-    found = _WEEK.match(planned)
-    if found:
-        return date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
-    return date.fromisoformat(planned)
-
-
-def is_week(planned: str) -> bool:
-    return bool(_WEEK.match(planned))
-
-
 def _planned_date(value: object, entered_at: datetime) -> str:
     if not isinstance(value, str):
         raise InvalidInput("planned_date is required: YYYY-MM-DD, or YYYY-Www for waits over six months",
                            field="planned_date")
     try:
-        day = planned_day(value) if (_WEEK.match(value) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) else None
+        day = planned_day(value) if (WEEK.match(value) or DAY.fullmatch(value)) else None
     except ValueError:
         day = None
     if day is None:
@@ -123,18 +116,6 @@ def _availability(value: object) -> list[Availability]:
     return windows
 
 
-def _flag(value: object, field_name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(f"{field_name} must be true or false", field=field_name)
-    return value
-
-
-def _choice(value: object, field_name: str, allowed) -> str:
-    if value not in allowed:
-        raise InvalidInput(f"{field_name} must be one of: {', '.join(allowed)}", field=field_name)
-    return value  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
 class EntryInput:
     referral: str
@@ -152,17 +133,15 @@ class EntryInput:
     address: str | None = None
     entitlement: str | None = None
     specialist: str | None = None
-    availability: list = field(default_factory=list)
+    availability: list[Availability] = field(default_factory=list)
     short_notice: bool = False  # can come at a day's notice or less
 
     FIELDS = frozenset({"referral", "patient", "reason", "category", "entitlement", "planned_date", "entered_by",
                         "consent", "service", "specialist", "availability", "short_notice", "entered_at"})
 
     @classmethod
-    def from_payload(cls, payload: dict) -> "EntryInput":
-        unknown = sorted(set(payload) - cls.FIELDS)
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+    def from_payload(cls, payload: dict[str, Any]) -> "EntryInput":
+        validation.reject_unknown(payload, cls.FIELDS)
         if payload.get("consent") is not True:
             raise InvalidInput("the patient's consent is required to enter them on a waiting list (consent: true)",
                                field="consent")
@@ -170,35 +149,34 @@ class EntryInput:
         if not isinstance(patient, dict):
             raise InvalidInput("patient must be an object with id, phone and pesel or document_number",
                                field="patient")
-        unknown = sorted(set(patient) - {"id", "phone", "email", "pesel", "document_number", "address"})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join('patient.' + u for u in unknown)}", field="patient")
+        validation.reject_unknown(patient, ("id", "phone", "email", "pesel", "document_number", "address"),
+                                  prefix="patient.", field="patient")
         pesel, document = patient.get("pesel"), patient.get("document_number")
         if (pesel is None) == (document is None):
             raise InvalidInput("give the patient's pesel, or document_number when they have none (not both)",
                                field="patient.pesel")
         at = now()
-        entered_at = parse_moment(payload["entered_at"], "entered_at") if "entered_at" in payload else at
+        entered_at = validation.moment(payload["entered_at"], "entered_at") if "entered_at" in payload else at
         if entered_at > at + timedelta(minutes=5):
             raise InvalidInput("entered_at is in the future", field="entered_at")
         entitlement = payload.get("entitlement")
         return cls(
-            referral=_text(payload.get("referral"), "referral", max_len=64).upper(),
-            patient_id=_text(patient.get("id"), "patient.id", max_len=64),
+            referral=validation.text(payload.get("referral"), "referral", max_len=64).upper(),
+            patient_id=validation.text(patient.get("id"), "patient.id", max_len=64),
             phone=normalize_phone(patient.get("phone"), field="patient.phone"),
-            email=_email(patient.get("email")),
+            email=validation.email(patient.get("email")),
             pesel=validate_pesel(pesel, field="patient.pesel") if pesel is not None else None,
-            document_number=_optional_text(document, "patient.document_number", 32),
-            address=_optional_text(patient.get("address"), "patient.address", 200),
-            reason=_text(payload.get("reason"), "reason", max_len=500),
-            category=_choice(payload.get("category"), "category", CATEGORIES),
-            entitlement=None if entitlement is None else _choice(entitlement, "entitlement", ENTITLEMENTS),
+            document_number=validation.optional_text(document, "patient.document_number", 32),
+            address=validation.optional_text(patient.get("address"), "patient.address", 200),
+            reason=validation.text(payload.get("reason"), "reason", max_len=500),
+            category=validation.choice(payload.get("category"), "category", CATEGORIES),
+            entitlement=None if entitlement is None else validation.choice(entitlement, "entitlement", ENTITLEMENTS),
             planned_date=_planned_date(payload.get("planned_date"), entered_at),
-            entered_by=_text(payload.get("entered_by"), "entered_by", max_len=120),
-            service=_text(payload.get("service"), "service", max_len=120),
-            specialist=_optional_text(payload.get("specialist"), "specialist", 120),
+            entered_by=validation.text(payload.get("entered_by"), "entered_by", max_len=120),
+            service=validation.text(payload.get("service"), "service", max_len=120),
+            specialist=validation.optional_text(payload.get("specialist"), "specialist", 120),
             availability=_availability(payload.get("availability")),
-            short_notice=_flag(payload.get("short_notice", False), "short_notice"),
+            short_notice=validation.flag(payload.get("short_notice", False), "short_notice"),
             entered_at=entered_at,
         )
 
@@ -233,29 +211,16 @@ def position(entry: WaitingEntry) -> int:
 # Changes
 
 
-def queue_entry_sms(entry: WaitingEntry, message_kind: str, at: datetime, cause: str,
-                    offer_id: str | None = None) -> OutboxItem:
-    """An SMS to a waiting patient (composed at send time by odwolaj.reserve.messages)."""
-    return OutboxItem(outbox_id=f"{entry.entry_id}:sms:{cause}", kind="sms", message_kind=message_kind,
-                      entry_id=entry.entry_id, offer_id=offer_id, created_at=iso(at),
-                      expires_at=int((at + SMS_RETENTION).timestamp()))
-
-
-def event_data(entry: WaitingEntry) -> dict:
+def event_data(entry: WaitingEntry) -> dict[str, Any]:
     """References only: no identity or contact data leaves in events."""
     return {"entry_id": entry.entry_id, "list_number": entry.list_number, "service": entry.service,
             "category": entry.category, "out_of_order": bool(entry.entitlement), "status": entry.status,
             "planned_date": entry.planned_date}
 
 
-def _change(entry: WaitingEntry, write) -> WaitingEntry:
+def _change(entry: WaitingEntry, write: Write) -> WaitingEntry:
     """Apply a change decided from `entry` as read; another change in between is a Conflict."""
-    try:
-        transact(write)
-    except TransactWriteError as error:
-        if condition_failed(error):
-            raise Conflict("the entry changed while this request was processed; retry") from None
-        raise
+    apply_or_conflict(write, "the entry changed while this request was processed; retry")
     return get(entry.facility_id, entry.entry_id)
 
 
@@ -264,8 +229,7 @@ def join(facility_id: str, data: EntryInput) -> WaitingEntry:
     entry_id = entry_key(facility_id, data.referral)
     try:
         WaitingEntry.get(entry_id, consistent_read=True, attributes_to_get=["entry_id"])
-        raise DuplicateReferral("this referral is already on a waiting list (one referral, one list)",
-                                field="referral")
+        raise DuplicateReferral(DUPLICATE, field="referral")
     except DoesNotExist:
         pass
     list_id = queue_of(facility_id, data.service)
@@ -295,13 +259,7 @@ def join(facility_id: str, data: EntryInput) -> WaitingEntry:
         transaction.save(event.to_outbox(at))
         transaction.save(queue_entry_sms(entry, "waitlist_joined", at, "joined"))
 
-    try:
-        transact(write)
-    except TransactWriteError as error:
-        if condition_failed(error):
-            raise DuplicateReferral("this referral is already on a waiting list (one referral, one list)",
-                                    field="referral") from None
-        raise
+    apply_or_conflict(write, DUPLICATE, conflict=DuplicateReferral, field="referral")
     return entry
 
 
@@ -330,16 +288,15 @@ def strike_off(entry: WaitingEntry, reason: str, *, by: str | None = None) -> Wa
     return _change(entry, write)
 
 
-def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
+def update(entry: WaitingEntry, payload: dict[str, Any]) -> WaitingEntry:
     """The clinic changes the planned date (the patient is told) or the patient's availability
     (days and hours, and whether they can come at short notice)."""
-    unknown = sorted(set(payload) - {"planned_date", "availability", "short_notice"})
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+    validation.reject_unknown(payload, ("planned_date", "availability", "short_notice"))
     if entry.status != ACTIVE:
         raise InvalidTransition(f"the entry is {entry.status}", current_status=entry.status)
     at = now()
-    actions, moved, exact, too_late = [], False, False, False
+    actions: list[Action] = []
+    moved, exact, too_late = False, False, False
     if "planned_date" in payload:
         planned = _planned_date(payload["planned_date"], parse_iso(entry.entered_at))
         if planned != entry.planned_date:
@@ -354,8 +311,10 @@ def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
                     actions += notices.notice_actions(entry, day, at)
     if "availability" in payload:
         actions.append(WaitingEntry.availability.set(_availability(payload["availability"])))
-    if "short_notice" in payload and _flag(payload["short_notice"], "short_notice") != bool(entry.short_notice):
-        actions.append(WaitingEntry.short_notice.set(payload["short_notice"]))
+    if "short_notice" in payload:
+        short_notice = validation.flag(payload["short_notice"], "short_notice")
+        if short_notice != bool(entry.short_notice):
+            actions.append(WaitingEntry.short_notice.set(short_notice))
     if not actions:
         return entry
     version = entry.version + 1
@@ -377,15 +336,3 @@ def update(entry: WaitingEntry, payload: dict) -> WaitingEntry:
                 event_data(entry) | {"planned_date": planned, "reason": "less_than_14_days"}).to_outbox(at))
 
     return _change(entry, write)
-
-
-def record_visit_outcome(appointment, outcome: str, *, reason: str = "not_given"):
-    """Reception's record of a visit. NFZ: a patient who does not come, without notice, to a visit
-    obtained from the list is struck off it. A repeated record repeats nothing."""
-    result = appointments.record_outcome(appointment, outcome, reason=reason)
-    entry_id = result.appointment.waiting_entry_id
-    if result.appointment.status == appointments.NO_SHOW and entry_id:
-        entry = get(result.appointment.facility_id, entry_id)
-        if entry.status != STRUCK_OFF:
-            strike_off(entry, "no_show", by="reception")
-    return result

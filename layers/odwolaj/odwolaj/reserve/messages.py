@@ -2,14 +2,14 @@
 for offers, the offered slot, so the outbox carries no contact data."""
 from __future__ import annotations
 
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.links import offer_link
-from odwolaj.messages.texts import MessageContext, render
-from odwolaj.models import Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.adapters.sms import OutboundSms
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.data.models import Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.language.polish import MONTHS
+from odwolaj.language.texts import MessageContext, render
 from odwolaj.reserve import notices
-from odwolaj.reserve.entries import is_week, planned_day
-from odwolaj.sms import OutboundSms
-from odwolaj.web.polish import MONTHS
+from odwolaj.reserve.planned_dates import is_week, planned_day
+from odwolaj.security.links import offer_link
 
 
 def forecast_text(planned: str) -> str:

@@ -10,29 +10,30 @@ ahead is reported at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import events
-from odwolaj.clock import WARSAW, iso, now
-from odwolaj.deliveries import DELIVERED
-from odwolaj.models import Delivery, WaitingEntry
-from odwolaj.reminders import SHARDS, shard_of
-from odwolaj.transactions import applied
+from odwolaj.core.clock import WARSAW, iso, now
+from odwolaj.core.sharding import SHARDS, shard_of
+from odwolaj.core.transactions import applied
+from odwolaj.data import events
+from odwolaj.data.models import Delivery, WaitingEntry
+from odwolaj.data.status import DELIVERED
 
 NOTICE_AHEAD = timedelta(days=14)
 SHARD_PREFIX = "n"
 PENDING, CONFIRMED, REPORTED = "pending", "confirmed", "reported"
 
 
-def check_due(day) -> datetime:
+def check_due(day: date) -> datetime:
     """When to check delivery: 8:00 in Warsaw, 14 days before the exact day."""
     return datetime.combine(day - NOTICE_AHEAD, time(8), WARSAW)
 
 
-def notice_actions(entry: WaitingEntry, day, at: datetime) -> list:
+def notice_actions(entry: WaitingEntry, day: date, at: datetime) -> list[Action]:
     """Update actions that start the check for an exact day just set (with its SMS)."""
     due = max(check_due(day), at)
     return [WaitingEntry.exact_date_status.set(PENDING), WaitingEntry.exact_date_message_id.remove(),

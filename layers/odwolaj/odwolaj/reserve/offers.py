@@ -16,21 +16,25 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj import events
-from odwolaj.clock import iso, now, parse_iso
-from odwolaj.errors import NotFound
-from odwolaj.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
-from odwolaj.reminders import shard_of
-from odwolaj.reserve.entries import ACTIVE, SERVED, queue_entry_sms, queue_of, queue_rank
+from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.errors import NotFound
+from odwolaj.core.sharding import shard_of
+from odwolaj.core.transactions import Write, applied, condition_failed, transact
+from odwolaj.data import events
+from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
+from odwolaj.data.outbox import queue_entry_sms
+from odwolaj.reserve.entries import ACTIVE, SERVED, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
 from odwolaj.reserve.strategy import Strategy, cutoff, plan_wave
-from odwolaj.transactions import applied, condition_failed, transact
 
 FREE, OFFERING, FILLED, CLAIMED, UNFILLED = "free", "offering", "filled", "claimed", "unfilled"
 OPEN, EXPIRED, WAITING, ACCEPTED, DECLINED, LOST = "open", "expired", "waiting", "accepted", "declined", "lost"
@@ -58,9 +62,10 @@ def get_slot(slot_id: str) -> FreedSlot:
     return FreedSlot.get(slot_id, consistent_read=True)
 
 
-def slot_unchanged(slot: FreedSlot):
+def slot_unchanged(slot: FreedSlot) -> Condition:
     version = (FreedSlot.version == slot.version) if slot.version is not None else FreedSlot.version.does_not_exist()
-    return (FreedSlot.status == slot.status) & version
+    unchanged: Condition = (FreedSlot.status == slot.status) & version
+    return unchanged
 
 
 def facility_settings(facility_id: str) -> tuple[Strategy, str]:
@@ -72,7 +77,7 @@ def slot_cutoff(slot: FreedSlot, strategy: Strategy) -> datetime:
     return cutoff(parse_iso(slot.starts_at), strategy)
 
 
-def slot_data(slot: FreedSlot) -> dict:
+def slot_data(slot: FreedSlot) -> dict[str, Any]:
     return {"slot_id": slot.slot_id, "starts_at": slot.starts_at, "service": slot.service,
             "specialist": slot.specialist, "source": slot.source}
 
@@ -88,7 +93,7 @@ def priority_mark(entry: WaitingEntry, offer_id: str) -> str | None:
     return f"{rank}:{offer_id}" if rank < 2 else None
 
 
-def apply(slot: FreedSlot, write, status: str) -> str:
+def apply(slot: FreedSlot, write: Write, status: str) -> str:
     """Run a slot transition; losing the race to another (a redelivery, the timer, an answer) is
     no error: the slot's status afterwards is returned."""
     try:
@@ -175,7 +180,7 @@ def next_wave(slot: FreedSlot, at: datetime, *, attempts: int = 3) -> str:
     local_hour = at.astimezone(ZoneInfo(timezone)).hour
 
     def write(transaction: TransactWrite) -> None:
-        actions = [
+        actions: list[Action] = [
             FreedSlot.status.set(OFFERING), FreedSlot.version.set(int(slot.version or 0) + 1),
             FreedSlot.offer_wave.set(number), FreedSlot.offers_made.set(made + len(offers)),
             FreedSlot.wave_offers.set({o.offer_id for o in offers}),

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from odwolaj.clock import iso, parse_iso
-from odwolaj.models import FreedSlot, WaitingEntry
-from odwolaj.reserve.entries import ACTIVE, is_week, planned_day, queue_of
+from odwolaj.core.clock import iso, parse_iso
+from odwolaj.data.models import FreedSlot, WaitingEntry
+from odwolaj.reserve.entries import ACTIVE, queue_of
+from odwolaj.reserve.planned_dates import is_week, planned_day
 
 MAX_READ = 200  # index items read per search at most: a list's head, however long the list
 

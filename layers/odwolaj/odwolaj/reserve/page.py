@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from odwolaj.clock import now, parse_iso
-from odwolaj.errors import InvalidInput, LinkExpired
-from odwolaj.facilities import get_facility
-from odwolaj.models import Facility, FreedSlot, Offer
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.errors import InvalidInput, LinkExpired
+from odwolaj.data.models import Facility, FreedSlot, Offer
 from odwolaj.reserve import claims, offers
 from odwolaj.reserve.settings import strategy_of
-from odwolaj.signing import link_signer
+from odwolaj.security.facilities import get_facility
+from odwolaj.security.links import link_signer
 
 ACTIONS = ("accept", "decline")
 FORM_MAX_AGE = 24 * 3600

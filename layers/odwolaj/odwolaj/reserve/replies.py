@@ -5,9 +5,9 @@ no visit of that number awaits a reply. Of several offers, the newest is answere
 """
 from __future__ import annotations
 
-from odwolaj.clock import iso, now
-from odwolaj.messages.replies import Intent
-from odwolaj.models import Conversation, Offer
+from odwolaj.core.clock import iso, now
+from odwolaj.data.models import Conversation, Offer
+from odwolaj.language.replies import Intent
 from odwolaj.reserve import claims
 
 

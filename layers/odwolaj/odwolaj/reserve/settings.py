@@ -1,9 +1,11 @@
 """A facility's offer strategy, stored on the facility (`Facility.offer_strategy`)."""
 from __future__ import annotations
 
-from odwolaj.facilities import get_facility
-from odwolaj.models import Facility
+from typing import Any
+
+from odwolaj.data.models import Facility
 from odwolaj.reserve.strategy import Strategy
+from odwolaj.security.facilities import get_facility
 
 
 def strategy_of(facility: Facility) -> Strategy:
@@ -14,7 +16,7 @@ def get_strategy(facility_id: str) -> Strategy:
     return strategy_of(get_facility(facility_id))
 
 
-def save_strategy(facility_id: str, payload: dict) -> Strategy:
+def save_strategy(facility_id: str, payload: dict[str, Any]) -> Strategy:
     """Replace the facility's strategy (fields left out take the defaults)."""
     strategy = Strategy.from_payload(payload)
     Facility(facility_id).update(actions=[Facility.offer_strategy.set(strategy.as_dict())],

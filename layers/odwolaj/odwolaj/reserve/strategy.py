@@ -12,12 +12,15 @@ gives each default's reason and the measurements behind them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from odwolaj.errors import InvalidInput
-from odwolaj.reminders import SENDING_END, SENDING_START
+from odwolaj.appointments.reminders import SENDING_END, SENDING_START
+from odwolaj.core import validation
+from odwolaj.core.errors import InvalidInput
 
 SEQUENTIAL, WAVES = "sequential", "waves"
 SAME_DAY_EARLIEST = time(7, 0)  # on the visit's own day offers may start at 7:00 (never after 20:00)
@@ -52,26 +55,22 @@ class Strategy:
     claim_minutes: int = 10  # pay-to-claim: a slot that needs prepayment is held this long for the payment
 
     @classmethod
-    def of(cls, settings: dict | None) -> "Strategy":
+    def of(cls, settings: dict[str, Any] | None) -> "Strategy":
         """A facility's `offer_strategy` map; missing keys take the defaults, unknown ones are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in (settings or {}).items() if key in known})
 
     @classmethod
-    def from_payload(cls, payload: dict) -> "Strategy":
+    def from_payload(cls, payload: dict[str, Any]) -> "Strategy":
         """A facility's settings as the clinic API sends them: known fields, whole numbers in bounds."""
-        unknown = sorted(set(payload) - {"mode", *BOUNDS})
-        if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+        validation.reject_unknown(payload, {"mode", *BOUNDS})
         if "mode" in payload and payload["mode"] not in (SEQUENTIAL, WAVES):
             raise InvalidInput(f"mode must be {SEQUENTIAL} or {WAVES}", field="mode")
         for name, (low, high) in BOUNDS.items():
-            value = payload.get(name, low)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
+            validation.whole_number(payload.get(name, low), name, low, high, required=True)
         return cls.of(payload)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
@@ -97,7 +96,7 @@ class Strategy:
         base = timedelta(hours=self.cooldown_hours)
         if list_size is not None:
             base = max(MIN_COOLDOWN, base * min(1.0, list_size / FULL_COOLDOWN_ENTRIES))
-        return min(base * 2 ** max(0, unanswered - 1), MAX_COOLDOWN)
+        return min(base * (1 << max(0, unanswered - 1)), MAX_COOLDOWN)
 
 
 @dataclass(frozen=True)
@@ -112,12 +111,12 @@ class Wave:
         return self.send_at + self.hold
 
 
-def _window(day, visit_day, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def _window(day: date, visit_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     start = SAME_DAY_EARLIEST if day == visit_day else SENDING_START
     return datetime.combine(day, start, zone), datetime.combine(day, SENDING_END, zone)
 
 
-def _windows(start: datetime, end: datetime, visit: datetime, zone: ZoneInfo):
+def _windows(start: datetime, end: datetime, visit: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
     """The sending windows intersecting [start, end), in order: 8:00-20:00, from 7:00 on the
     visit's own day (a same-day slot cannot wait for eight), never at night."""
     visit_day = visit.astimezone(zone).date()

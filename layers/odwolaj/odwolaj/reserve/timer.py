@@ -10,12 +10,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from odwolaj.clock import iso, now
-from odwolaj.models import FreedSlot
-from odwolaj.reminders import SHARDS
+from odwolaj.core.clock import iso, now
+from odwolaj.core.sharding import SHARDS
+from odwolaj.data.models import FreedSlot
 from odwolaj.reserve.claims import close_window
 from odwolaj.reserve.offers import OFFERING, expire_wave, get_slot, next_wave
-
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,517 @@
+"""PynamoDB models, one per table declared in template.yaml.
+
+Table names come from the environment when a model first talks to DynamoDB (a descriptor on
+Meta), so importing this module binds nothing. tests/unit/test_template_models.py checks that
+keys, indexes and attribute types here match the template, so the two cannot drift.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from odwolaj.core.config import table_name
+from odwolaj.core.transactions import conditionally
+
+
+class _TableFromEnv:
+    """`Meta.table_name` resolved from an environment variable on every access."""
+
+    def __init__(self, env_var: str):
+        self.env_var = env_var
+
+    def __get__(self, instance: object, owner: type) -> str:
+        return table_name(self.env_var)
+
+
+class Facility(Model):
+    """A clinic (placówka). Its API keys point at it; its settings drive messages and rules."""
+
+    class Meta:
+        table_name = _TableFromEnv("FACILITIES_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    short_name = UnicodeAttribute()  # what fits an SMS sender or a message
+    phone = UnicodeAttribute(null=True)  # the registration desk, shown to patients
+    address = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(default="Europe/Warsaw")
+    # A two-way number can receive TAK/NIE; an alphanumeric sender (the clinic's name) cannot.
+    sms_sender = UnicodeAttribute(null=True)
+    sms_two_way = BooleanAttribute(default=True)
+    # Per message kind, the facility's own wording (odwolaj.language.texts placeholders).
+    message_templates: MapAttribute[str, Any] = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+    # Prepayment rules (odwolaj.payments.rules.PaymentRules.from_dict reads it); none: no prepayment.
+    payment_rules: MapAttribute[str, Any] = MapAttribute(null=True)
+    # How freed slots are offered to the reserve list (odwolaj.reserve.strategy); absent: defaults.
+    offer_strategy: MapAttribute[str, Any] = MapAttribute(null=True)
+
+
+class ApiKey(Model):
+    """Only the SHA-256 of a key is stored: keys are 190-bit random strings, so no salt is needed."""
+
+    class Meta:
+        table_name = _TableFromEnv("API_KEYS_TABLE")
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    rights = UnicodeSetAttribute(null=True)  # beyond the basic API, e.g. payments:override
+
+
+class CodeIndex(GlobalSecondaryIndex["Appointment"]):
+    """Visit code → appointment, for the lookup form. Carries the phone to compare, nothing else."""
+
+    class Meta:
+        index_name = "by_code"
+        projection = IncludeProjection(["phone"])
+
+    visit_code = UnicodeAttribute(hash_key=True)
+
+
+class FacilityStartIndex(GlobalSecondaryIndex["Appointment"]):
+    """A facility's appointments in time order: listings and reports."""
+
+    class Meta:
+        index_name = "by_facility_start"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    starts_at = UnicodeAttribute(range_key=True)
+
+
+class RemindersDueIndex(GlobalSecondaryIndex["Appointment"]):
+    """Sparse: only appointments with a pending reminder carry these keys. Projects what the sweep
+    decides with, so it reads each due item once."""
+
+    class Meta:
+        index_name = "reminders_due"
+        projection = IncludeProjection(["status", "version", "starts_at", "cer_managed", "reminder_offset_hours"])
+
+    reminder_shard = UnicodeAttribute(hash_key=True)
+    reminder_due_at = UnicodeAttribute(range_key=True)
+
+
+class PaymentsDueIndex(GlobalSecondaryIndex["Appointment"]):
+    """Sparse: only appointments awaiting payment carry these keys (odwolaj.payments.booking); the
+    deadline sweep reads what is due and nothing else."""
+
+    class Meta:
+        index_name = "payments_due"
+        projection = IncludeProjection(["status", "version", "starts_at", "payment_deadline"])
+
+    payment_shard = UnicodeAttribute(hash_key=True)
+    payment_due_at = UnicodeAttribute(range_key=True)
+
+
+class Cancellation(MapAttribute[str, Any]):
+    channel = UnicodeAttribute()  # web, sms, email, clinic_api, reception, payment_expired
+    reason = UnicodeAttribute()
+    cancelled_at = UnicodeAttribute()
+    lead_time_minutes = NumberAttribute()
+
+
+class HistoryEntry(MapAttribute[str, Any]):
+    at = UnicodeAttribute()
+    event = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+
+
+class Appointment(Model):
+    class Meta:
+        table_name = _TableFromEnv("APPOINTMENTS_TABLE")
+
+    appointment_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    external_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    phone = UnicodeAttribute()  # E.164
+    email = UnicodeAttribute(null=True)
+    pesel = UnicodeAttribute(null=True)
+    starts_at = UnicodeAttribute()  # UTC, ISO-8601, sortable
+    duration_minutes = NumberAttribute(default=15)
+    service = UnicodeAttribute()
+    specialist = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    visit_code = UnicodeAttribute()
+    cer_managed = BooleanAttribute(default=False)  # central e-registration already reminds
+    cancellation = Cancellation(null=True)
+    history = ListAttribute(of=HistoryEntry, default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # The next pending reminder (odwolaj.appointments.reminders); absent when none is pending.
+    reminder_shard = UnicodeAttribute(null=True)
+    reminder_due_at = UnicodeAttribute(null=True)
+    reminder_offset_hours = NumberAttribute(null=True)
+    # Prepayment (odwolaj.payments): null mode means none is asked for.
+    payment_mode = UnicodeAttribute(null=True)  # mandatory, optional
+    payment_amount = NumberAttribute(null=True)  # grosze (PLN)
+    payment_kind = UnicodeAttribute(null=True)  # full, deposit
+    payment_deadline = UnicodeAttribute(null=True)  # UTC, ISO-8601, like starts_at
+    # The deadline sweep's index keys: present only while the appointment is awaiting_payment.
+    payment_shard = UnicodeAttribute(null=True)
+    payment_due_at = UnicodeAttribute(null=True)
+    # A visit obtained from the reserve list: its entry (a no-show strikes the entry off).
+    waiting_entry_id = UnicodeAttribute(null=True)
+    reserve_slot_id = UnicodeAttribute(null=True)  # the freed slot a reserve-list booking took
+
+    by_code = CodeIndex()
+    by_facility_start = FacilityStartIndex()
+    reminders_due = RemindersDueIndex()
+    payments_due = PaymentsDueIndex()
+
+
+class ExternalRef(Model):
+    """(facility, the clinic's own id) → appointment id; its conditional put keeps upserts unique."""
+
+    class Meta:
+        table_name = _TableFromEnv("EXTERNAL_REFS_TABLE")
+
+    ref = UnicodeAttribute(hash_key=True)
+    appointment_id = UnicodeAttribute()
+
+
+class BlacklistChange(MapAttribute[str, Any]):
+    """One change of a patient's prepayment blacklist entry: who, when, why."""
+
+    at = UnicodeAttribute()
+    action = UnicodeAttribute()  # added, extended, changed, lifted
+    by = UnicodeAttribute()  # "rule" or the API key (label and id) that made it
+    reason = UnicodeAttribute()
+    until = UnicodeAttribute(null=True)
+
+
+class Patient(Model):
+    """The minimum a facility's patient needs here: contact and the counters rules read."""
+
+    class Meta:
+        table_name = _TableFromEnv("PATIENTS_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    patient_id = UnicodeAttribute(range_key=True)
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    pesel = UnicodeAttribute(null=True)
+    no_show_count = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+    # Appointments ever booked here: 0 before this one makes a first-time patient (prepayment).
+    bookings_count = NumberAttribute(null=True)
+    # Prepayment blacklist (odwolaj.payments.blacklist): on it until this moment (UTC, ISO-8601).
+    blacklisted_until = UnicodeAttribute(null=True)
+    blacklist_history = ListAttribute(of=BlacklistChange, null=True)
+    # PynamoDB types a list by its attribute class; its items are str.
+    no_show_dates: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # the latest no-shows' visit times
+    last_appointment_id = UnicodeAttribute(null=True)  # what a message about the patient is sent with
+
+
+class SlotFacilityStartIndex(GlobalSecondaryIndex["FreedSlot"]):
+    class Meta:
+        index_name = "by_facility_start"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    starts_at = UnicodeAttribute(range_key=True)
+
+
+class SlotOffersDueIndex(GlobalSecondaryIndex["FreedSlot"]):
+    """Sparse: only slots still being offered carry these keys, due when their next step is (the
+    next wave, sending hours, a grace window's end, a recheck for patients, the cut-off); the
+    offer timer reads only them."""
+
+    class Meta:
+        index_name = "offers_due"
+        projection = KeysOnlyProjection()
+
+    offer_shard = UnicodeAttribute(hash_key=True)
+    offer_due_at = UnicodeAttribute(range_key=True)
+
+
+class FreedSlot(Model):
+    """The time a cancelled (or expired) booking gives back; the reserve list offers it."""
+
+    class Meta:
+        table_name = _TableFromEnv("SLOTS_TABLE")
+
+    slot_id = UnicodeAttribute(hash_key=True)  # the appointment that freed it: one cause, one slot
+    facility_id = UnicodeAttribute()
+    starts_at = UnicodeAttribute()
+    duration_minutes = NumberAttribute()
+    service = UnicodeAttribute()
+    specialist = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="free")
+    source = UnicodeAttribute()
+    freed_at = UnicodeAttribute()
+    # The reserve list's offering (odwolaj.reserve.offers): status moves free → offering →
+    # filled | unfilled, each step conditioned on the version.
+    version = NumberAttribute(null=True)
+    offer_wave = NumberAttribute(null=True)  # the current wave's number (1, 2, …)
+    offers_made = NumberAttribute(null=True)
+    wave_offers = UnicodeSetAttribute(null=True)  # offer ids of the current wave
+    offered_entries = UnicodeSetAttribute(null=True)  # never offered twice to the same entry
+    offer_shard = UnicodeAttribute(null=True)  # sparse: present while the slot waits for the timer
+    offer_due_at = UnicodeAttribute(null=True)  # the next wave, the end of a grace window, or the cut-off
+    # "<class>:<offer id>" of offers to entitled (0) and urgent (1) patients who have not said no:
+    # a yes from a lower class waits the grace window for them (the fairness rule).
+    priority_offers = UnicodeSetAttribute(null=True)
+    claim_until = UnicodeAttribute(null=True)  # a grace window is open until then
+    claimants = UnicodeSetAttribute(null=True)  # the offers that said yes within it
+    list_size = NumberAttribute(null=True)  # active entries of its list at the first wave (cool-downs scale with it)
+    filled_offer_id = UnicodeAttribute(null=True)
+    filled_appointment_id = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    unfilled_reason = UnicodeAttribute(null=True)
+
+    by_facility_start = SlotFacilityStartIndex()
+    offers_due = SlotOffersDueIndex()
+
+
+class OutboxItem(Model):
+    """Written in the same transaction as the change that caused it; the table's stream feeds
+    the dispatcher, which publishes it. The id is derived from the cause, so a retried change
+    cannot write a second one."""
+
+    class Meta:
+        table_name = _TableFromEnv("OUTBOX_TABLE")
+
+    outbox_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # "event" for the bus, "sms" or "email" for the patient
+    detail_type = UnicodeAttribute(null=True)  # event
+    detail = UnicodeAttribute(null=True)  # event, JSON
+    message_kind = UnicodeAttribute(null=True)  # sms: which text (texts.DEFAULTS)
+    appointment_id = UnicodeAttribute(null=True)  # sms: composed at send time, so no contact data here
+    entry_id = UnicodeAttribute(null=True)  # sms to a waiting-list patient (instead of appointment_id)
+    offer_id = UnicodeAttribute(null=True)  # sms about a reserve-list offer (its slot's time)
+    links = UnicodeAttribute(null=True)  # sms: links decided with the message (a clarifying answer lists several)
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
+
+    def save_once(self) -> bool:
+        """Write unless an item with this id exists (its cause already happened); True if written."""
+        return conditionally(lambda: self.save(condition=OutboxItem.outbox_id.does_not_exist()))
+
+
+class Conversation(Model):
+    """Per phone number: the visits whose last message asked for TAK/NIE, so a reply can be routed
+    to what it answers, and the number's opt-out."""
+
+    class Meta:
+        table_name = _TableFromEnv("CONVERSATIONS_TABLE")
+
+    phone = UnicodeAttribute(hash_key=True)  # E.164
+    awaiting = UnicodeSetAttribute(null=True)  # appointment ids that asked for a reply
+    last_appointment_id = UnicodeAttribute(null=True)
+    last_sent_at = UnicodeAttribute(null=True)
+    help_sent_at = UnicodeAttribute(null=True)  # one "did not understand" per day, never a loop
+    opted_out = BooleanAttribute(default=False)  # STOP: only what a visit itself requires
+    updated_at = UnicodeAttribute(null=True)
+    # Reserve-list offers that asked for TAK/NIE (odwolaj.reserve.replies), and when the last did:
+    # a reply goes to whichever asked last, a visit or an offer.
+    awaiting_offers = UnicodeSetAttribute(null=True)
+    last_offer_sent_at = UnicodeAttribute(null=True)
+
+
+class Delivery(Model):
+    """One sent SMS as the provider knows it: created when sent, moved on by delivery reports."""
+
+    class Meta:
+        table_name = _TableFromEnv("DELIVERIES_TABLE")
+
+    provider_message_id = UnicodeAttribute(hash_key=True)
+    outbox_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    status = UnicodeAttribute()  # sent, delivered, failed (odwolaj.messaging.deliveries)
+    rank = NumberAttribute()  # reports arrive out of order: a status only ever moves forward
+    error = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # TTL: kept 90 days
+
+
+class RateLimitBucket(Model):
+    class Meta:
+        table_name = _TableFromEnv("RATE_LIMITS_TABLE")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # TTL; readers compare the window themselves
+
+
+class PaymentFacilityCreatedIndex(GlobalSecondaryIndex["Payment"]):
+    """A facility's payments in the order they were opened: the payments report."""
+
+    class Meta:
+        index_name = "by_facility_created"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Payment(Model):
+    """The prepayment of one visit (odwolaj.payments.checkout): its amount and status, and the
+    Stripe Checkout Session currently open for it. A new session (after one expired at Stripe's
+    24-hour limit or was abandoned) counts an attempt; each attempt has its own idempotency key."""
+
+    class Meta:
+        table_name = _TableFromEnv("PAYMENTS_TABLE")
+
+    appointment_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    external_id = UnicodeAttribute()
+    starts_at = UnicodeAttribute()  # the visit, as when the payment was opened
+    amount = NumberAttribute()  # grosze
+    currency = UnicodeAttribute(default="pln")
+    kind = UnicodeAttribute(null=True)  # full, deposit
+    deadline = UnicodeAttribute(null=True)  # UTC ISO-8601
+    status = UnicodeAttribute()  # pending, paid, expired, refunded
+    attempt = NumberAttribute(default=0)  # Checkout Sessions opened so far
+    session_id = UnicodeAttribute(null=True)  # the one that may still be paid
+    session_expires_at = UnicodeAttribute(null=True)
+    payment_intent = UnicodeAttribute(null=True)
+    amount_paid = NumberAttribute(null=True)
+    paid_at = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
+    refunded_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)  # confirmed, reinstated, refunded_late, refunded_by_clinic
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_facility_created = PaymentFacilityCreatedIndex()
+
+
+class WaitingList(Model):
+    """One reserve (waiting) list: a facility's service. Numbers its entries."""
+
+    class Meta:
+        table_name = _TableFromEnv("WAITING_LISTS_TABLE")
+
+    list_id = UnicodeAttribute(hash_key=True)  # facility_id#service
+    last_number = NumberAttribute(default=0)
+
+
+class Availability(MapAttribute[str, Any]):
+    """When the patient can come: ISO weekdays (1 = Monday) and a local time range."""
+
+    days: ListAttribute[int] = ListAttribute(of=NumberAttribute)  # type: ignore[arg-type]  # items are int
+    start = UnicodeAttribute()  # HH:MM
+    end = UnicodeAttribute()
+
+
+class StrikeOff(MapAttribute[str, Any]):
+    reason = UnicodeAttribute()  # odwolaj.reserve.entries.STRIKE_OFF_REASONS
+    at = UnicodeAttribute()
+    by = UnicodeAttribute(null=True)
+
+
+class QueueIndex(GlobalSecondaryIndex["WaitingEntry"]):
+    """Sparse: only active entries carry `queue`. Sorted by (priority class, entry time, id), so
+    the first candidates of a list are one short Query. Projects what eligibility needs."""
+
+    class Meta:
+        index_name = "by_queue"
+        projection = IncludeProjection(["specialist", "availability", "offer_cooldown_until", "planned_date",
+                                        "status", "version", "unanswered_offers"])
+
+    queue = UnicodeAttribute(hash_key=True)  # facility_id#service
+    queue_rank = UnicodeAttribute(range_key=True)
+
+
+class NoticesDueIndex(GlobalSecondaryIndex["WaitingEntry"]):
+    """Sparse: only entries whose exact-date message must be confirmed delivered carry these keys."""
+
+    class Meta:
+        index_name = "notices_due"
+        projection = KeysOnlyProjection()
+
+    notice_shard = UnicodeAttribute(hash_key=True)
+    notice_due_at = UnicodeAttribute(range_key=True)
+
+
+class WaitingEntry(Model):
+    """An entry on a waiting list (NFZ: lista oczekujących). Struck-off entries stay for the record."""
+
+    class Meta:
+        table_name = _TableFromEnv("WAITING_ENTRIES_TABLE")
+
+    entry_id = UnicodeAttribute(hash_key=True)  # derived from (facility, referral): one referral, one list
+    facility_id = UnicodeAttribute()
+    list_number = NumberAttribute()
+    entered_at = UnicodeAttribute()
+    referral = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    pesel = UnicodeAttribute(null=True)
+    document_number = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()  # diagnosis or reason for admission
+    category = UnicodeAttribute()  # pilny | stabilny
+    entitlement = UnicodeAttribute(null=True)  # legal out-of-order entitlement, if any
+    planned_date = UnicodeAttribute()  # YYYY-MM-DD, or YYYY-Www for waits over six months
+    entered_by = UnicodeAttribute()
+    consent = BooleanAttribute()
+    service = UnicodeAttribute()
+    specialist = UnicodeAttribute(null=True)
+    availability = ListAttribute(of=Availability, default=list)  # empty: any time
+    short_notice = BooleanAttribute(default=False)  # can come at a day's notice or less: asked first then
+    position_at_entry = NumberAttribute()  # place in the queue when entered (told to the patient)
+    status = UnicodeAttribute()  # active, served, struck_off
+    version = NumberAttribute(default=1)
+    strike_off = StrikeOff(null=True)
+    served_appointment_id = UnicodeAttribute(null=True)
+    offer_cooldown_until = UnicodeAttribute(null=True)  # not offered again before (unanswered offers)
+    unanswered_offers = NumberAttribute(default=0)
+    queue = UnicodeAttribute(null=True)
+    queue_rank = UnicodeAttribute(null=True)
+    # NFZ: after a planned week, the exact date must reach the patient 14 days ahead, confirmed.
+    exact_date_message_id = UnicodeAttribute(null=True)  # the provider's id of that SMS
+    exact_date_status = UnicodeAttribute(null=True)  # pending, confirmed, reported
+    notice_shard = UnicodeAttribute(null=True)
+    notice_due_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_queue = QueueIndex()
+    notices_due = NoticesDueIndex()
+
+
+class Offer(Model):
+    """A freed slot offered to one waiting patient. The id is derived from (slot, entry), so the
+    same patient is never offered the same slot twice; its link token carries the id."""
+
+    class Meta:
+        table_name = _TableFromEnv("OFFERS_TABLE")
+
+    offer_id = UnicodeAttribute(hash_key=True)
+    slot_id = UnicodeAttribute()
+    entry_id = UnicodeAttribute()
+    facility_id = UnicodeAttribute()
+    wave = NumberAttribute()
+    # open; expired (the pace passed unanswered: a yes still counts while the slot is free);
+    # waiting (said yes within a grace window); accepted, declined, lost (the slot went to another)
+    status = UnicodeAttribute()
+    offered_at = UnicodeAttribute()
+    hold_until = UnicodeAttribute()  # when the next wave goes if nobody says yes
+    answered_at = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # sms, web
+    appointment_id = UnicodeAttribute(null=True)  # the booking an acceptance created
+    expires_at = NumberAttribute()  # TTL: housekeeping, 90 days after the offer
+
+
+ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery,
+              RateLimitBucket, Payment, WaitingList, WaitingEntry, Offer)

@@ -1,0 +1,261 @@
+"""The clinic API's edge: typed domain errors mapped to HTTP once, request bodies and query
+parameters parsed, appointments shaped for integrators. Business rules stay in the domain.
+
+Messages are English (integrators read them); nothing here logs a body or contact data.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from datetime import date, datetime, time, timedelta
+
+from odwolaj.appointments.views import payment_view
+from odwolaj.core.clock import WARSAW, iso, parse_iso, to_utc
+from odwolaj.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Unauthorized,
+)
+from odwolaj.core.validation import moment, reject_unknown
+from odwolaj.data.models import Appointment, WaitingEntry
+from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
+from odwolaj.security.links import visit_link
+
+
+class MalformedRequest(InvalidInput):
+    """The body is not JSON at all (as opposed to JSON that breaks a rule): 400, not 422."""
+
+    code = "malformed_request"
+
+
+# First match wins, so a subclass comes before its base; InvalidTransition is a Conflict (409).
+STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (MalformedRequest, 400),
+    (InvalidInput, 422),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+)
+MAX_LIST_RANGE = timedelta(days=31)
+MAX_REPORT_RANGE = timedelta(days=366)
+REPORT_FORMATS = ("json", "xlsx")
+MAX_PAGE = 200
+OUTCOMES = (ATTENDED, NO_SHOW, CANCELLED)
+
+
+def http_status(error: DomainError) -> int:
+    return next((status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)), 400)
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
+    return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+def domain_error_body(error: DomainError) -> dict:
+    extra = {"current_status": error.current_status} if isinstance(error, InvalidTransition) else {}
+    return error_body(error.code, error.message, error.field, **extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+
+
+def _reject_constant(name: str):
+    raise MalformedRequest(f"request body is not valid JSON: {name} is not a JSON number")
+
+
+def json_object(body: str | None) -> dict:
+    """The request body as a JSON object; anything that is not JSON is a 400."""
+    if not body or not body.strip():
+        raise MalformedRequest("request body is empty; expected a JSON object")
+    try:
+        payload = json.loads(body, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise MalformedRequest(f"request body is not valid JSON: {error.msg} at line {error.lineno} "
+                               f"column {error.colno}") from None
+    if not isinstance(payload, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return payload
+
+
+def outcome_from_payload(payload: dict) -> tuple[str, str]:
+    """Reception's record: (outcome, reason). A reason only belongs to a cancellation."""
+    reject_unknown(payload, ("outcome", "reason"))
+    outcome = payload.get("outcome")
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"outcome must be one of: {', '.join(OUTCOMES)}", field="outcome")
+    reason = payload.get("reason", "not_given")
+    if not isinstance(reason, str):
+        raise InvalidInput("reason must be a string", field="reason")
+    if "reason" in payload and outcome != "cancelled":
+        raise InvalidInput("reason can only be given with outcome 'cancelled'", field="reason")
+    return outcome, reason
+
+
+def _bound(value: str | None, field: str, *, end: bool) -> datetime:
+    """A date (a whole day in Poland) or a date-time with an offset, as UTC."""
+    if not value:
+        raise InvalidInput(f"{field} is required: an ISO-8601 date or date-time with an offset", field=field)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"{field} is not a valid date", field=field) from None
+        if end:  # 'to' as a date includes that whole day
+            return to_utc(datetime.combine(day + timedelta(days=1), time(), WARSAW)) - timedelta(seconds=1)
+        return to_utc(datetime.combine(day, time(), WARSAW))
+    return moment(value, field)
+
+
+def _period(query: dict[str, str], known: set[str], longest: timedelta) -> tuple[datetime, datetime]:
+    """`from`..`to` of a query that may carry only `known` parameters, at most `longest` apart."""
+    reject_unknown(query, known, what="query parameter(s)")
+    start = _bound(query.get("from"), "from", end=False)
+    end = _bound(query.get("to"), "to", end=True)
+    if end < start:
+        raise InvalidInput("to must not be before from", field="to")
+    if end - start > longest:
+        raise InvalidInput(f"the range from..to may span at most {longest.days} days", field="to")
+    return start, end
+
+
+def list_range(query: dict[str, str]) -> tuple[datetime, datetime]:
+    return _period(query, {"from", "to", "limit", "cursor"}, MAX_LIST_RANGE)
+
+
+def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
+    """A report's period (dates are whole days in Poland; at most a year) and format."""
+    start, end = _period(query, {"from", "to", "format"}, MAX_REPORT_RANGE)
+    fmt = query.get("format", "json")
+    if fmt not in REPORT_FORMATS:
+        raise InvalidInput(f"format must be one of: {', '.join(REPORT_FORMATS)}", field="format")
+    return start, end, fmt
+
+
+def page_limit(query: dict[str, str]) -> int:
+    value = query.get("limit", str(MAX_PAGE))
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", field="limit")
+    return int(value)
+
+
+def encode_cursor(appointment: Appointment) -> str:
+    raw = f"{appointment.starts_at}|{appointment.appointment_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(query: dict[str, str]) -> tuple[str, str] | None:
+    """(starts_at, appointment_id) of the last item of the previous page. It can only move
+    within the caller's own facility: the query's partition key comes from the API key."""
+    value = query.get("cursor")
+    if value is None:
+        return None
+    try:
+        starts_at, _, appointment_id = base64.urlsafe_b64decode(value + "==").decode().partition("|")
+        parse_iso(starts_at)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("cursor is not one this API returned", field="cursor") from None
+    if not re.fullmatch(r"[0-9a-f]{16}", appointment_id):
+        raise InvalidInput("cursor is not one this API returned", field="cursor")
+    return starts_at, appointment_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses
+
+
+def appointment_view(appointment: Appointment) -> dict:
+    """What the clinic sees of its own appointment (its own patient data included)."""
+    cancellation = appointment.cancellation
+    return {
+        "external_id": appointment.external_id,
+        "status": appointment.status,
+        "starts_at": appointment.starts_at,
+        "duration_minutes": int(appointment.duration_minutes),
+        "service": appointment.service,
+        "specialist": appointment.specialist,
+        "location": appointment.location,
+        "cer_managed": bool(appointment.cer_managed),
+        "payment": payment_view(appointment),
+        "visit_code": appointment.visit_code,
+        "cancel_link": visit_link(appointment.appointment_id),
+        "cancellation": None if cancellation is None else {
+            "channel": cancellation.channel,
+            "reason": cancellation.reason,
+            "cancelled_at": cancellation.cancelled_at,
+            "lead_time_minutes": int(cancellation.lead_time_minutes),
+        },
+        "history": [
+            {"at": entry.at, "event": entry.event, "channel": entry.channel, "detail": entry.detail}
+            for entry in appointment.history or []
+        ],
+        "patient": {"id": appointment.patient_id, "phone": appointment.phone},
+        "created_at": appointment.created_at,
+        "updated_at": appointment.updated_at,
+    }
+
+
+def list_view(items: list[Appointment], limit: int, start: datetime, end: datetime) -> dict:
+    """One page; `items` may hold one more than `limit`, which says another page exists."""
+    page = items[:limit]
+    return {
+        "from": iso(start),
+        "to": iso(end),
+        "appointments": [appointment_view(item) for item in page],
+        "next_cursor": encode_cursor(page[-1]) if len(items) > limit else None,
+    }
+
+
+def entry_view(entry: WaitingEntry, position: int | None = None) -> dict:
+    """A waiting-list entry as the clinic recorded it (its own patient data included)."""
+    strike = entry.strike_off
+    return {
+        "entry_id": entry.entry_id,
+        "list_number": int(entry.list_number),
+        "entered_at": entry.entered_at,
+        "referral": entry.referral,
+        "patient": {"id": entry.patient_id, "phone": entry.phone, "email": entry.email, "pesel": entry.pesel,
+                    "document_number": entry.document_number, "address": entry.address},
+        "reason": entry.reason,
+        "category": entry.category,
+        "entitlement": entry.entitlement,
+        "planned_date": entry.planned_date,
+        "entered_by": entry.entered_by,
+        "consent": bool(entry.consent),
+        "service": entry.service,
+        "specialist": entry.specialist,
+        "availability": [{"days": [int(d) for d in w.days], "from": w.start, "to": w.end}
+                         for w in entry.availability or []],
+        "short_notice": bool(entry.short_notice),
+        "status": entry.status,
+        "position": position,
+        "position_at_entry": int(entry.position_at_entry),
+        "strike_off": None if strike is None else {"reason": strike.reason, "at": strike.at, "by": strike.by},
+        "served_appointment_id": entry.served_appointment_id,
+        "created_at": entry.created_at,
+        "updated_at": entry.updated_at,
+    }
+
+
+def waiting_list_query(query: dict[str, str]) -> tuple[str, int]:
+    """(service, limit) of a list request."""
+    reject_unknown(query, ("service", "limit"), what="query parameter(s)")
+    service = query.get("service")
+    if not service:
+        raise InvalidInput("service is required: the list is one service's", field="service")
+    return service, page_limit(query)
+
+
+def strike_off_from_payload(payload: dict) -> tuple[str | None, str | None]:
+    reject_unknown(payload, ("reason", "by"))
+    by = payload.get("by")
+    if by is not None and (not isinstance(by, str) or len(by) > 120):
+        raise InvalidInput("by must be a string of at most 120 characters", field="by")
+    return payload.get("reason"), by

@@ -1,1 +1,0 @@
-"""Patient messages: texts, the GSM-7 alphabet and segment counting."""

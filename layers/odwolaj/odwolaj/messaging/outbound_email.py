@@ -1,0 +1,30 @@
+"""E-mail to patients: queued in the outbox with its cause (odwolaj.data.outbox), composed at send
+time from the appointment and facility as they are then, and sent through SES by the e-mail sender
+function. Today: the payment link, when the clinic gave the patient's address.
+
+The outbox item names only the appointment and the kind; the address is read when sending.
+"""
+from __future__ import annotations
+
+from odwolaj.adapters.ses import OutboundEmail, SesMailer
+from odwolaj.data.models import Appointment, Facility, OutboxItem
+from odwolaj.language.texts import render_email
+from odwolaj.messaging.outbound_sms import message_context, still_applies
+
+
+def compose(item: OutboxItem) -> OutboundEmail | None:
+    """The e-mail to send for a queued item, or None when it no longer applies (e.g. paid meanwhile)."""
+    appointment = Appointment.get(item.appointment_id)
+    if not appointment.email or not still_applies(item.message_kind, appointment):
+        return None
+    facility = Facility.get(appointment.facility_id)
+    context = message_context(item.message_kind, appointment, facility, facility_name=facility.name)
+    subject, text = render_email(item.message_kind, context)
+    return OutboundEmail(to=appointment.email, subject=subject, text=text)
+
+
+def deliver(item: OutboxItem, mailer: SesMailer) -> str | None:
+    """Compose and send one queued e-mail; the SES message id, or None when it no longer applies.
+    SES errors propagate: the stream retries the record."""
+    message = compose(item)
+    return None if message is None else mailer.send(message)

@@ -1,0 +1,111 @@
+"""The patient's visit page as use cases: open a link, act on the visit, find it by code and phone.
+
+A link works until a day after the visit starts, so a patient can still see what it was; after
+that it is expired. Opening a link only reads. Every form carries a token bound to the visit and
+to the one action it performs, so another site cannot make a patient's browser act.
+"""
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.errors import InvalidInput, LinkExpired, RateLimited
+from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
+from odwolaj.core.phone import normalize_phone
+from odwolaj.data.models import Appointment
+from odwolaj.data.status import CANCELLED, OPEN
+from odwolaj.security import ratelimit
+from odwolaj.security.links import link_signer
+
+LINK_LIFETIME_AFTER_START = timedelta(hours=24)
+ACTIONS = ("cancel", "confirm", "rebook")
+# Reasons a patient can pick; "not_given" is what an unanswered question records.
+REASONS = {key: label for key, label in appointments.CANCEL_REASONS.items() if key not in ("not_given", "unpaid")}
+PATIENT_CHANNELS = frozenset({"web", "sms", "email"})
+VISIT_FORM_MAX_AGE = 24 * 3600  # a page left open over lunch still works; the link token guards it anyway
+LOOKUP_FORM_MAX_AGE = 3600
+LOOKUP_SCOPE = "lookup"
+# Guessing a code needs both the code and the phone number; these limits make it hopeless.
+LOOKUP_LIMIT_PER_IP = (10, 15 * 60)
+LOOKUP_LIMIT_PER_CODE = (5, 3600)
+
+
+def open_link(token: str, purpose: str = "c") -> Appointment:
+    """The visit a link (of this purpose) stands for; LinkInvalid (or NotFound) for anything else,
+    LinkExpired late."""
+    appointment = appointments.get(link_signer().resolve(purpose, token))
+    if now() - parse_iso(appointment.starts_at) > LINK_LIFETIME_AFTER_START:
+        raise LinkExpired("the visit is long over")
+    return appointment
+
+
+def stage(appointment: Appointment) -> str:
+    """'open' (can still be confirmed or cancelled), 'cancelled', or 'over'."""
+    if appointment.status == CANCELLED:
+        return "cancelled"
+    if appointment.status in OPEN and parse_iso(appointment.starts_at) > now():
+        return "open"
+    return "over"
+
+
+def cancelled_by_patient(appointment: Appointment) -> bool:
+    cancellation = appointment.cancellation
+    return cancellation is not None and cancellation.channel in PATIENT_CHANNELS
+
+
+def _seconds() -> int:
+    return int(now().timestamp())
+
+
+def _scope(appointment_id: str, action: str) -> str:
+    return f"visit|{appointment_id}|{action}"
+
+
+def form_tokens(appointment_id: str) -> dict[str, str]:
+    signer, issued_at = link_signer(), _seconds()
+    return {action: signer.form_token(_scope(appointment_id, action), issued_at) for action in ACTIONS}
+
+
+def form_is_genuine(appointment_id: str, action: str, value: str | None) -> bool:
+    return action in ACTIONS and link_signer().check_form_token(
+        _scope(appointment_id, action), value or "", _seconds(), max_age=VISIT_FORM_MAX_AGE)
+
+
+def act(appointment: Appointment, action: str, reason: str | None) -> appointments.Outcome:
+    """What a button on the page does. Each is idempotent: a double click changes nothing twice."""
+    if action == "cancel":
+        return appointments.cancel(appointment, channel="web", reason=reason or "not_given")
+    if action == "confirm":
+        return appointments.confirm(appointment, channel="web")
+    if action == "rebook":
+        return appointments.request_rebook(appointment)
+    raise InvalidInput("unknown action", field="action")
+
+
+def lookup_form_token() -> str:
+    return link_signer().form_token(LOOKUP_SCOPE, _seconds())
+
+
+def lookup_form_is_genuine(value: str | None) -> bool:
+    return link_signer().check_form_token(LOOKUP_SCOPE, value or "", _seconds(), max_age=LOOKUP_FORM_MAX_AGE)
+
+
+def lookup(code_text: str, phone_text: str, source_ip: str) -> str | None:
+    """The visit page's token when code and phone belong together, else None: the caller answers
+    the same whether the code exists or not. InvalidInput for a phone that is not a number;
+    RateLimited once the address or the code has had too many tries."""
+    if not ratelimit.hit("lookup-ip", source_ip, limit=LOOKUP_LIMIT_PER_IP[0], window_seconds=LOOKUP_LIMIT_PER_IP[1]):
+        raise RateLimited("too many lookups from this address")
+    phone = normalize_phone(phone_text)
+    code = normalize_visit_code(code_text or "")
+    if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
+        return None  # cannot exist: no query, same answer
+    if not ratelimit.hit("lookup-code", code, limit=LOOKUP_LIMIT_PER_CODE[0],
+                         window_seconds=LOOKUP_LIMIT_PER_CODE[1]):
+        raise RateLimited("too many lookups for this code")
+    for candidate in Appointment.by_code.query(code, limit=5):
+        if hmac.compare_digest(candidate.phone.encode(), phone.encode()):
+            return link_signer().issue("c", candidate.appointment_id)
+    return None
