@@ -55,7 +55,7 @@ from moto import mock_aws
 from moto.sns.models import sns_backends
 
 from odwolaj.appointments.store import external_ref
-from odwolaj.data.models import Appointment, ExternalRef, FreedSlot, Offer, WaitingEntry
+from odwolaj.data.models import Appointment, ExternalRef, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.language.gsm import segments
 from odwolaj.security.facilities import create_facility
 from odwolaj.security.links import link_signer
@@ -386,10 +386,12 @@ class Simulation:
         patient.entry_id = self.system.api("POST", "/api/v1/waiting-list", self.key, patient.payload)["entry_id"]
 
     # -- the run ---------------------------------------------------------------------------------
-    def run(self, acceptance: float) -> dict:
+    def run(self, acceptance: float, strategy: dict | None = None) -> dict:
         started = time.monotonic()
         self.acceptance = acceptance
         system = self.system
+        if strategy:  # the facility's own settings, as a clinic would PUT them
+            system.api("PUT", "/api/v1/offer-strategy", self.key, strategy)
         while True:
             due = system.next_offer_due()
             tick = _next_minute(max(due, system.now)) if due else None
@@ -545,8 +547,10 @@ class Simulation:
                 "offers": made, "offers_per_fill": made / fills if fills else None,
                 "sms_segments_per_fill": sms_segments / fills if fills else None,
             }
+        filled_events = [json.loads(i.detail)["data"] for i in OutboxItem.scan() if i.detail_type == "SlotFilled"]
         return {"bands": bands, "invariants": self.invariants(bookings), "answers": vars(self.tally),
-                "offers_total": len(offers)}
+                "offers_total": len(offers),
+                "fills_after_a_grace_window": sum(1 for e in filled_events if e.get("grace_window"))}
 
     def invariants(self, bookings) -> dict:
         per_slot: dict[str, int] = {}
@@ -652,8 +656,8 @@ def table(results: list[dict]) -> str:
                 f"{', '.join(data['unfilled']) or '-'} |")
     lines += ["", "| list | accept | two on one slot | offers at night | after strike-off | after taking a slot "
                   "| twice for one slot | yes: won / taken before / lost in a window / after cut-off / not on list / "
-                  "to a newer offer / **refused while free** | seconds |",
-              "|---|---|---|---|---|---|---|---|---|"]
+                  "to a newer offer / **refused while free** | fills after a grace window | seconds |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         inv, answers = result["invariants"], result["answers"]
         lines.append(f"| {result['list']} | {result['acceptance']:.0%} | {inv['two_patients_on_one_slot']} | "
@@ -662,11 +666,13 @@ def table(results: list[dict]) -> str:
                      f"{answers['yes_won']} / {answers['yes_slot_taken']} / {answers['yes_lost_in_grace_window']} / "
                      f"{answers['yes_after_cut_off']} / {answers['yes_not_on_list']} / "
                      f"{answers['yes_to_another_offer']} / **{answers['yes_refused_slot_free']}** | "
+                     f"{result['fills_after_a_grace_window']} | "
                      f"{result['seconds']} |")
     return "\n".join(lines)
 
 
-def run_list(size: int, acceptances: list[float], seed: int, short_notice_share: float) -> list[dict]:
+def run_list(size: int, acceptances: list[float], seed: int, short_notice_share: float,
+             strategy: dict | None = None) -> list[dict]:
     """One list size: the clinic is set up once (the API calls that build it are the slow part),
     then each acceptance runs in a fork of that state, so every run starts from the same one."""
     simulation = Simulation(build_clinic(size, seed, short_notice_share), seed)
@@ -680,7 +686,7 @@ def run_list(size: int, acceptances: list[float], seed: int, short_notice_share:
         if child == 0:  # the run, in a copy of the set-up state (moto is in this process)
             os.close(read)
             with os.fdopen(write, "w") as out:
-                out.write(json.dumps(simulation.run(acceptance)))
+                out.write(json.dumps(simulation.run(acceptance, strategy)))
             os._exit(0)
         os.close(write)
         with os.fdopen(read) as answer:
@@ -701,26 +707,31 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--short-notice", type=float, default=0.3,
                         help="share of waiting patients who said they can come at short notice")
+    parser.add_argument("--strategy", type=json.loads, default=None,
+                        help='the facility\'s offer strategy instead of the defaults, e.g. \'{"hold_minutes": 10}\'')
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one list size
     args = parser.parse_args()
     if args.one:
         # The handlers log and emit metrics on stdout, as on Lambda: keep it for the results.
         result_out, sys.stdout = sys.stdout, open(os.devnull, "w")
-        result_out.write(json.dumps(run_list(args.lists[0], args.acceptance, args.seed, args.short_notice)) + "\n")
+        results = run_list(args.lists[0], args.acceptance, args.seed, args.short_notice, args.strategy)
+        result_out.write(json.dumps(results) + "\n")
         return 0
     results = []
     for size in args.lists:
         # Each list size in a fresh process: a fresh moto and cold handlers, nothing carried over.
         child = subprocess.run([sys.executable, __file__, "--one", "--lists", str(size), "--seed", str(args.seed),
-                                "--short-notice", str(args.short_notice), "--acceptance",
+                                "--short-notice", str(args.short_notice),
+                                *(["--strategy", json.dumps(args.strategy)] if args.strategy else []), "--acceptance",
                                 *map(str, args.acceptance)], stdout=subprocess.PIPE, text=True, check=False)
         if child.returncode:
             return child.returncode
         results += json.loads(child.stdout.strip().splitlines()[-1])
     print(f"Reserve list on the real handlers (moto), seed {args.seed}, {DAYS} days from {START:%Y-%m-%d}, "
           f"patients: TAK p, NIE {DECLINE:.0%}, log-normal delay median {DELAY_MEDIAN_MINUTES:.0f} min "
-          f"sigma {DELAY_SIGMA}, awake {AWAKE[0]}:00-{AWAKE[1]}:00, {SMS_SHARE:.0%} by SMS")
+          f"sigma {DELAY_SIGMA}, awake {AWAKE[0]}:00-{AWAKE[1]}:00, {SMS_SHARE:.0%} by SMS; "
+          f"strategy: {json.dumps(args.strategy) if args.strategy else 'the defaults'}")
     print(table(results))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:

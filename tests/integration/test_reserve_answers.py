@@ -240,7 +240,7 @@ def test_a_slot_less_than_a_day_away_goes_first_to_those_who_can_come_at_short_n
     flexible = join(13, short_notice=True)
 
     soon = free_at(warsaw(2, 9), "HIS-soon")  # 22 hours ahead: a wave of ten, the flexible one first
-    later_slot = free_at(warsaw(5, 9), "HIS-later")  # days ahead: the list's order, a wave of six
+    later_slot = free_at(warsaw(5, 9), "HIS-later")  # days ahead: the list's order (the three not yet asked)
 
     assert {o.entry_id for o in open_offers(soon.slot_id)} == {flexible.entry_id} | {e.entry_id for e in regular[:9]}
     offered = [json.loads(i.detail)["data"] for i in OutboxItem.scan() if i.detail_type == events.SLOT_OFFERED]

@@ -145,14 +145,14 @@ def test_a_freed_slot_is_offered_to_the_first_eligible_patients_at_once_with_a_l
     wrong_doctor = join(1, category="pilny", specialist="dr Jan Kowalski")
     cannot_then = join(2, category="pilny", availability=[{"days": [1, 2, 3, 4, 5, 6, 7], "from": "14:00",
                                                           "to": "18:00"}])
-    fits = [join(n) for n in range(3, 11)]
+    fits = [join(n) for n in range(3, 13)]
 
     slot = freed()
 
     assert slot.status == "offering" and slot.offer_wave == 1
     wave = open_offers(slot.slot_id)
-    # The first wave of a slot two days ahead: the first six who fit, in the list's order.
-    assert sorted(o.entry_id for o in wave) == sorted(e.entry_id for e in fits[:6])
+    # The first wave of a slot two days ahead: the first eight who fit, in the list's order.
+    assert sorted(o.entry_id for o in wave) == sorted(e.entry_id for e in fits[:8])
     assert not [o for o in Offer.scan() if o.entry_id in (wrong_doctor.entry_id, cannot_then.entry_id)]
     offer = offer_of(fits[0])
     item = next(i for i in OutboxItem.scan() if i.offer_id == offer.offer_id)
@@ -163,7 +163,7 @@ def test_a_freed_slot_is_offered_to_the_first_eligible_patients_at_once_with_a_l
     local = parse_iso(slot.starts_at).astimezone(WARSAW)
     assert f"{local.day} {MONTHS_GENITIVE[local.month - 1]} o {local:%H:%M}" in sms.text  # the date in words
     assert offer.offer_id in Conversation.get("+48601000003").awaiting_offers
-    assert event_types().count(events.SLOT_OFFERED) == 6
+    assert event_types().count(events.SLOT_OFFERED) == 8
 
 
 def test_a_redelivered_stream_record_offers_nothing_twice(join, freed):

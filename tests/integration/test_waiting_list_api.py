@@ -116,11 +116,11 @@ def test_a_no_show_recorded_through_the_api_strikes_off_the_entry_the_visit_came
 
 def test_a_facility_sets_its_offer_strategy_and_bad_values_are_refused(call):
     status, default = call("GET", "offer-strategy", template="/api/v1/offer-strategy")
-    assert (status, default["mode"], default["wave_size"], default["grace_minutes"]) == (200, "waves", 6, 5)
+    assert (status, default["mode"], default["wave_size"], default["grace_minutes"]) == (200, "waves", 8, 5)
 
     status, saved = call("PUT", "offer-strategy", {"mode": "sequential", "wave_size": 4},
                          template="/api/v1/offer-strategy")
-    assert (status, saved["mode"], saved["wave_size"], saved["hold_minutes"]) == (200, "sequential", 4, 15)
+    assert (status, saved["mode"], saved["wave_size"], saved["hold_minutes"]) == (200, "sequential", 4, 10)
 
     for body, field in (({"mode": "random"}, "mode"), ({"hold_minutes": 1}, "hold_minutes"),
                         ({"wave_size": 50}, "wave_size"), ({"grace_minutes": 31}, "grace_minutes"),

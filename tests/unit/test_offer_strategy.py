@@ -18,14 +18,14 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 12, day, hour, minute, tzinfo=WARSAW)
 
 
-def test_two_days_ahead_the_first_wave_asks_six_at_once_and_the_next_is_due_in_fifteen_minutes():
+def test_two_days_ahead_the_first_wave_asks_eight_at_once_and_the_next_is_due_in_ten_minutes():
     wave = plan_wave(DEFAULT, local(3, 10), local(1, 11), waves_sent=0, offers_made=0)
-    assert (wave.size, wave.hold, wave.send_at, wave.short_notice) == (6, timedelta(minutes=15), local(1, 11), False)
+    assert (wave.size, wave.hold, wave.send_at, wave.short_notice) == (8, timedelta(minutes=10), local(1, 11), False)
 
 
 def test_each_wave_without_a_yes_is_half_as_large_again_up_to_the_limit():
     sizes = [plan_wave(DEFAULT, local(8, 10), local(1, 11), waves_sent=n, offers_made=0).size for n in range(6)]
-    assert sizes == [6, 9, 14, 21, 24, 24]
+    assert sizes == [8, 12, 18, 24, 24, 24]
 
 
 def test_a_slot_less_than_a_day_away_starts_wider_and_goes_faster():
@@ -36,9 +36,12 @@ def test_a_slot_less_than_a_day_away_starts_wider_and_goes_faster():
 
 def test_the_evening_before_the_waves_reach_the_target_in_the_little_time_left():
     wave = plan_wave(DEFAULT, local(2, 9), local(1, 19, 30), waves_sent=0, offers_made=0)
-    # 30 minutes tonight and 30 tomorrow from 7:00 before the 7:30 cut-off: 4 paces for 40 offers.
-    assert (wave.size, wave.hold) == (10, timedelta(minutes=15))
+    # 30 minutes tonight and 30 tomorrow from 7:00 before the 7:30 cut-off: 6 paces for 40 offers.
+    assert (wave.size, wave.hold) == (10, timedelta(minutes=10))
+    # A quarter of an hour later, 30 offers still wanted in 4 paces: the growth (15) is more than that.
     assert plan_wave(DEFAULT, local(2, 9), local(1, 19, 45), waves_sent=1, offers_made=10).size == 15
+    sparse = Strategy.of({"short_notice_wave_size": 2, "wave_growth_percent": 0})
+    assert plan_wave(sparse, local(2, 9), local(1, 19, 45), waves_sent=1, offers_made=10).size == 8  # 30 / 4
 
 
 def test_no_offer_at_night_nor_after_eight_in_the_evening_even_on_the_visits_day():
@@ -79,4 +82,4 @@ def test_a_wave_never_starts_in_quiet_hours_or_after_the_cut_off_and_fits_one_tr
     same_day = send.date() == visit.astimezone(WARSAW).date()
     assert send.hour >= (7 if same_day else 8) and send.hour < 20
     assert wave.hold_until <= visit - timedelta(minutes=DEFAULT.min_lead_minutes)
-    assert 1 <= wave.size <= WAVE_LIMIT and timedelta(0) < wave.hold <= timedelta(minutes=15)
+    assert 1 <= wave.size <= WAVE_LIMIT and timedelta(0) < wave.hold <= timedelta(minutes=10)

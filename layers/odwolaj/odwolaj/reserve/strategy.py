@@ -43,11 +43,11 @@ BOUNDS = {"hold_minutes": (5, 60), "wave_size": (1, WAVE_LIMIT), "short_notice_w
 @dataclass(frozen=True)
 class Strategy:
     mode: str = WAVES  # waves: several patients at once; sequential: one at a time, no growth
-    wave_size: int = 6  # the first wave of a slot a day or more ahead
+    wave_size: int = 8  # the first wave of a slot a day or more ahead
     short_notice_wave_size: int = 10  # the first wave of a slot less than a day ahead
     wave_growth_percent: int = 50  # each next wave this much larger, while nobody has said yes
     max_wave_size: int = 24
-    hold_minutes: int = 15  # the pace: the next wave goes when this has passed without a yes
+    hold_minutes: int = 10  # the pace: the next wave goes when this has passed without a yes
     grace_minutes: int = 5  # yeses this close to the first: the best-ranked class wins (fairness)
     min_lead_minutes: int = 90  # the cut-off: offering and answers end this long before the visit
     target_offers: int = 40  # offers a slot should reach before its cut-off when time is short
