@@ -59,7 +59,6 @@ from odwolaj.reserve.offers import (
 )
 from odwolaj.reserve.strategy import Strategy
 
-CHANNELS = ("sms", "web")
 # A grace window's losers are told in its winner's transaction (DynamoDB allows 100 items; the
 # claim itself takes about a dozen); any more (never seen) are told just after.
 LOSERS_IN_CLAIM = 20
