@@ -119,7 +119,7 @@ def outbox_settled(run: Run) -> list[str]:
 def events_published(run: Run, capture: EventCapture) -> list[str]:
     """Every event the run's changes wrote reached the bus (at least once: subscribers dedupe)."""
     capture.poll_once()
-    on_bus = {event["detail"]["event_id"] for event in capture.newest_first()}
+    on_bus = {captured.event["detail"]["event_id"] for captured in capture.records()}
     wrote = [json.loads(i.detail)["event_id"] for i in OutboxItem.scan()
              if i.kind == "event" and i.created_at >= run.ids["since"]]
     return [f"event {event_id} never reached the bus" for event_id in wrote if event_id not in on_bus]

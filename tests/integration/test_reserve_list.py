@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,41 +13,16 @@ from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import InvalidInput
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, Conversation, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.language.texts import MONTHS_GENITIVE
 from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
 from odwolaj.messaging.outbound_sms import deliver
-from odwolaj.reserve import entries, offers, settings
-from odwolaj.reserve.entries import DuplicateReferral, EntryInput
+from odwolaj.reserve import claims, entries, offers, settings, timer
+from odwolaj.reserve.entries import DuplicateReferral
 from odwolaj.usecases import reception
 from tests.conftest import RecordingGateway, queue_item
-from tests.reserve_helpers import entry_payload, set_now, warsaw
+from tests.reserve_helpers import set_now, warsaw
 
-
-@pytest.fixture
-def at_noon(monkeypatch, aws):
-    """Given 'now' is tomorrow 11:00 in Warsaw (inside sending hours)."""
-    moment = warsaw(1, 11)
-    set_now(monkeypatch, moment)
-    return moment
-
-
-@pytest.fixture
-def join(facility, at_noon):
-    def _join(number: int, **changes) -> WaitingEntry:
-        return entries.join(facility.facility.facility_id, EntryInput.from_payload(entry_payload(number, **changes)))
-    return _join
-
-
-@pytest.fixture
-def freed(book, at_noon):
-    """Given a booked visit two days ahead, cancelled by its patient: returns the freed slot after
-    the stream consumer ran."""
-    def _free(days: int = 2, hour: int = 10, specialist: str = "dr Anna Nowak", external_id: str = "HIS-1"):
-        appointment = book(external_id=external_id, starts_at=warsaw(1 + days, hour).isoformat(),
-                           specialist=specialist, phone="600 999 999", patient_id="P-cancel")
-        appointments.cancel(appointment, channel="web", reason="cannot_attend")
-        offers.offer_freed_slot(appointment.appointment_id)
-        return FreedSlot.get(appointment.appointment_id)
-    return _free
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def sms_kinds(entry_id: str | None = None) -> list[str]:
@@ -165,27 +141,29 @@ def test_a_planned_date_change_is_told_to_the_patient(join):
 # Offers
 
 
-def test_a_freed_slot_is_offered_to_the_first_eligible_patient_with_a_link(join, freed):
+def test_a_freed_slot_is_offered_to_the_first_eligible_patients_at_once_with_a_link(join, freed):
     wrong_doctor = join(1, category="pilny", specialist="dr Jan Kowalski")
     cannot_then = join(2, category="pilny", availability=[{"days": [1, 2, 3, 4, 5, 6, 7], "from": "14:00",
                                                           "to": "18:00"}])
-    first_fit = join(3)
-    second_fit = join(4)
+    fits = [join(n) for n in range(3, 13)]
 
     slot = freed()
 
     assert slot.status == "offering" and slot.offer_wave == 1
-    [offer] = open_offers(slot.slot_id)
-    assert offer.entry_id == first_fit.entry_id  # one at a time: the default with two days to go
-    assert not [o for o in Offer.scan() if o.entry_id in (wrong_doctor.entry_id, cannot_then.entry_id,
-                                                          second_fit.entry_id)]
+    wave = open_offers(slot.slot_id)
+    # The first wave of a slot two days ahead: the first eight who fit, in the list's order.
+    assert sorted(o.entry_id for o in wave) == sorted(e.entry_id for e in fits[:8])
+    assert not [o for o in Offer.scan() if o.entry_id in (wrong_doctor.entry_id, cannot_then.entry_id)]
+    offer = offer_of(fits[0])
     item = next(i for i in OutboxItem.scan() if i.offer_id == offer.offer_id)
     gateway = RecordingGateway()
     deliver(item, gateway)
     [sms] = gateway.sent
     assert "TAK lub NIE" in sms.text and "/o/" in sms.text and sms.to == "+48601000003"
+    local = parse_iso(slot.starts_at).astimezone(WARSAW)
+    assert f"{local.day} {MONTHS_GENITIVE[local.month - 1]} o {local:%H:%M}" in sms.text  # the date in words
     assert offer.offer_id in Conversation.get("+48601000003").awaiting_offers
-    assert events.SLOT_OFFERED in event_types()
+    assert event_types().count(events.SLOT_OFFERED) == 8
 
 
 def test_a_redelivered_stream_record_offers_nothing_twice(join, freed):
@@ -200,7 +178,7 @@ def test_accepting_books_the_slot_marks_the_entry_served_and_fills_the_slot_in_o
     slot = freed()
     offer = offer_of(entry)
 
-    result = offers.accept(offer, channel="web")
+    result = claims.accept(offer, channel="web")
 
     booking = Appointment.get(result.appointment_id)
     assert (booking.status, booking.starts_at, booking.phone) == ("booked", slot.starts_at, entry.phone)
@@ -210,17 +188,23 @@ def test_accepting_books_the_slot_marks_the_entry_served_and_fills_the_slot_in_o
     assert Offer.get(offer.offer_id).status == "accepted"
     assert {events.OFFER_CLAIMED, events.SLOT_FILLED, events.APPOINTMENT_BOOKED} <= set(event_types())
     # A duplicate delivery of the same acceptance books nothing more.
-    again = offers.accept(Offer.get(offer.offer_id), channel="web")
+    again = claims.accept(Offer.get(offer.offer_id), channel="web")
     assert again.changed is False and again.appointment_id == result.appointment_id
     assert len([a for a in Appointment.scan() if a.waiting_entry_id]) == 1
     assert sms_kinds().count("booked") == 2  # the cancelled visit's and the new one
 
 
-def test_declining_keeps_the_place_and_sends_the_next_wave_at_once(join, freed):
+def one_at_a_time(facility) -> None:
+    """Given the facility offers one patient at a time (to follow a single offer's life)."""
+    settings.save_strategy(facility.facility.facility_id, {"mode": "sequential"})
+
+
+def test_declining_keeps_the_place_and_sends_the_next_wave_at_once(join, freed, facility):
+    one_at_a_time(facility)
     first, second = join(1), join(2)
     slot = freed()
 
-    offers.decline(offer_of(first), channel="sms")
+    claims.decline(offer_of(first), channel="sms")
 
     assert WaitingEntry.get(first.entry_id).status == "active"
     assert WaitingEntry.get(first.entry_id).offer_cooldown_until is None
@@ -229,12 +213,14 @@ def test_declining_keeps_the_place_and_sends_the_next_wave_at_once(join, freed):
     assert "offer_declined" in sms_kinds(first.entry_id)
 
 
-def test_the_timer_expires_an_unanswered_offer_and_the_silent_patient_cools_down(join, freed, monkeypatch):
+def test_the_timer_moves_on_from_an_unanswered_offer_and_the_silent_patient_cools_down(join, freed, monkeypatch,
+                                                                                       facility):
+    one_at_a_time(facility)
     silent, next_one, third = join(1), join(2), join(3)
     slot = freed()
     set_now(monkeypatch, now() + timedelta(minutes=16))
 
-    report = offers.sweep()
+    report = timer.sweep()
 
     assert (report.read, report.expired) == (1, 1)
     assert offer_of(silent).status == "expired"
@@ -242,21 +228,10 @@ def test_the_timer_expires_an_unanswered_offer_and_the_silent_patient_cools_down
     # Another slot freed now skips the silent patient (cooling down) and the one holding an offer.
     other = freed(external_id="HIS-2", hour=12)
     assert [o.entry_id for o in open_offers(other.slot_id)] == [third.entry_id]
-    assert offers.sweep().read == 0  # nothing else is due
-
-
-def test_a_late_yes_to_an_expired_offer_is_told_politely_once(join, freed, monkeypatch):
-    silent = join(1)
-    join(2)
-    freed()
-    set_now(monkeypatch, now() + timedelta(minutes=16))
-    offers.sweep()
-
-    first = offers.accept(offer_of(silent), channel="sms")
-    second = offers.accept(Offer.get(offer_of(silent).offer_id), channel="sms")
-
-    assert first.answer is offers.Answer.EXPIRED and not second.changed
-    assert sms_kinds(silent.entry_id).count("offer_expired") == 1
+    assert timer.sweep().read == 0  # nothing else is due
+    # A list of three: the silent one rests an hour (the shortest cool-down), not a day.
+    rest = parse_iso(WaitingEntry.get(silent.entry_id).offer_cooldown_until) - parse_iso(offer_of(silent).hold_until)
+    assert rest == timedelta(hours=1)
 
 
 def test_outside_sending_hours_the_wave_waits_for_eight_oclock(join, book, monkeypatch, aws):
@@ -271,7 +246,7 @@ def test_outside_sending_hours_the_wave_waits_for_eight_oclock(join, book, monke
     assert slot.status == "offering" and not list(Offer.scan())
     assert slot.offer_due_at == iso(warsaw(2, 8))
     set_now(monkeypatch, warsaw(2, 8, 1))
-    offers.sweep()
+    timer.sweep()
     assert len(list(Offer.scan())) == 1
 
 
@@ -294,10 +269,10 @@ def test_a_facility_in_waves_mode_offers_k_at_once_and_the_first_yes_wins(join, 
     wave = open_offers(slot.slot_id)
     assert {o.entry_id for o in wave} == {p.entry_id for p in patients[:3]}
 
-    offers.accept(offer_of(patients[1]), channel="web")
-    late = offers.accept(Offer.get(offer_of(patients[0]).offer_id), channel="sms")
+    claims.accept(offer_of(patients[1]), channel="web")
+    late = claims.accept(Offer.get(offer_of(patients[0]).offer_id), channel="sms")
 
-    assert late.answer is offers.Answer.TAKEN
+    assert late.answer is claims.Answer.TAKEN
     assert sms_kinds(patients[0].entry_id).count("offer_taken") == 1
     assert WaitingEntry.get(patients[0].entry_id).status == "active"  # keeps the place
     assert Offer.get(offer_of(patients[2]).offer_id).status == "lost"
@@ -342,7 +317,7 @@ def test_nie_by_sms_declines_the_offer_not_a_visit_of_the_same_number(join, free
 def test_a_no_show_at_a_visit_from_the_list_strikes_the_entry_off(join, freed, monkeypatch):
     entry = join(1)
     freed()
-    booking = Appointment.get(offers.accept(offer_of(entry), channel="web").appointment_id)
+    booking = Appointment.get(claims.accept(offer_of(entry), channel="web").appointment_id)
     set_now(monkeypatch, now() + timedelta(days=3))
 
     reception.record_visit_outcome(booking, "no_show")
@@ -374,7 +349,7 @@ def test_a_patient_who_must_prepay_holds_the_slot_for_the_claim_window_then_it_g
     first, second = join(1), join(2)
     slot = freed()
 
-    claim = offers.accept(offer_of(first), channel="sms")
+    claim = claims.accept(offer_of(first), channel="sms")
 
     held = Appointment.get(claim.appointment_id)
     assert held.status == "awaiting_payment"
@@ -400,7 +375,7 @@ def test_a_claim_paid_in_time_fills_the_slot_once(join, freed, facility, http, s
     first_visits_prepaid(facility)
     entry = join(1)
     slot = freed()
-    held = Appointment.get(offers.accept(offer_of(entry), channel="sms").appointment_id)
+    held = Appointment.get(claims.accept(offer_of(entry), channel="sms").appointment_id)
     assert event_types().count(events.SLOT_FILLED) == 0
 
     paid = stripe_fake.pay(opened(http, stripe_fake, held))
@@ -468,9 +443,9 @@ def test_a_yes_from_a_patient_who_must_prepay_but_has_no_time_left_is_told_the_o
         "mode": "mandatory", "kind": "full", "amount": 15000,
         "deadline": {"mode": "before_visit", "hours_before_visit": 72}})
 
-    result = offers.accept(offer_of(entry), channel="sms")
+    result = claims.accept(offer_of(entry), channel="sms")
 
-    assert result.answer is offers.Answer.EXPIRED
+    assert result.answer is claims.Answer.EXPIRED
     assert FreedSlot.get(slot.slot_id).status == "offering" and not [a for a in Appointment.scan()
                                                                       if a.waiting_entry_id]
     assert sms_kinds(entry.entry_id).count("offer_expired") == 1
@@ -484,8 +459,8 @@ def test_a_wave_that_raced_a_strike_off_is_chosen_again_without_that_patient(joi
     appointments.cancel(visit, channel="web")
     real_search = order.first_eligible
 
-    def search_then_strike(slot, count, at, timezone="Europe/Warsaw"):
-        found = real_search(slot, count, at, timezone)
+    def search_then_strike(slot, count, at, timezone="Europe/Warsaw", **options):
+        found = real_search(slot, count, at, timezone, **options)
         if not WaitingEntry.get(first.entry_id).strike_off:  # the clinic strikes the first off meanwhile
             entries.strike_off(entries.get(first.facility_id, first.entry_id), "patient_resigned")
         return found

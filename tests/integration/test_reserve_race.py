@@ -10,7 +10,7 @@ from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import iso, now
 from odwolaj.core.sharding import shard_of
 from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem, WaitingEntry
-from odwolaj.reserve import entries, offers
+from odwolaj.reserve import claims, entries, offers
 from odwolaj.reserve.entries import EntryInput
 from tests.reserve_helpers import entry_payload, set_now, warsaw
 
@@ -39,12 +39,12 @@ def offered_to_fifty(facility, book, monkeypatch):
     return visit.appointment_id, wave
 
 
-def accept_all_at_once(wave: list[Offer]) -> list[offers.Result]:
+def accept_all_at_once(wave: list[Offer]) -> list[claims.Result]:
     start = threading.Barrier(len(wave))
 
-    def accept(offer: Offer) -> offers.Result:
+    def accept(offer: Offer) -> claims.Result:
         start.wait()
-        return offers.accept(offer, channel="sms")
+        return claims.accept(offer, channel="sms")
 
     with ThreadPoolExecutor(max_workers=len(wave)) as pool:
         return list(pool.map(accept, wave))
@@ -59,9 +59,9 @@ def test_fifty_concurrent_acceptances_make_exactly_one_booking_and_repeats_chang
 
     results = accept_all_at_once(wave)
 
-    winners = [r for r in results if r.answer is offers.Answer.ACCEPTED]
+    winners = [r for r in results if r.answer is claims.Answer.ACCEPTED]
     assert len(winners) == 1
-    assert [r.answer for r in results].count(offers.Answer.TAKEN) == PATIENTS - 1
+    assert [r.answer for r in results].count(claims.Answer.TAKEN) == PATIENTS - 1
     bookings = [a for a in Appointment.scan() if a.waiting_entry_id]
     assert [a.appointment_id for a in bookings] == [winners[0].appointment_id]
     booked_sms = [i for i in OutboxItem.scan() if i.message_kind == "booked"

@@ -370,7 +370,7 @@ def test_a_late_payment_at_night_reinstates_the_visit_whose_slot_waits_for_sendi
     assert stored(appointment).status == "confirmed" and not stripe_fake.refunds
     slot = FreedSlot.get(appointment.appointment_id)
     assert slot.status == "reinstated" and slot.offer_due_at is None  # the timer will not send the wave
-    from odwolaj.reserve.offers import sweep as offer_timer
+    from odwolaj.reserve.timer import sweep as offer_timer
 
     offer_timer()  # at 8:00 the timer finds nothing to send
     assert not [item for item in OutboxItem.scan() if item.message_kind == "offer"]

@@ -12,7 +12,7 @@ import yaml
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import now
 from odwolaj.data.models import OutboxItem, WaitingEntry
-from odwolaj.reserve import offers
+from odwolaj.reserve import claims, offers
 from odwolaj_local.apigw import response_body
 from tests.reserve_helpers import entry_payload, set_now, warsaw
 from tests.unit.test_openapi import schema_for
@@ -54,7 +54,12 @@ def test_enter_read_list_change_and_strike_off(call):
 
     later = (now() + timedelta(days=90)).date().isoformat()
     status, changed = call("PATCH", entry_path, {"planned_date": later}, template=ITEM)
-    assert (status, changed["planned_date"]) == (200, later)
+    assert (status, changed["planned_date"], changed["short_notice"]) == (200, later, False)
+    status, changed = call("PATCH", entry_path, {"short_notice": True}, template=ITEM)
+    assert (status, changed["short_notice"]) == (200, True)
+    status, refused = call("PATCH", entry_path, {"short_notice": "tak"})
+    assert (status, refused["error"]["field"]) == (422, "short_notice")
+    assert call("GET", entry_path)[1]["short_notice"] is True
 
     status, struck = call("POST", f"{entry_path}/strike-off", {"reason": "service_performed", "by": "dr X"},
                           template=ITEM + "/strike-off")
@@ -98,7 +103,7 @@ def test_a_no_show_recorded_through_the_api_strikes_off_the_entry_the_visit_came
     appointments.cancel(visit, channel="web")
     offers.offer_freed_slot(visit.appointment_id)
     [offer] = list(offers.Offer.scan())
-    booking = appointments.get(offers.accept(offer, channel="sms").appointment_id)
+    booking = appointments.get(claims.accept(offer, channel="sms").appointment_id)
     set_now(monkeypatch, warsaw(3, 11))
 
     status, answer = call("POST", f"appointments/{booking.external_id}/outcome", {"outcome": "no_show"},
@@ -111,13 +116,15 @@ def test_a_no_show_recorded_through_the_api_strikes_off_the_entry_the_visit_came
 
 def test_a_facility_sets_its_offer_strategy_and_bad_values_are_refused(call):
     status, default = call("GET", "offer-strategy", template="/api/v1/offer-strategy")
-    assert (status, default["mode"], default["hold_minutes"]) == (200, "sequential", 15)
+    assert (status, default["mode"], default["wave_size"], default["grace_minutes"]) == (200, "waves", 8, 5)
 
-    status, saved = call("PUT", "offer-strategy", {"mode": "waves", "wave_size": 4}, template="/api/v1/offer-strategy")
-    assert (status, saved["mode"], saved["wave_size"], saved["hold_minutes"]) == (200, "waves", 4, 15)
+    status, saved = call("PUT", "offer-strategy", {"mode": "sequential", "wave_size": 4},
+                         template="/api/v1/offer-strategy")
+    assert (status, saved["mode"], saved["wave_size"], saved["hold_minutes"]) == (200, "sequential", 4, 10)
 
     for body, field in (({"mode": "random"}, "mode"), ({"hold_minutes": 1}, "hold_minutes"),
-                        ({"wave_size": 50}, "wave_size"), ({"speed": 1}, "speed")):
+                        ({"wave_size": 50}, "wave_size"), ({"grace_minutes": 31}, "grace_minutes"),
+                        ({"wave_growth_percent": True}, "wave_growth_percent"), ({"speed": 1}, "speed")):
         status, refused = call("PUT", "offer-strategy", body, template="/api/v1/offer-strategy")
         assert (status, refused["error"]["field"]) == (422, field)
     assert call("GET", "offer-strategy")[1]["wave_size"] == 4

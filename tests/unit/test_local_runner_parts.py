@@ -1,12 +1,15 @@
-"""The local runner's schedule evaluation and stream filtering, without moto or HTTP."""
+"""The local runner's schedule evaluation, clock jumps, stream filtering and /dev JSON listings,
+without moto or HTTP."""
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from odwolaj.adapters.failures import pattern_matches
+from odwolaj_local.devpages import json_items
 from odwolaj_local.scheduler import Cron, Rate, Scheduler, parse, scheduled_event
 from odwolaj_local.template import Schedule, application
+from odwolaj_local.timejump import Jump, due_indexes
 
 
 def utc(*args) -> datetime:
@@ -129,3 +132,61 @@ def test_a_failing_scheduled_run_does_not_stop_the_schedule():
 
     assert len(scheduler.fire_due()) == 1
     assert scheduler.entries[0].next_due == START + timedelta(minutes=2)
+
+
+def test_the_first_firing_at_or_after_a_moment_is_the_earliest_of_all_schedules():
+    scheduler = Scheduler([Schedule("Sweep", "rate(5 minutes)"), Schedule("Timer", "rate(1 minute)")],
+                          lambda f, e: None, FakeClock())
+    assert scheduler.next_firing(START + timedelta(minutes=3)) == START + timedelta(minutes=3)  # an occurrence itself
+    assert scheduler.next_firing(START + timedelta(minutes=3, seconds=1)) == START + timedelta(minutes=4)
+
+
+def test_a_clock_jump_stops_at_each_moment_something_falls_due_and_ends_at_the_target():
+    """A wave due 15 minutes into a three-hour jump goes out at that minute, the next one when it
+    falls due, and minutes with nothing due are skipped."""
+    clock, fired_at, settled = FakeClock(), [], []
+    scheduler = Scheduler([Schedule("OfferTimer", "rate(1 minute)")], lambda f, e: fired_at.append(clock.now), clock)
+    due = [START + timedelta(minutes=15, seconds=10), START + timedelta(minutes=31)]  # what the index holds
+
+    def set_clock(moment):
+        clock.now = moment
+
+    jump = Jump(now=clock, set_clock=set_clock, fire_due=scheduler.fire_due, next_firing=scheduler.next_firing,
+                due_after=lambda after: min((d for d in due if d > after), default=None),
+                settle=lambda: settled.append(clock.now))
+
+    names = jump.to(START + timedelta(hours=3))
+
+    assert fired_at == [START + timedelta(minutes=16), START + timedelta(minutes=31), START + timedelta(hours=3)]
+    assert names == ["OfferTimer-rate(1 minute)"] * 3 and clock.now == START + timedelta(hours=3)
+    assert settled.count(START + timedelta(minutes=16)) == 2  # streams delivered before and after each stop
+
+
+def test_the_due_indexes_are_the_templates_sparse_indexes_sorted_by_a_due_moment():
+    app = application()
+    names = {logical_id: logical_id for logical_id in app.tables}
+    found = {(d.table, d.index, d.attribute) for d in due_indexes(app, names)}
+    assert ("SlotsTable", "offers_due", "offer_due_at") in found
+    assert {d[2] for d in found} == {"reminder_due_at", "payment_due_at", "offer_due_at", "notice_due_at"}
+
+
+class Record:
+    def __init__(self, seq: int):
+        self.seq = seq
+
+    def as_json(self) -> dict:
+        return {"seq": self.seq}
+
+
+def test_dev_json_lists_are_whole_newest_first_or_paged_oldest_first_from_a_cursor():
+    records = [Record(n) for n in range(1, 8)]
+    assert json_items(records, {}, "messages") == (200, [{"seq": n} for n in range(7, 0, -1)])
+    status, first = json_items(records, {"after": "0", "limit": "3"}, "messages")
+    assert (status, [m["seq"] for m in first["messages"]], first["next_after"], first["has_more"]) == \
+        (200, [1, 2, 3], 3, True)
+    _, last = json_items(records, {"after": "6"}, "messages")
+    assert ([m["seq"] for m in last["messages"]], last["next_after"], last["has_more"]) == ([7], 7, False)
+    _, empty = json_items(records, {"after": "7"}, "messages")
+    assert (empty["messages"], empty["next_after"], empty["has_more"]) == ([], 7, False)
+    for bad in ({"after": "-1"}, {"limit": "0"}, {"limit": "501"}, {"after": "x"}):
+        assert json_items(records, bad, "messages")[0] == 400

@@ -7,7 +7,7 @@ from html import escape
 
 from odwolaj.adapters.failures import Outcome
 from odwolaj_local.failures import Listed
-from odwolaj_local.observe import Mail, Sms
+from odwolaj_local.observe import Captured, Mail, Sms
 from odwolaj_local.scheduler import Entry
 
 _STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
@@ -52,6 +52,27 @@ def phone(messages: list[Sms], notice: str = "") -> str:
     return _page("Phone", (f"<p role=status>{escape(notice)}</p>" if notice else "") + table)
 
 
+PAGE_LIMIT = 500  # items per JSON page at most
+
+
+def json_items(records: list, params: dict, key: str, unpaged=None) -> tuple[int, object]:
+    """(status, body) of a JSON listing of `records` (oldest first, each with a `seq`). Without
+    `after` or `limit`: every record, newest first (as `unpaged` shows one, by default as in a
+    page). With them: a page, oldest first, from the cursor `after` (a record's `seq`; 0 from the
+    start): {key: [...], "next_after": the cursor for the next page, "has_more": bool}."""
+    if "after" not in params and "limit" not in params:
+        return 200, [(unpaged or type(r).as_json)(r) for r in reversed(records)]
+    try:
+        after, limit = int(params.get("after", 0)), int(params.get("limit", PAGE_LIMIT))
+    except ValueError:
+        return 400, {"message": "after and limit are whole numbers"}
+    if after < 0 or not 1 <= limit <= PAGE_LIMIT:
+        return 400, {"message": f"after is 0 or more, limit from 1 to {PAGE_LIMIT}"}
+    chosen = [r for r in records if r.seq > after][:limit]
+    return 200, {key: [r.as_json() for r in chosen], "next_after": chosen[-1].seq if chosen else after,
+                 "has_more": bool(chosen) and records[-1].seq > chosen[-1].seq}
+
+
 def mail(messages: list[Mail]) -> str:
     rows = "".join(
         f"<tr><td>{escape(m.sender)}</td><td>{escape(m.to)}</td><td>{escape(m.subject)}</td>"
@@ -61,14 +82,19 @@ def mail(messages: list[Mail]) -> str:
     return _page("Mail", table)
 
 
-def events(captured: list[dict]) -> str:
+EVENTS_SHOWN = 500  # the page shows the newest; JSON has them all
+
+
+def events(captured: list[Captured]) -> str:
+    newest = captured[::-1][:EVENTS_SHOWN]
     rows = "".join(
-        f"<tr><td>{escape(e.get('time', ''))}</td><td>{escape(e.get('detail-type', ''))}</td>"
-        f"<td><pre>{escape(json.dumps(e.get('detail'), ensure_ascii=False, indent=1))}</pre></td></tr>"
-        for e in captured)
-    body = (f"<table><tr><th>time</th><th>type</th><th>detail</th></tr>{rows}</table>" if captured
+        f"<tr><td>{escape(c.runner_time)}</td><td>{escape(c.event.get('detail-type', ''))}</td>"
+        f"<td><pre>{escape(json.dumps(c.event.get('detail'), ensure_ascii=False, indent=1))}</pre></td></tr>"
+        for c in newest)
+    more = f"<p>The newest {EVENTS_SHOWN} of {len(captured)}.</p>" if len(captured) > EVENTS_SHOWN else ""
+    body = (f"{more}<table><tr><th>runner time</th><th>type</th><th>detail</th></tr>{rows}</table>" if captured
             else "<p>No events yet.</p>")
-    return _page("Events on the bus", body + "<p><a href='/dev/events?format=json'>as JSON</a></p>")
+    return _page("Events on the bus", body + "<p><a href='/dev/events?format=json&amp;after=0'>as JSON</a></p>")
 
 
 def failed(listed: list[Listed], outcomes: dict[str, Outcome] | None = None) -> str:

@@ -33,6 +33,7 @@ from odwolaj_local.scheduler import Scheduler
 from odwolaj_local.streams import StreamPoller
 from odwolaj_local.stripe_fake import StripeFake
 from odwolaj_local.template import application
+from odwolaj_local.timejump import Jump, due_indexes, earliest_due
 
 OFFSET_VARIABLE = "ODWOLAJ_CLOCK_OFFSET_SECONDS"
 ACCOUNT = "123456789012"  # moto's default account, in which every resource is created
@@ -69,6 +70,12 @@ def runner_now() -> datetime:
     from odwolaj.core.clock import now
 
     return now()
+
+
+def set_runner_clock(moment: datetime) -> None:
+    """The runner's clock (the domain's, in every handler) reads `moment` now; never backwards."""
+    if moment > runner_now():
+        os.environ[OFFSET_VARIABLE] = str((moment - datetime.now(timezone.utc)).total_seconds())
 
 
 def sns_event(topic_arn: str, message: dict) -> dict:
@@ -113,8 +120,9 @@ class Runner:
         _warn_about_undriven_events(self.app)
         self.functions = Functions()
         names = self.aws.physical_names()
-        self.capture = EventCapture(self.aws, names["EventBus"])
-        self.phone = Phone(ACCOUNT, REGION)
+        self.capture = EventCapture(self.aws, names["EventBus"], runner_now)
+        self.phone = Phone(runner_now)
+        self.phone.listen()
         if self.seed:
             self.demo = demo.seed(self.base_url)
             self.demo_path = demo.write(self.demo)
@@ -124,6 +132,11 @@ class Runner:
                                 on_failure=self.failures.stream_failed)
                    for source in self.app.streams]
         self.scheduler = Scheduler(self.app.schedules, self.failures.invoke_async, runner_now)
+        dynamodb, indexes = self.aws.client("dynamodb"), due_indexes(self.app, names)
+        self.jump = Jump(now=runner_now, set_clock=set_runner_clock, fire_due=self.scheduler.fire_due,
+                         next_firing=self.scheduler.next_firing,
+                         due_after=lambda after: earliest_due(dynamodb, indexes, after),
+                         settle=lambda: [poller.catch_up() for poller in pollers])
         ticker = _Ticker(self)
         server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
         self._threads = [self.capture, *pollers, ticker, server]
@@ -199,14 +212,21 @@ class Runner:
         if (method, path) == ("GET", "/dev"):
             return _html(200, devpages.index(self.demo))
         if (method, path) == ("GET", "/dev/phone"):
+            if params.get("format") == "json":
+                sent = [m for m in self.phone.records() if params.get("phone") in (None, m.phone)]
+                return _json(*devpages.json_items(sent, {k: v for k, v in params.items() if k != "phone"},
+                                                  "messages"))
             return _html(200, devpages.phone(self.phone.messages()))
         if (method, path) == ("POST", "/dev/phone/reply"):
-            return self.reply(_form(headers, body))
+            return self.reply(_form(headers, body), wants_json=_wants_json(headers))
         if (method, path) == ("GET", "/dev/mail"):
             return _html(200, devpages.mail(sent_mail(ACCOUNT, REGION)))
         if (method, path) == ("GET", "/dev/events"):
-            captured = self.capture.newest_first()
-            return _json(200, captured) if params.get("format") == "json" else _html(200, devpages.events(captured))
+            captured = self.capture.records()
+            if params.get("format") == "json":
+                # Unpaged, the events alone as before (EventBridge's shape); paged, with their cursor.
+                return _json(*devpages.json_items(captured, params, "events", unpaged=lambda c: c.event))
+            return _html(200, devpages.events(captured))
         if (method, path) == ("GET", "/dev/failed"):
             return _html(200, devpages.failed(self.failures.listed()))
         if (method, path) == ("POST", "/dev/failed/redrive"):
@@ -218,8 +238,7 @@ class Runner:
             state = self.clock_state()
             return _json(200, state) if params.get("format") == "json" else _html(200, devpages.clock(state))
         if (method, path) == ("POST", "/dev/clock"):
-            return self.advance(_form(headers, body), wants_json="json" in (headers.get("content-type", "")
-                                                                            + headers.get("accept", "")))
+            return self.advance(_form(headers, body), wants_json=_wants_json(headers))
         return _json(404, {"message": "Not Found"})
 
     def clock_state(self) -> dict:
@@ -233,16 +252,16 @@ class Runner:
             delta = timedelta(0)
         if delta <= timedelta(0):
             return _json(400, {"message": "give advance_minutes or advance_hours, a positive number"})
-        os.environ[OFFSET_VARIABLE] = str(_clock_offset() + delta.total_seconds())
-        fired = self.fire_schedules()
+        fired = self.jump.to(runner_now() + delta)
         log.info("clock advanced by %s; fired %d schedule(s)", delta, len(fired))
         if wants_json:
             return _json(200, {**self.clock_state(), "fired": fired})
         return {"statusCode": 303, "headers": {"location": "/dev/clock"}, "body": ""}
 
-    def reply(self, form: dict) -> dict:
+    def reply(self, form: dict, *, wants_json: bool = False) -> dict:
         """A reply typed on the phone view: delivered as AWS End User Messaging two-way SMS arrive,
-        an SNS notification to the functions the template subscribes to the inbound topic."""
+        an SNS notification to the functions the template subscribes to the inbound topic. JSON
+        requests get the reply's place in the phone's record instead of a redirect."""
         sender, text = str(form.get("from", "")).strip(), str(form.get("text", "")).strip()
         if not sender or not text:
             return _html(400, devpages.phone(self.phone.messages(), "Both 'from' and 'text' are needed."))
@@ -262,6 +281,9 @@ class Runner:
                 log.warning("%s raised %s", subscription.function, type(error).__name__)
                 return _html(500, devpages.phone(self.phone.messages(),
                                                  f"{subscription.function} failed; kept on /dev/failed."))
+        if wants_json:
+            [recorded] = [m for m in self.phone.records() if m.message_id == message_id]
+            return _json(200, recorded.as_json())
         return {"statusCode": 303, "headers": {"location": "/dev/phone"}, "body": ""}
 
 
@@ -286,6 +308,10 @@ def _clear_caches() -> None:
 
     settings.cache_clear()
     parameters.clear_caches()
+
+
+def _wants_json(headers) -> bool:
+    return "json" in headers.get("content-type", "") + headers.get("accept", "")
 
 
 def _json(status: int, body: object) -> dict:

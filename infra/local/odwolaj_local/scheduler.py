@@ -159,6 +159,12 @@ class Scheduler:
             expression = parse(schedule.expression)
             self.entries.append(Entry(schedule, expression, start, expression.next_after(start, start)))
 
+    def next_firing(self, moment: datetime) -> datetime | None:
+        """The first firing of any schedule at or after `moment`."""
+        just_before = moment - timedelta(microseconds=1)
+        times = [t for e in self.entries if (t := e.expression.next_after(just_before, e.anchor)) is not None]
+        return min(times) if times else None
+
     def fire_due(self) -> list[Entry]:
         """Invoke every schedule whose next time has come; return those fired."""
         fired = []

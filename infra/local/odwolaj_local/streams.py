@@ -4,6 +4,7 @@ BatchSize, retrying from the first record it reports in batchItemFailures."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Callable
 
@@ -38,9 +39,20 @@ class StreamPoller(Polling):
         self.patterns = [json.loads(p) for p in source.filters]
         self._iterators: dict[str, str | None] = {}  # shard id → next iterator (None: shard closed)
         self._shards_listed = float("-inf")
+        self._lock = threading.Lock()  # the poller's thread and a clock jump's catch_up take turns
+
+    def catch_up(self) -> None:
+        """Deliver every record written so far, and those their deliveries write (a clock jump
+        waits for this between its stops)."""
+        while self.poll_once():
+            pass
 
     def poll_once(self) -> int:
         """Read new records of every shard and deliver them; return how many were delivered."""
+        with self._lock:
+            return self._poll()
+
+    def _poll(self) -> int:
         if time.monotonic() - self._shards_listed > SHARD_REFRESH_SECONDS:
             self._list_shards()
         delivered = 0

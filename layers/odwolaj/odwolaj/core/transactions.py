@@ -7,8 +7,8 @@ so. `applied` and `conditionally` tell whether it was, so the caller can re-read
 faults are never taken for a lost race: they propagate."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from functools import lru_cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -19,11 +19,17 @@ from odwolaj.core.errors import Conflict
 Write = Callable[[TransactWrite], None]
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _connection() -> Connection:
-    """One connection for every transaction of a warm container: a new one would build a new
-    botocore session and client, loading DynamoDB's service model again, on every transaction."""
-    return Connection()
+    """One connection per thread, made on first use: a new one per transaction would build a new
+    botocore client each time (tens of milliseconds of a warm Lambda's time), and botocore builds
+    clients unsafely across threads."""
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        connection = _local.connection = Connection()
+    return connection
 
 
 def transact(write: Write) -> None:

@@ -229,8 +229,9 @@ class SlotFacilityStartIndex(GlobalSecondaryIndex["FreedSlot"]):
 
 
 class SlotOffersDueIndex(GlobalSecondaryIndex["FreedSlot"]):
-    """Sparse: only slots whose offering waits for a time (a hold to pass, sending hours to
-    begin) carry these keys; the offer timer reads only them."""
+    """Sparse: only slots still being offered carry these keys, due when their next step is (the
+    next wave, sending hours, a grace window's end, a recheck for patients, the cut-off); the
+    offer timer reads only them."""
 
     class Meta:
         index_name = "offers_due"
@@ -263,8 +264,14 @@ class FreedSlot(Model):
     offers_made = NumberAttribute(null=True)
     wave_offers = UnicodeSetAttribute(null=True)  # offer ids of the current wave
     offered_entries = UnicodeSetAttribute(null=True)  # never offered twice to the same entry
-    offer_shard = UnicodeAttribute(null=True)  # sparse: present while a wave is waiting for its time
-    offer_due_at = UnicodeAttribute(null=True)
+    offer_shard = UnicodeAttribute(null=True)  # sparse: present while the slot waits for the timer
+    offer_due_at = UnicodeAttribute(null=True)  # the next wave, the end of a grace window, or the cut-off
+    # "<class>:<offer id>" of offers to entitled (0) and urgent (1) patients who have not said no:
+    # a yes from a lower class waits the grace window for them (the fairness rule).
+    priority_offers = UnicodeSetAttribute(null=True)
+    claim_until = UnicodeAttribute(null=True)  # a grace window is open until then
+    claimants = UnicodeSetAttribute(null=True)  # the offers that said yes within it
+    list_size = NumberAttribute(null=True)  # active entries of its list at the first wave (cool-downs scale with it)
     filled_offer_id = UnicodeAttribute(null=True)
     filled_appointment_id = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
@@ -470,6 +477,7 @@ class WaitingEntry(Model):
     service = UnicodeAttribute()
     specialist = UnicodeAttribute(null=True)
     availability = ListAttribute(of=Availability, default=list)  # empty: any time
+    short_notice = BooleanAttribute(default=False)  # can come at a day's notice or less: asked first then
     position_at_entry = NumberAttribute()  # place in the queue when entered (told to the patient)
     status = UnicodeAttribute()  # active, served, struck_off
     version = NumberAttribute(default=1)
@@ -503,9 +511,11 @@ class Offer(Model):
     entry_id = UnicodeAttribute()
     facility_id = UnicodeAttribute()
     wave = NumberAttribute()
-    status = UnicodeAttribute()  # open, accepted, declined, expired, taken, claimed
+    # open; expired (the pace passed unanswered: a yes still counts while the slot is free);
+    # waiting (said yes within a grace window); accepted, declined, lost (the slot went to another)
+    status = UnicodeAttribute()
     offered_at = UnicodeAttribute()
-    hold_until = UnicodeAttribute()
+    hold_until = UnicodeAttribute()  # when the next wave goes if nobody says yes
     answered_at = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)  # sms, web
     appointment_id = UnicodeAttribute(null=True)  # the booking an acceptance created

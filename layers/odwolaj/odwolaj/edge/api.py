@@ -255,6 +255,7 @@ def entry_view(entry: WaitingEntry, position: int | None = None) -> dict:
         "specialist": entry.specialist,
         "availability": [{"days": [int(d) for d in w.days], "from": w.start, "to": w.end}
                          for w in entry.availability or []],
+        "short_notice": bool(entry.short_notice),
         "status": entry.status,
         "position": position,
         "position_at_entry": int(entry.position_at_entry),

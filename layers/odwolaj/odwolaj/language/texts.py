@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from odwolaj.language.gsm import transliterate
 
 WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
+WEEKDAYS_FULL = ("poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela")
 # "do środy 26 listopada": a deadline in words takes the genitive.
 WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
 MONTHS_GENITIVE = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
@@ -61,12 +62,14 @@ DEFAULTS: dict[str, str] = {
                           "Pytania: $phone",
     "exact_date": "$facility: dokładny termin Twojej wizyty z listy oczekujących ($service): $forecast. "
                   "Pytania: $phone",
-    "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpowiedz TAK lub NIE "
-                     "do $reply_by. Albo: $link",
-    "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $reply_by: $link",
+    # An offer names the day in words: it may come days ahead, and is read by seniors. No reply-by
+    # hour: a yes counts while the slot is free.
+    "offer_two_way": "$facility: zwolnił się termin $day o $time, $service. Chcesz go? Odpowiedz TAK lub NIE. "
+                     "Albo: $link",
+    "offer_one_way": "$facility: zwolnił się termin $day o $time, $service. Chcesz go? Wybierz: $link",
     "offer_taken": "$facility: termin $when zajął już ktoś inny. Przepraszamy! Zostajesz na liście "
                    "oczekujących na swoim miejscu.",
-    "offer_expired": "$facility: propozycja terminu $when wygasła. Zostajesz na liście oczekujących "
+    "offer_expired": "$facility: na termin $when jest już za późno. Zostajesz na liście oczekujących "
                      "na swoim miejscu.",
     "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
 }
@@ -106,12 +109,16 @@ class MessageContext:
     amount: int | None = None  # grosze
     position: int | None = None  # reserve list: place in the queue
     forecast: str = ""  # reserve list: the planned date, as the patient reads it
-    reply_by: str = ""  # reserve list: when an offer's hold ends (local HH:MM)
     until: datetime | None = None  # the end of a prepayment blacklist entry
 
     def when(self) -> str:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
         return f"{WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
+
+    def day(self) -> str:
+        """'czwartek 14 stycznia' (the local date in words)."""
+        local = self.starts_at.astimezone(ZoneInfo(self.timezone))
+        return f"{WEEKDAYS_FULL[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}"
 
     def deadline_words(self) -> str:
         """'do środy 26 listopada, godz. 20:00' (local time)."""
@@ -159,5 +166,6 @@ def _fill(template: str, context: MessageContext) -> str:
         facility=context.facility, when=context.when(), link=context.link,
         service=context.service, phone=context.phone, contact=context.contact(),
         deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
-        position=context.position or "", forecast=context.forecast, reply_by=context.reply_by,
+        position=context.position or "", forecast=context.forecast, day=context.day(),
+        time=f"{context.starts_at.astimezone(ZoneInfo(context.timezone)):%H:%M}",
     )

@@ -22,7 +22,7 @@ from odwolaj.data.outbox import queue_sms
 from odwolaj.data.status import OPEN
 from odwolaj.language.replies import Intent, parse
 from odwolaj.reserve import replies as reserve_replies
-from odwolaj.reserve.offers import Answer
+from odwolaj.reserve.claims import Answer
 from odwolaj.security.links import visit_link
 
 
@@ -36,7 +36,8 @@ class Outcome(enum.Enum):
     OPTED_IN = "opted_in"
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_DECLINED = "offer_declined"
-    OFFER_TAKEN = "offer_taken"  # too late: the slot was taken or the offer expired (the patient is told)
+    OFFER_PENDING = "offer_pending"  # a yes within a grace window: the result follows by SMS
+    OFFER_TAKEN = "offer_taken"  # too late: the slot was taken or its cut-off passed (the patient is told)
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ def handle(sms: InboundSms) -> Outcome:
         _settle(conversation, appointment.appointment_id)
 
 
-_OFFER_OUTCOMES = {Answer.ACCEPTED: Outcome.OFFER_ACCEPTED, Answer.DECLINED: Outcome.OFFER_DECLINED,
-                   Answer.TAKEN: Outcome.OFFER_TAKEN, Answer.EXPIRED: Outcome.OFFER_TAKEN}
+_OFFER_OUTCOMES = {Answer.ACCEPTED: Outcome.OFFER_ACCEPTED, Answer.PENDING: Outcome.OFFER_PENDING,
+                   Answer.DECLINED: Outcome.OFFER_DECLINED, Answer.TAKEN: Outcome.OFFER_TAKEN,
+                   Answer.EXPIRED: Outcome.OFFER_TAKEN}
 
 
 def _answer_offer(conversation: Conversation, intent: Intent) -> Outcome:

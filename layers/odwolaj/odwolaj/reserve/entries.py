@@ -134,9 +134,10 @@ class EntryInput:
     entitlement: str | None = None
     specialist: str | None = None
     availability: list[Availability] = field(default_factory=list)
+    short_notice: bool = False  # can come at a day's notice or less
 
     FIELDS = frozenset({"referral", "patient", "reason", "category", "entitlement", "planned_date", "entered_by",
-                        "consent", "service", "specialist", "availability", "entered_at"})
+                        "consent", "service", "specialist", "availability", "short_notice", "entered_at"})
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> "EntryInput":
@@ -175,6 +176,7 @@ class EntryInput:
             service=validation.text(payload.get("service"), "service", max_len=120),
             specialist=validation.optional_text(payload.get("specialist"), "specialist", 120),
             availability=_availability(payload.get("availability")),
+            short_notice=validation.flag(payload.get("short_notice", False), "short_notice"),
             entered_at=entered_at,
         )
 
@@ -243,7 +245,8 @@ def join(facility_id: str, data: EntryInput) -> WaitingEntry:
         referral=data.referral, patient_id=data.patient_id, pesel=data.pesel, document_number=data.document_number,
         phone=data.phone, email=data.email, address=data.address, reason=data.reason, category=data.category,
         entitlement=data.entitlement, planned_date=data.planned_date, entered_by=data.entered_by, consent=True,
-        service=data.service, specialist=data.specialist, availability=data.availability, status=ACTIVE, version=1,
+        service=data.service, specialist=data.specialist, availability=data.availability,
+        short_notice=data.short_notice, status=ACTIVE, version=1,
         queue=list_id, queue_rank=rank, position_at_entry=0, unanswered_offers=0,
         created_at=iso(at), updated_at=iso(at),
     )
@@ -286,8 +289,9 @@ def strike_off(entry: WaitingEntry, reason: str, *, by: str | None = None) -> Wa
 
 
 def update(entry: WaitingEntry, payload: dict[str, Any]) -> WaitingEntry:
-    """The clinic changes the planned date (the patient is told) or the patient's availability."""
-    validation.reject_unknown(payload, ("planned_date", "availability"))
+    """The clinic changes the planned date (the patient is told) or the patient's availability
+    (days and hours, and whether they can come at short notice)."""
+    validation.reject_unknown(payload, ("planned_date", "availability", "short_notice"))
     if entry.status != ACTIVE:
         raise InvalidTransition(f"the entry is {entry.status}", current_status=entry.status)
     at = now()
@@ -307,6 +311,10 @@ def update(entry: WaitingEntry, payload: dict[str, Any]) -> WaitingEntry:
                     actions += notices.notice_actions(entry, day, at)
     if "availability" in payload:
         actions.append(WaitingEntry.availability.set(_availability(payload["availability"])))
+    if "short_notice" in payload:
+        short_notice = validation.flag(payload["short_notice"], "short_notice")
+        if short_notice != bool(entry.short_notice):
+            actions.append(WaitingEntry.short_notice.set(short_notice))
     if not actions:
         return entry
     version = entry.version + 1

@@ -2,8 +2,6 @@
 for offers, the offered slot, so the outbox carries no contact data."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from odwolaj.adapters.sms import OutboundSms
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.data.models import Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
@@ -26,7 +24,7 @@ def compose(item: OutboxItem) -> OutboundSms | None:
     entry = WaitingEntry.get(item.entry_id)
     facility = Facility.get(entry.facility_id)
     kind = item.message_kind
-    starts_at, reply_by, link = parse_iso(entry.entered_at), "", ""
+    starts_at, link = parse_iso(entry.entered_at), ""
     if item.offer_id:
         offer = Offer.get(item.offer_id)
         slot = FreedSlot.get(offer.slot_id)
@@ -36,12 +34,10 @@ def compose(item: OutboxItem) -> OutboundSms | None:
                 return None  # answered, lost or expired before it could be sent
             kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
             link = offer_link(offer.offer_id)
-            zone = ZoneInfo(facility.timezone or "Europe/Warsaw")
-            reply_by = f"{parse_iso(offer.hold_until).astimezone(zone):%H:%M}"
     context = MessageContext(
         facility=facility.short_name, starts_at=starts_at, timezone=facility.timezone or "Europe/Warsaw", link=link,
         service=entry.service, phone=facility.phone or "", position=int(entry.position_at_entry),
-        forecast=forecast_text(entry.planned_date), reply_by=reply_by,
+        forecast=forecast_text(entry.planned_date),
     )
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
     text = render(kind, context, overrides=overrides)

@@ -1,72 +1,54 @@
-"""Offers of freed slots to the reserve list, from the freeing to a booking (or to the clinic).
+"""Offering a freed slot to the reserve list: waves of offers until someone takes it or the
+cut-off comes (odwolaj.reserve.claims takes the answers, odwolaj.reserve.timer moves slots on).
 
-A slot moves free → offering → filled | unfilled, each step a transaction conditioned on the
-slot's status and version, so the stream consumer, the timer and a decline racing each other
-send each wave once. A wave writes, per patient, the offer, the patient's cool-down, the offer
-SMS and an event, with the slot, in one transaction; the offer's id is derived from (slot,
+A slot moves free → offering → filled | claimed | unfilled, each step a transaction conditioned
+on the slot's status and version, so the stream consumer, the timer and an answer racing each
+other send each wave once. A wave writes, per patient, the offer, the patient's cool-down, the
+offer SMS and an event, with the slot, in one transaction; the offer's id is derived from (slot,
 entry), so a redelivered stream record writes nothing twice.
 
-Acceptance is one transaction conditioned on the slot still offering this very offer's wave, the
-offer still open and the entry still active: it books the appointment (appointments.booking), marks
-the entry served and the slot filled. Every other answer loses that condition and is told, once,
-that the slot was taken (or the offer expired), keeping the patient's place.
+Nothing closes a slot before its cut-off: when nobody can be asked now (everyone cooling down,
+nobody on the list yet, outside sending hours), it waits in the `offers_due` index for the first
+moment someone can, looking again every RECHECK for new entries. At the cut-off it is reported
+`SlotUnfilled` once, with the reason.
 """
 from __future__ import annotations
 
-import enum
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj.appointments import lifecycle as appointments
-from odwolaj.appointments.inputs import AppointmentInput
-from odwolaj.core.budget import Stop, never
 from odwolaj.core.clock import iso, now, parse_iso
-from odwolaj.core.errors import NotFound, PrepaymentRefused
-from odwolaj.core.sharding import SHARDS, shard_of
+from odwolaj.core.errors import NotFound
+from odwolaj.core.sharding import shard_of
 from odwolaj.core.transactions import Write, applied, condition_failed, transact
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
-from odwolaj.data.status import AWAITING_PAYMENT
-from odwolaj.payments import rules as payment_rules
 from odwolaj.reserve.entries import ACTIVE, SERVED, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
-from odwolaj.reserve.strategy import Strategy, plan_wave
+from odwolaj.reserve.strategy import Strategy, cutoff, plan_wave
 
 FREE, OFFERING, FILLED, CLAIMED, UNFILLED = "free", "offering", "filled", "claimed", "unfilled"
-OPEN, ACCEPTED, DECLINED, EXPIRED, LOST = "open", "accepted", "declined", "expired", "lost"
+OPEN, EXPIRED, WAITING, ACCEPTED, DECLINED, LOST = "open", "expired", "waiting", "accepted", "declined", "lost"
+ANSWERABLE = (OPEN, EXPIRED)  # a yes or a no still counts (while the slot is free)
 OFFER_RETENTION = timedelta(days=90)
-CHANNELS = ("sms", "web")
-
-
-class Answer(enum.Enum):
-    ACCEPTED = "accepted"  # this answer (or an earlier one) got the slot
-    DECLINED = "declined"
-    TAKEN = "taken"  # someone else was first: told, keeps the place
-    EXPIRED = "expired"  # the hold had passed: told, keeps the place
-
-
-@dataclass(frozen=True)
-class Result:
-    answer: Answer
-    changed: bool
-    appointment_id: str | None = None
+RECHECK = timedelta(minutes=15)  # a slot waiting for patients looks again this often (new entries, changes)
+# Why a slot was given up, at its cut-off (SlotUnfilled's reason).
+TOO_CLOSE = "too_close"  # no sending time before the cut-off, nobody could be asked
+NO_ELIGIBLE_PATIENT = "no_eligible_patient"  # there was time, but nobody on the list could be asked
+NOT_TAKEN = "not_taken"  # offered, nobody said yes before the cut-off
 
 
 def offer_key(slot_id: str, entry_id: str) -> str:
     return hashlib.sha256(f"offer|{slot_id}|{entry_id}".encode()).hexdigest()[:16]
-
-
-def booking_key(offer_id: str) -> str:
-    return hashlib.sha256(f"booking|{offer_id}".encode()).hexdigest()[:16]
 
 
 def get_offer(offer_id: str) -> Offer:
@@ -76,24 +58,51 @@ def get_offer(offer_id: str) -> Offer:
         raise NotFound("offer not found") from None
 
 
-def _slot_unchanged(slot: FreedSlot) -> Condition:
+def get_slot(slot_id: str) -> FreedSlot:
+    return FreedSlot.get(slot_id, consistent_read=True)
+
+
+def slot_unchanged(slot: FreedSlot) -> Condition:
     version = (FreedSlot.version == slot.version) if slot.version is not None else FreedSlot.version.does_not_exist()
     unchanged: Condition = (FreedSlot.status == slot.status) & version
     return unchanged
 
 
-def _facility_settings(facility_id: str) -> tuple[Strategy, str]:
+def facility_settings(facility_id: str) -> tuple[Strategy, str]:
     facility = Facility.get(facility_id)
     return strategy_of(facility), facility.timezone or "Europe/Warsaw"
 
 
-def _slot_data(slot: FreedSlot) -> dict[str, Any]:
+def slot_cutoff(slot: FreedSlot, strategy: Strategy) -> datetime:
+    return cutoff(parse_iso(slot.starts_at), strategy)
+
+
+def slot_data(slot: FreedSlot) -> dict[str, Any]:
     return {"slot_id": slot.slot_id, "starts_at": slot.starts_at, "service": slot.service,
             "specialist": slot.specialist, "source": slot.source}
 
 
-def _minutes_since_freed(slot: FreedSlot, at: datetime) -> float:
+def minutes_since_freed(slot: FreedSlot, at: datetime) -> float:
     return round((at - parse_iso(slot.freed_at)).total_seconds() / 60, 2)
+
+
+def priority_mark(entry: WaitingEntry, offer_id: str) -> str | None:
+    """The slot's record of an offer to an entitled (0) or urgent (1) patient, for the fairness
+    rule, or None. The class leads the entry's queue rank (the index carries it)."""
+    rank = int(entry.queue_rank.split("#", 1)[0])
+    return f"{rank}:{offer_id}" if rank < 2 else None
+
+
+def apply(slot: FreedSlot, write: Write, status: str) -> str:
+    """Run a slot transition; losing the race to another (a redelivery, the timer, an answer) is
+    no error: the slot's status afterwards is returned."""
+    try:
+        transact(write)
+    except TransactWriteError as error:
+        if not condition_failed(error):
+            raise
+        return get_slot(slot.slot_id).status
+    return status
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,7 +112,7 @@ def _minutes_since_freed(slot: FreedSlot, at: datetime) -> float:
 def offer_freed_slot(slot_id: str) -> str:
     """A slot was freed (the Slots stream's INSERT): send the first wave. A redelivery finds the
     slot no longer free and does nothing. Returns the slot's status afterwards."""
-    slot = FreedSlot.get(slot_id, consistent_read=True)
+    slot = get_slot(slot_id)
     if slot.status != FREE:
         return slot.status
     if slot.source == "payment_expired":
@@ -140,82 +149,85 @@ def _reinstate_claimant(slot: FreedSlot) -> None:
 
 
 def next_wave(slot: FreedSlot, at: datetime, *, attempts: int = 3) -> str:
-    """Send the slot's next wave, wait for sending hours, or report it unfilled. When the wave lost
-    its race to a patient's change (an entry struck off or offered meanwhile) rather than to the
-    slot's, it is chosen again."""
-    strategy, timezone = _facility_settings(slot.facility_id)
-    wave = plan_wave(strategy, parse_iso(slot.starts_at), at, int(slot.offers_made or 0), timezone)
-    if wave is None:
-        return _close_unfilled(slot, "too_close", at)
+    """Send the slot's next wave; or wait (for sending hours, for a patient to become eligible);
+    or, at the cut-off, report it unfilled. When the wave lost its race to a patient's change (an
+    entry struck off or offered meanwhile) rather than to the slot's, it is chosen again."""
+    if slot.claim_until:
+        return slot.status  # a grace window is open: its end (the timer) decides what comes next
+    strategy, timezone = facility_settings(slot.facility_id)
+    end = slot_cutoff(slot, strategy)
+    made = int(slot.offers_made or 0)
+    if at >= end:
+        return close_unfilled(slot, NOT_TAKEN if made else NO_ELIGIBLE_PATIENT, at)
+    wave = plan_wave(strategy, parse_iso(slot.starts_at), at, int(slot.offer_wave or 0), made, timezone)
+    if wave is None:  # no sending time left before the cut-off
+        return wait(slot, end) if made else close_unfilled(slot, TOO_CLOSE, at)
     if wave.send_at > at:
-        return _wait(slot, wave.send_at)
-    search = first_eligible(slot, wave.size, at, timezone)
-    if not search.found:
-        return _close_unfilled(slot, "no_eligible_patient", at)
+        return wait(slot, wave.send_at)
+    search = first_eligible(slot, wave.size, at, timezone, short_notice=wave.short_notice)
+    if not search.found:  # everyone cooling down or unsuited: look again when that may change
+        cooled = parse_iso(search.next_eligible_at) if search.next_eligible_at else end
+        return wait(slot, min(cooled, at + RECHECK, end))
+    list_size = int(slot.list_size) if slot.list_size is not None else \
+        WaitingEntry.by_queue.count(queue_of(slot.facility_id, slot.service))
     number = int(slot.offer_wave or 0) + 1
     hold_until = iso(wave.hold_until)
     offers = [Offer(offer_id=offer_key(slot.slot_id, entry.entry_id), slot_id=slot.slot_id, entry_id=entry.entry_id,
                     facility_id=slot.facility_id, wave=number, status=OPEN, offered_at=iso(at), hold_until=hold_until,
                     expires_at=int((at + OFFER_RETENTION).timestamp()))
               for entry in search.found]
-    ids = {offer.offer_id for offer in offers}
+    marks = {mark for entry, offer in zip(search.found, offers) if (mark := priority_mark(entry, offer.offer_id))}
     local_hour = at.astimezone(ZoneInfo(timezone)).hour
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(slot, actions=[
+        actions: list[Action] = [
             FreedSlot.status.set(OFFERING), FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.offer_wave.set(number), FreedSlot.offers_made.set(int(slot.offers_made or 0) + len(offers)),
-            FreedSlot.wave_offers.set(ids), FreedSlot.offered_entries.add({o.entry_id for o in offers}),
+            FreedSlot.offer_wave.set(number), FreedSlot.offers_made.set(made + len(offers)),
+            FreedSlot.wave_offers.set({o.offer_id for o in offers}),
+            FreedSlot.offered_entries.add({o.entry_id for o in offers}), FreedSlot.list_size.set(list_size),
             FreedSlot.offer_shard.set(shard_of(slot.slot_id)), FreedSlot.offer_due_at.set(hold_until),
-        ], condition=_slot_unchanged(slot))
+        ]
+        if marks:
+            actions.append(FreedSlot.priority_offers.add(marks))
+        transaction.update(slot, actions=actions, condition=slot_unchanged(slot))
         for entry, offer in zip(search.found, offers):
             unanswered = int(entry.unanswered_offers or 0) + 1
             transaction.save(offer, condition=Offer.offer_id.does_not_exist())
             transaction.update(WaitingEntry(entry.entry_id), actions=[
                 WaitingEntry.unanswered_offers.set(unanswered),
-                WaitingEntry.offer_cooldown_until.set(iso(wave.hold_until + strategy.cooldown(unanswered))),
+                WaitingEntry.offer_cooldown_until.set(iso(wave.hold_until + strategy.cooldown(unanswered, list_size))),
             ], condition=WaitingEntry.status == ACTIVE)
             transaction.save(queue_entry_sms(entry, "offer", at, f"offer:{offer.offer_id}", offer.offer_id))
             transaction.save(events.DomainEvent(events.SLOT_OFFERED, slot.facility_id, f"{offer.offer_id}:offered", {
-                **_slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id, "wave": number,
+                **slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id, "wave": number,
                 "wave_size": len(offers), "hold_until": hold_until, "local_hour": local_hour,
-                "minutes_since_freed": _minutes_since_freed(slot, at),
+                "minutes_since_freed": minutes_since_freed(slot, at), "short_notice": wave.short_notice,
             }).to_outbox(at))
 
-    status = _apply(slot, write, OFFERING)
-    current = FreedSlot.get(slot.slot_id, consistent_read=True)
+    status = apply(slot, write, OFFERING)
+    current = get_slot(slot.slot_id)
     if attempts > 1 and current.status == slot.status and current.version == slot.version:
         return next_wave(current, at, attempts=attempts - 1)
     return status
 
 
-def _apply(slot: FreedSlot, write: Write, status: str) -> str:
-    """Run a slot transition; losing the race to another (a redelivery, the timer) is no error."""
-    try:
-        transact(write)
-    except TransactWriteError as error:
-        if not condition_failed(error):
-            raise
-        return FreedSlot.get(slot.slot_id, consistent_read=True).status
-    return status
-
-
-def _wait(slot: FreedSlot, due: datetime) -> str:
-    """Outside sending hours: the timer sends the wave when they begin."""
+def wait(slot: FreedSlot, due: datetime) -> str:
+    """Nothing to send now: the timer comes back to the slot at `due`. Offers already out stay
+    answerable meanwhile."""
     def write(transaction: TransactWrite) -> None:
         transaction.update(slot, actions=[
             FreedSlot.status.set(OFFERING), FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.wave_offers.remove(),
             FreedSlot.offer_shard.set(shard_of(slot.slot_id)), FreedSlot.offer_due_at.set(iso(due)),
-        ], condition=_slot_unchanged(slot))
+        ], condition=slot_unchanged(slot))
 
-    return _apply(slot, write, OFFERING)
+    return apply(slot, write, OFFERING)
 
 
-def _close_unfilled(slot: FreedSlot, reason: str, at: datetime) -> str:
-    """Nobody took it (or nobody can): the clinic gets an event and may fill it its own way."""
+def close_unfilled(slot: FreedSlot, reason: str, at: datetime) -> str:
+    """The cut-off came and nobody took it (or nobody could be asked): the clinic gets one event
+    and may fill it its own way."""
     event = events.DomainEvent(events.SLOT_UNFILLED, slot.facility_id, f"{slot.slot_id}:unfilled", {
-        **_slot_data(slot), "reason": reason, "offers_made": int(slot.offers_made or 0),
+        **slot_data(slot), "reason": reason, "offers_made": int(slot.offers_made or 0),
         "waves": int(slot.offer_wave or 0)})
 
     def write(transaction: TransactWrite) -> None:
@@ -223,46 +235,15 @@ def _close_unfilled(slot: FreedSlot, reason: str, at: datetime) -> str:
             FreedSlot.status.set(UNFILLED), FreedSlot.version.set(int(slot.version or 0) + 1),
             FreedSlot.unfilled_reason.set(reason), FreedSlot.closed_at.set(iso(at)),
             FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
-        ], condition=_slot_unchanged(slot))
+        ], condition=slot_unchanged(slot))
         transaction.save(event.to_outbox(at))
 
-    return _apply(slot, write, UNFILLED)
+    return apply(slot, write, UNFILLED)
 
 
-# ---------------------------------------------------------------------------------------------
-# The timer
-
-
-@dataclass
-class SweepReport:
-    read: int = 0  # index items read
-    expired: int = 0  # offers whose hold passed unanswered
-    waves: int = 0  # slots moved on (next wave, or closed)
-    stopped: bool = False  # out of time: the next run goes on
-
-
-def sweep(at: datetime | None = None, *, stop: Stop = never) -> SweepReport:
-    """Every minute: slots whose wave's hold passed (or whose sending hours began) move on.
-    Reads only the sparse `offers_due` index, shard by shard; stops between two slots when
-    `stop()` says the time is up (odwolaj.core.budget)."""
-    at = at or now()
-    report = SweepReport()
-    for shard in range(SHARDS):
-        for due in FreedSlot.offers_due.query(f"r{shard:02d}", FreedSlot.offer_due_at <= iso(at)):
-            if stop():
-                report.stopped = True
-                return report
-            report.read += 1
-            slot = FreedSlot.get(due.slot_id, consistent_read=True)
-            if slot.status != OFFERING or not slot.offer_due_at or slot.offer_due_at > iso(at):
-                continue  # moved on since the index was written
-            report.expired += _expire_wave(slot, at)
-            next_wave(slot, at)
-            report.waves += 1
-    return report
-
-
-def _expire_wave(slot: FreedSlot, at: datetime) -> int:
+def expire_wave(slot: FreedSlot, at: datetime) -> int:
+    """The wave's pace passed: its unanswered offers are marked expired (a yes still counts while
+    the slot is free). Returns how many."""
     expired = 0
     for offer in Offer.batch_get(sorted(slot.wave_offers or ())):
         if offer.status == OPEN and _expire(offer, at):
@@ -282,177 +263,18 @@ def _expire(offer: Offer, at: datetime) -> bool:
     return applied(write)
 
 
-# ---------------------------------------------------------------------------------------------
-# Answers
-
-
-def accept(offer: Offer, *, channel: str) -> Result:
-    """The patient says yes. Exactly one acceptance per slot wins; a repeat of the winning one
-    is the same success; every other is told once that the slot is gone."""
-    at = now()
-    if offer.status == ACCEPTED:
-        return Result(Answer.ACCEPTED, changed=False, appointment_id=offer.appointment_id)
-    if offer.status != OPEN or offer.hold_until < iso(at):
-        return _too_late(offer, at)
-    slot = FreedSlot.get(offer.slot_id, consistent_read=True)
-    entry = WaitingEntry.get(offer.entry_id, consistent_read=True)
-    if slot.status != OFFERING or offer.offer_id not in (slot.wave_offers or ()) or entry.status != ACTIVE:
-        return _too_late(offer, at)
-    data = AppointmentInput(patient_id=entry.patient_id, phone=entry.phone, starts_at=parse_iso(slot.starts_at),
-                            service=slot.service, duration_minutes=int(slot.duration_minutes),
-                            specialist=slot.specialist, location=slot.location, email=entry.email, pesel=entry.pesel)
-    strategy, _timezone = _facility_settings(slot.facility_id)
-    # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
-    # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
-    try:
-        requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
-                                                    specialist=slot.specialist, starts_at=data.starts_at,
-                                                    booked_at=at)
-    except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
-        return _too_late(offer, at, expired=True)
-    appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
-                                             requirement=requirement, claim_deadline=at + strategy.claim_window,
-                                             appointment_id=booking_key(offer.offer_id), channel="reserve_list",
-                                             waiting_entry_id=entry.entry_id, reserve_slot_id=slot.slot_id)
-    awaiting_payment = appointment.status == AWAITING_PAYMENT
-    details = {**_slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id,
-               "appointment_id": appointment.appointment_id, "wave": int(offer.wave), "channel": channel,
-               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at),
-               "awaiting_payment": awaiting_payment, "payment_deadline": appointment.payment_deadline}
-
-    def write(transaction: TransactWrite) -> None:
-        transaction.update(slot, actions=[
-            FreedSlot.status.set(CLAIMED if awaiting_payment else FILLED),
-            FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.filled_offer_id.set(offer.offer_id),
-            FreedSlot.filled_appointment_id.set(appointment.appointment_id),
-            FreedSlot.closed_at.set(iso(at)), FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
-        ], condition=(FreedSlot.status == OFFERING) & FreedSlot.wave_offers.contains(offer.offer_id))
-        transaction.update(offer, actions=[
-            Offer.status.set(ACCEPTED), Offer.answered_at.set(iso(at)), Offer.channel.set(channel),
-            Offer.appointment_id.set(appointment.appointment_id),
-        ], condition=Offer.status == OPEN)
-        transaction.update(entry, actions=[
-            WaitingEntry.status.set(SERVED), WaitingEntry.version.set(entry.version + 1),
-            WaitingEntry.served_appointment_id.set(appointment.appointment_id), WaitingEntry.updated_at.set(iso(at)),
-            WaitingEntry.queue.remove(), WaitingEntry.queue_rank.remove(), WaitingEntry.offer_cooldown_until.remove(),
-            WaitingEntry.unanswered_offers.set(0),
-        ], condition=(WaitingEntry.status == ACTIVE) & (WaitingEntry.version == entry.version))
-        book(transaction)
-        transaction.save(events.DomainEvent(events.OFFER_CLAIMED, slot.facility_id, f"{offer.offer_id}:claimed",
-                                            details).to_outbox(at))
-        if not awaiting_payment:  # a claim awaiting payment fills the slot once paid (the booking's confirmation)
-            transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
-                                                details).to_outbox(at))
-
-    try:
-        transact(write)
-    except TransactWriteError as error:
-        if not condition_failed(error):
-            raise
-        current = get_offer(offer.offer_id)
-        if current.status == ACCEPTED:  # a duplicate of this very acceptance got there first
-            return Result(Answer.ACCEPTED, changed=False, appointment_id=current.appointment_id)
-        return _too_late(current, at)
-    _close_rest_of_wave(slot, offer.offer_id)
-    return Result(Answer.ACCEPTED, changed=True, appointment_id=appointment.appointment_id)
-
-
 def fill_claimed_slot(transaction: TransactWrite, booking: Appointment, at: datetime) -> None:
     """A pay-to-claim booking was paid: inside the payment's transaction, the slot it holds as
     `claimed` becomes `filled`, and SlotFilled goes to the clinic. Nothing for other bookings."""
     if not booking.reserve_slot_id:
         return
-    slot = FreedSlot.get(booking.reserve_slot_id, consistent_read=True)
+    slot = get_slot(booking.reserve_slot_id)
     if slot.status != CLAIMED or slot.filled_appointment_id != booking.appointment_id:
         return
-    details = {**_slot_data(slot), "offer_id": slot.filled_offer_id, "entry_id": booking.waiting_entry_id,
+    details = {**slot_data(slot), "offer_id": slot.filled_offer_id, "entry_id": booking.waiting_entry_id,
                "appointment_id": booking.appointment_id, "channel": "payment",
-               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at)}
+               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": minutes_since_freed(slot, at)}
     transaction.update(slot, actions=[FreedSlot.status.set(FILLED), FreedSlot.version.set(int(slot.version or 0) + 1)],
                        condition=(FreedSlot.status == CLAIMED) & (FreedSlot.version == slot.version))
     transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
                                         details).to_outbox(at))
-
-
-def _close_rest_of_wave(slot: FreedSlot, winner: str) -> None:
-    """Tidy: the wave's other open offers are lost (their patients are told if they answer)."""
-    for other in sorted((slot.wave_offers or set()) - {winner}):
-        try:
-            Offer(other).update(actions=[Offer.status.set(LOST)], condition=Offer.status == OPEN)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-
-
-def _too_late(offer: Offer, at: datetime, *, expired: bool = False) -> Result:
-    """The slot went to someone else, or the hold passed: one polite message per offer."""
-    expired = expired or offer.status == EXPIRED or (offer.status == OPEN and offer.hold_until < iso(at)
-                                                     and not _slot_taken(offer))
-    if offer.status == OPEN:
-        try:
-            Offer(offer.offer_id).update(actions=[Offer.status.set(EXPIRED if expired else LOST),
-                                                  Offer.answered_at.set(iso(at))],
-                                         condition=Offer.status == OPEN)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    if offer.status in (DECLINED, ACCEPTED):
-        return Result(Answer.DECLINED if offer.status == DECLINED else Answer.ACCEPTED, changed=False)
-    _answered(offer.entry_id)
-    kind = "offer_expired" if expired else "offer_taken"
-    told = queue_entry_sms(WaitingEntry(offer.entry_id), kind, at, f"answer:{offer.offer_id}", offer.offer_id)
-    return Result(Answer.EXPIRED if expired else Answer.TAKEN, changed=told.save_once())
-
-
-def _answered(entry_id: str) -> None:
-    """An answer, even a late one, ends the patient's cool-down: this patient does respond."""
-    WaitingEntry(entry_id).update(actions=[WaitingEntry.offer_cooldown_until.remove(),
-                                           WaitingEntry.unanswered_offers.set(0)],
-                                  condition=WaitingEntry.entry_id.exists())
-
-
-def _slot_taken(offer: Offer) -> bool:
-    try:
-        return FreedSlot.get(offer.slot_id, consistent_read=True).status == FILLED
-    except DoesNotExist:
-        return False
-
-
-def decline(offer: Offer, *, channel: str) -> Result:
-    """The patient says no: they keep their place; when the whole wave has answered, the next goes."""
-    at = now()
-    if offer.status != OPEN:
-        if offer.status in (LOST, EXPIRED):
-            queue_entry_sms(WaitingEntry(offer.entry_id), "offer_declined", at, f"answer:{offer.offer_id}",
-                            offer.offer_id).save_once()
-        return Result(Answer.DECLINED, changed=False)
-    event = events.DomainEvent(events.OFFER_DECLINED, offer.facility_id, f"{offer.offer_id}:declined",
-                               {"offer_id": offer.offer_id, "slot_id": offer.slot_id, "entry_id": offer.entry_id,
-                                "wave": int(offer.wave), "channel": channel})
-
-    def write(transaction: TransactWrite) -> None:
-        transaction.update(offer, actions=[Offer.status.set(DECLINED), Offer.answered_at.set(iso(at)),
-                                           Offer.channel.set(channel)], condition=Offer.status == OPEN)
-        # An answer, even a no, ends the cool-down: this patient does respond.
-        transaction.update(WaitingEntry(offer.entry_id), actions=[
-            WaitingEntry.offer_cooldown_until.remove(), WaitingEntry.unanswered_offers.set(0)],
-            condition=WaitingEntry.entry_id.exists())
-        transaction.save(event.to_outbox(at))
-        transaction.save(queue_entry_sms(WaitingEntry(offer.entry_id), "offer_declined", at,
-                                         f"answer:{offer.offer_id}", offer.offer_id))
-
-    try:
-        transact(write)
-    except TransactWriteError as error:
-        if condition_failed(error):
-            return decline(get_offer(offer.offer_id), channel=channel)
-        raise
-    slot = FreedSlot.get(offer.slot_id, consistent_read=True)
-    if slot.status == OFFERING and offer.offer_id in (slot.wave_offers or ()) and _wave_answered(slot):
-        next_wave(slot, at)
-    return Result(Answer.DECLINED, changed=True)
-
-
-def _wave_answered(slot: FreedSlot) -> bool:
-    return all(o.status != OPEN for o in Offer.batch_get(sorted(slot.wave_offers or ())))

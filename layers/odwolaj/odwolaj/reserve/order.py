@@ -4,6 +4,10 @@ The `by_queue` index holds only active entries, sorted by (priority class, entry
 legally entitled patients first, then urgent (pilny), then stable (stabilny), each in order of
 entry. Finding the first k eligible is a Query with a small Limit, continued page by page only
 past ineligible entries and never beyond MAX_READ items, so its cost does not grow with the list.
+A slot less than a day away goes first to the patients who said they can come at short notice
+(in the same order), then to the others. That flag is not in the index (a deployed index's
+projection cannot change), so for such a slot the page's candidates are read whole, in one
+BatchGetItem.
 """
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ class Search:
     read: int = 0  # index items read
     pages: int = 0  # Query requests
     found: list[WaitingEntry] = field(default_factory=list)
+    # The earliest moment a patient now cooling down (and otherwise eligible) may be asked:
+    # when nobody is eligible, the slot waits for it.
+    next_eligible_at: str | None = None
 
 
 def fits_availability(entry: WaitingEntry, starts_at: datetime, timezone: str) -> bool:
@@ -35,16 +42,14 @@ def fits_availability(entry: WaitingEntry, starts_at: datetime, timezone: str) -
                for window in entry.availability)
 
 
-def eligible(entry: WaitingEntry, slot: FreedSlot, at: datetime, timezone: str = "Europe/Warsaw") -> bool:
+def eligible_but_for_cooldown(entry: WaitingEntry, slot: FreedSlot, timezone: str = "Europe/Warsaw") -> bool:
     """Same list (the query), the specialist if the entry names one, a time the patient can come,
-    not cooling down after an unanswered offer, not offered this slot already, and the slot is an
-    improvement on the date the patient already holds (the planned date)."""
+    not offered this slot already, and the slot is an improvement on the date the patient already
+    holds (the planned date)."""
     starts_at = parse_iso(slot.starts_at)
     if entry.status != ACTIVE:
         return False
     if entry.specialist and entry.specialist != slot.specialist:
-        return False
-    if entry.offer_cooldown_until and entry.offer_cooldown_until > iso(at):
         return False
     if entry.entry_id in (slot.offered_entries or ()):
         return False
@@ -55,22 +60,53 @@ def eligible(entry: WaitingEntry, slot: FreedSlot, at: datetime, timezone: str =
     return fits_availability(entry, starts_at, timezone)
 
 
-def first_eligible(slot: FreedSlot, count: int, at: datetime, timezone: str = "Europe/Warsaw") -> Search:
-    """The first `count` eligible entries for a slot, in list order."""
+def cooling_down(entry: WaitingEntry, at: datetime) -> bool:
+    """Resting after an unanswered offer (or holding one now)."""
+    return bool(entry.offer_cooldown_until and entry.offer_cooldown_until > iso(at))
+
+
+def eligible(entry: WaitingEntry, slot: FreedSlot, at: datetime, timezone: str = "Europe/Warsaw") -> bool:
+    return eligible_but_for_cooldown(entry, slot, timezone) and not cooling_down(entry, at)
+
+
+def first_eligible(slot: FreedSlot, count: int, at: datetime, timezone: str = "Europe/Warsaw", *,
+                   short_notice: bool = False) -> Search:
+    """The first `count` eligible entries for a slot, in list order; for a short-notice slot,
+    those who can come at short notice first."""
     search = Search()
+    others: list[WaitingEntry] = []
     page = max(10, 2 * count)
     start_key = None
     while len(search.found) < count and search.read < MAX_READ:
         result = WaitingEntry.by_queue.query(queue_of(slot.facility_id, slot.service), limit=page,
                                              last_evaluated_key=start_key)
         search.pages += 1
+        candidates = []
         for entry in result:
             search.read += 1
-            if eligible(entry, slot, at, timezone):
-                search.found.append(entry)
-                if len(search.found) == count:
-                    return search
+            if not eligible_but_for_cooldown(entry, slot, timezone):
+                continue
+            if cooling_down(entry, at):
+                search.next_eligible_at = min(search.next_eligible_at or entry.offer_cooldown_until,
+                                              entry.offer_cooldown_until)
+            else:
+                candidates.append(entry)
+        flexible = _short_notice(candidates) if short_notice else {entry.entry_id for entry in candidates}
+        for entry in candidates:
+            if entry.entry_id not in flexible:
+                others.append(entry)
+                continue
+            search.found.append(entry)
+            if len(search.found) == count:
+                return search
         start_key = result.last_evaluated_key
         if not start_key:
             break
+    search.found += others[:count - len(search.found)]
     return search
+
+
+def _short_notice(entries: list[WaitingEntry]) -> set[str]:
+    keys = [entry.entry_id for entry in entries]
+    return {e.entry_id for e in WaitingEntry.batch_get(keys, attributes_to_get=["entry_id", "short_notice"])
+            if e.short_notice} if keys else set()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.clock import now, parse_iso
 from odwolaj.core.errors import InvalidInput, LinkExpired
 from odwolaj.data.models import Facility, FreedSlot, Offer
-from odwolaj.reserve import offers
+from odwolaj.reserve import claims, offers
+from odwolaj.reserve.settings import strategy_of
 from odwolaj.security.facilities import get_facility
 from odwolaj.security.links import link_signer
 
@@ -29,12 +30,13 @@ class OfferView:
 
     @property
     def stage(self) -> str:
-        """open (can be answered), accepted, declined, or gone (taken by someone else or expired)."""
-        if self.offer.status == offers.OPEN:
-            if self.offer.hold_until < iso(now()) or self.slot.status != offers.OFFERING:
-                return "gone"
-            return "open"
-        if self.offer.status in (offers.ACCEPTED, offers.DECLINED):
+        """open (a yes still counts: the slot is free and before its cut-off), waiting (said yes
+        within a grace window), accepted, declined, or gone (taken by someone else, or too late)."""
+        if self.offer.status in offers.ANSWERABLE:
+            free = self.slot.status == offers.OFFERING and now() < offers.slot_cutoff(self.slot,
+                                                                                     strategy_of(self.facility))
+            return "open" if free else "gone"
+        if self.offer.status in (offers.WAITING, offers.ACCEPTED, offers.DECLINED):
             return self.offer.status
         return "gone"
 
@@ -61,9 +63,9 @@ def form_is_genuine(offer_id: str, action: str, value: str | None) -> bool:
         _scope(offer_id, action), value or "", int(now().timestamp()), max_age=FORM_MAX_AGE)
 
 
-def act(view: OfferView, action: str) -> offers.Result:
+def act(view: OfferView, action: str) -> claims.Result:
     if action == "accept":
-        return offers.accept(view.offer, channel="web")
+        return claims.accept(view.offer, channel="web")
     if action == "decline":
-        return offers.decline(view.offer, channel="web")
+        return claims.decline(view.offer, channel="web")
     raise InvalidInput("unknown action", field="action")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from odwolaj.core.clock import iso, now
 from odwolaj.data.models import Conversation, Offer
 from odwolaj.language.replies import Intent
-from odwolaj.reserve import offers
+from odwolaj.reserve import claims
 
 
 def asked_last(conversation: Conversation) -> bool:
@@ -21,7 +21,7 @@ def pending(conversation: Conversation) -> bool:
     return bool(conversation.awaiting_offers)
 
 
-def answer(conversation: Conversation, intent: Intent) -> offers.Result | None:
+def answer(conversation: Conversation, intent: Intent) -> claims.Result | None:
     """Apply a TAK/NIE to the newest offer awaiting it; None for a reply that is neither."""
     if intent not in (Intent.CONFIRM, Intent.CANCEL):
         return None
@@ -30,9 +30,9 @@ def answer(conversation: Conversation, intent: Intent) -> offers.Result | None:
         return None
     offer = max(found, key=lambda o: o.offered_at)
     if intent is Intent.CONFIRM:
-        result = offers.accept(offer, channel="sms")
+        result = claims.accept(offer, channel="sms")
     else:
-        result = offers.decline(offer, channel="sms")
+        result = claims.decline(offer, channel="sms")
     conversation.update(actions=[Conversation.awaiting_offers.delete({offer.offer_id}),
                                  Conversation.updated_at.set(iso(now()))])
     return result

@@ -10,9 +10,14 @@ from odwolaj.language.polish import visit_time
 # After an answer, by what the answer turned out to be.
 _DONE = {
     "accepted": ("Termin jest Twój", "Wizyta jest umówiona. Potwierdzenie z linkiem do wizyty przyjdzie SMS-em."),
+    "waiting": ("Dziękujemy, sprawdzamy zgłoszenia",
+                "Kilka osób zgłosiło się prawie w tej samej chwili. Pierwszeństwo mają pacjenci pilni "
+                "i uprawnieni do przyjęcia poza kolejnością. "
+                "W ciągu kilku minut SMS powie, czy termin jest Twój. Jeśli nie, zostajesz na liście "
+                "oczekujących na swoim miejscu."),
     "declined": ("Dziękujemy za odpowiedź", "Zostajesz na liście oczekujących na swoim miejscu."),
     "gone": ("Ten termin jest już nieaktualny",
-             "Zajął go ktoś inny albo minął czas na odpowiedź. Zostajesz na liście oczekujących na swoim miejscu."),
+             "Zajął go już ktoś inny albo jest za późno na zapis. Zostajesz na liście oczekujących na swoim miejscu."),
 }
 
 
@@ -31,10 +36,9 @@ def _details(view) -> str:
 def offer_page(view, form_tokens: dict[str, str]) -> str:
     if view.stage != "open":
         return answered_page(view, view.stage)
-    until = visit_time(parse_iso(view.offer.hold_until), view.facility.timezone or "Europe/Warsaw").split("godz. ")[-1]
     body = (
         "<h1>Zwolnił się wcześniejszy termin</h1>\n"
-        f"<p>Czekasz na liście oczekujących. Ten termin możesz zająć do godz. {_e(until)}.</p>\n"
+        "<p>Czekasz na liście oczekujących. Termin jest Twój, jeśli go weźmiesz, zanim zajmie go ktoś inny.</p>\n"
         f"{_details(view)}\n"
         f'<form method="post">{hidden_action("accept", form_tokens["accept"])}'
         '<button type="submit">Tak, biorę ten termin</button></form>\n'
