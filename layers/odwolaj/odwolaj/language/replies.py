@@ -285,13 +285,6 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.by_mistake = True
     if any(_has_phrase(words, p) for p in lx.NOT_ME):
         s.elsewhere = True
-    used = _opt_out(words, s)
-    if used:
-        # "Odwołuję i nie wysyłajcie SMS-ów": the rest of the clause is still read.
-        for i in range(len(words)):
-            if i not in used and words[i] != lx.NEGATION:
-                _read_word(words, i, s)
-        return
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
     hedged = any(w in lx.HEDGES for i, w in enumerate(words) if not (w == "moze" and _negated(words, i)))
@@ -299,6 +292,13 @@ def _read_clause(words: list[str], s: Signals) -> None:
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
     if hedged or doubting:
         s.unsure = True  # "chyba nie dam rady", "nie wiem, czy zdążę": nothing else here counts
+        return
+    used = _opt_out(words, s)
+    if used:
+        # "Odwołuję i nie wysyłajcie SMS-ów": the rest of the clause is still read.
+        for i in range(len(words)):
+            if i not in used and words[i] != lx.NEGATION:
+                _read_word(words, i, s)
         return
     if _counter_proposal(words):
         s.unsure = True
