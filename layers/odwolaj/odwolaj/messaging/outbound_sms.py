@@ -11,11 +11,13 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsGateway
-from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.ids import display_visit_code
 from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
 from odwolaj.language.texts import MessageContext, render
+from odwolaj.messaging import conversations
 from odwolaj.messaging.deliveries import record_sent
 from odwolaj.reserve import messages as reserve_messages
 from odwolaj.security.links import payment_link, visit_link
@@ -74,6 +76,7 @@ def message_context(message_kind: str, appointment: Appointment, facility: Facil
         deadline=parse_iso(appointment.payment_deadline) if appointment.payment_deadline else None,
         amount=int(appointment.payment_amount) if appointment.payment_amount is not None else None,
         until=until,
+        code=display_visit_code(appointment.visit_code),
     )
 
 
@@ -125,8 +128,10 @@ def _queued_message(item: OutboxItem):
         return None, None
     facility = Facility.get(appointment.facility_id)
     message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
-    asks = template_for(item.message_kind, facility) == "reminder_two_way"
-    return message, (lambda _provider_id: _await_reply(appointment)) if asks else None
+    if message is not None:
+        # Before sending: a reply, however fast, finds this message as the number's latest.
+        conversations.remember_sent(appointment, template_for(item.message_kind, facility))
+    return message, None
 
 
 def _opted_out(phone: str) -> bool:
@@ -134,14 +139,3 @@ def _opted_out(phone: str) -> bool:
         return Conversation.get(phone).opted_out
     except DoesNotExist:
         return False
-
-
-def _await_reply(appointment: Appointment) -> None:
-    """Replies from this number may now answer this visit (odwolaj.messaging.inbound_sms)."""
-    at = iso(now())
-    Conversation(appointment.phone).update(actions=[
-        Conversation.awaiting.add({appointment.appointment_id}),
-        Conversation.last_appointment_id.set(appointment.appointment_id),
-        Conversation.last_sent_at.set(at),
-        Conversation.updated_at.set(at),
-    ])

@@ -31,10 +31,11 @@ def compose(item: OutboxItem) -> OutboundSms | None:
         offer = Offer.get(item.offer_id)
         slot = FreedSlot.get(offer.slot_id)
         starts_at = parse_iso(slot.starts_at)
-        if kind == "offer":
+        if kind in ("offer", "offer_help"):
             if offer.status != "open" or offer.hold_until <= iso(now()):
                 return None  # answered, lost or expired before it could be sent
-            kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
+            if kind == "offer":
+                kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
             link = offer_link(offer.offer_id)
             zone = ZoneInfo(facility.timezone or "Europe/Warsaw")
             reply_by = f"{parse_iso(offer.hold_until).astimezone(zone):%H:%M}"

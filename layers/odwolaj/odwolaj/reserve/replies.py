@@ -1,12 +1,14 @@
-"""SMS replies to offers: TAK takes the slot, NIE declines it and keeps the place.
+"""SMS replies to offers: TAK takes the slot, NIE declines it and keeps the place, anything else
+gets one helpful answer per offer (what to reply, by when, the link).
 
 A reply answers an offer when the number's last message asking for TAK/NIE was an offer, or when
-no visit of that number awaits a reply. Of several offers, the newest is answered.
+the number has no visit to come. Of several offers, the newest is answered.
 """
 from __future__ import annotations
 
 from odwolaj.core.clock import iso, now
-from odwolaj.data.models import Conversation, Offer
+from odwolaj.data.models import Conversation, Offer, WaitingEntry
+from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.language.replies import Intent
 from odwolaj.reserve import offers
 
@@ -21,14 +23,28 @@ def pending(conversation: Conversation) -> bool:
     return bool(conversation.awaiting_offers)
 
 
+def newest(conversation: Conversation) -> Offer | None:
+    found = list(Offer.batch_get(sorted(conversation.awaiting_offers or ())))
+    return max(found, key=lambda o: o.offered_at) if found else None
+
+
+def explain(conversation: Conversation) -> bool:
+    """An unclear reply to an offer still open: one answer per offer saying what to reply and by
+    when; True when it was queued now."""
+    offer = newest(conversation)
+    if offer is None or offer.status != offers.OPEN:
+        return False
+    told = queue_entry_sms(WaitingEntry(offer.entry_id), "offer_help", now(), f"help:{offer.offer_id}", offer.offer_id)
+    return told.save_once()
+
+
 def answer(conversation: Conversation, intent: Intent) -> offers.Result | None:
     """Apply a TAK/NIE to the newest offer awaiting it; None for a reply that is neither."""
-    if intent not in (Intent.CONFIRM, Intent.CANCEL):
+    if intent not in (Intent.CONFIRM, Intent.CANCEL, Intent.DECLINE):
         return None
-    found = list(Offer.batch_get(sorted(conversation.awaiting_offers or ())))
-    if not found:
+    offer = newest(conversation)
+    if offer is None:
         return None
-    offer = max(found, key=lambda o: o.offered_at)
     if intent is Intent.CONFIRM:
         result = offers.accept(offer, channel="sms")
     else:
