@@ -231,7 +231,8 @@ def test_stop_opts_out_once_and_start_restores(http, aws, reminded, phone):
     assert status(appointment) == "booked"  # an opt-out is never a cancellation
     assert Conversation.get(PHONE).opted_out
     assert phone.receive() == ["stopped"]
-    reminder = OutboxItem(outbox_id="r2", kind="sms", message_kind="reminder", appointment_id=appointment.appointment_id)
+    reminder = OutboxItem(outbox_id="r2", kind="sms", message_kind="reminder",
+                          appointment_id=appointment.appointment_id)
     assert deliver(reminder, RecordingGateway()) is None
     assert [e["channel"] for e in events("PatientOptedOut")] == ["sms"]
 

@@ -26,9 +26,10 @@ def test_confirmations(text):
 
 @pytest.mark.parametrize("text", [
     "nie przyjdę", "Nie przyjde jutro", "odwołuję", "ODWOŁUJĘ", "rezygnuję", "nie mogę", "niemoge",
-    "Nie, nie przyjdę", "Tak, odwołuję", "Proszę o odwołanie wizyty.", "Muszę zrezygnować", "Chciałabym odwołać wizytę",
-    "Dzień dobry, niestety muszę odwołać wizytę. Przepraszam", "mama nie przyjdzie, jest w szpitalu",
-    "Tata nie będzie mógł przyjść", "Nie będzie nas, dzieci chore", "Wizyta nieaktualna", "Nie potrzebuję już tej wizyty",
+    "Nie, nie przyjdę", "Tak, odwołuję", "Proszę o odwołanie wizyty.", "Muszę zrezygnować",
+    "Chciałabym odwołać wizytę", "Dzień dobry, niestety muszę odwołać wizytę. Przepraszam",
+    "mama nie przyjdzie, jest w szpitalu", "Tata nie będzie mógł przyjść", "Nie będzie nas, dzieci chore",
+    "Wizyta nieaktualna", "Nie potrzebuję już tej wizyty",
     "Niech ktoś inny skorzysta, ja nie dam rady", "odwolujr", "porsze odwołać", "Rezygnyje", "przepraszam nie bende",
     "nie.nie przyjde", "Odwołuję wizytę 😔", "Nie przyjdę, ale proszę dalej wysyłać przypomnienia",
     "Nie mogę przyjść, czy mogę prosić o inny termin?", "Nie. Jestem chora", "NIE bo pracuje",
@@ -45,7 +46,8 @@ def test_a_bare_no_is_a_decline(text):
 
 
 @pytest.mark.parametrize("text", [
-    "STOP", "stop", "Stop.", "STOP SMS", "nie wysyłaj mi więcej", "wypisz", "Wypiszcie mnie", "nie chcę dostawać SMS-ów",
+    "STOP", "stop", "Stop.", "STOP SMS", "nie wysyłaj mi więcej", "wypisz", "Wypiszcie mnie",
+    "nie chcę dostawać SMS-ów",
     "Proszę nie wysyłać mi SMS", "rezygnuję z powiadomień", "Odwołuję zgodę na SMS-y", "nie, nie chcę już SMS",
     "Nie wyrażam zgody na otrzymywanie SMS", "Przestańcie pisać", "nie potrzebuję przypomnień, pamiętam sama",
     "Rezygnuję z przypomnień, na wizytę przyjdę", "prosze mnie wykreslic z listy smsowej", "Dosyć tych SMS-ów",
@@ -71,7 +73,8 @@ NOT_REFUSALS = [
     "nie odwołuję", "nie rezygnuję", "Nie odwołuję, chciałam tylko zapytać o godzinę", "nie potwierdzam", "nie tak",
     "Nie ja odwołałam", "Nie, to nie ja", "Nie, to nie mój numer", "Nie dotrę na czas, spóźnię się 20 minut",
     # questions, also without a question mark, and indirect ones
-    "Czy mogę odwołać?", "czy moge przelozyc wizyte", "Jak odwolac wizyte?", "Czy jak odpiszę NIE to wizyta przepadnie?",
+    "Czy mogę odwołać?", "czy moge przelozyc wizyte", "Jak odwolac wizyte?",
+    "Czy jak odpiszę NIE to wizyta przepadnie?",
     "Mam napisać TAK czy NIE?", "Chciałabym zapytać, czy mogę odwołać", "Co się stanie, jak nie przyjdę?",
     "Dlaczego ktoś odwołał moją wizytę?",
     # hedges and conditions

@@ -45,6 +45,7 @@ from odwolaj.security.links import visit_link
 
 ATTEMPTS = 3  # a reply that keeps losing races to other replies is left to the provider's retry
 VISITS_READ = 10  # a number's visits to come, nearest first
+CLARIFY_LINKS = 2  # the other visits' pages a clarifying question lists (two SMS segments)
 
 
 class Outcome(enum.Enum):
@@ -128,7 +129,7 @@ class _Reply:
         if intent is Intent.UNKNOWN:
             return self._help(preferred)
         if len(candidates) > 1:
-            others = " ".join(visit_link(v.appointment_id) for v in candidates if v is not preferred)
+            others = " ".join([visit_link(v.appointment_id) for v in candidates if v is not preferred][:CLARIFY_LINKS])
             return self._ask(preferred, Outcome.CLARIFIED, "clarify", links=others)
         [visit] = candidates
         try:

@@ -1,0 +1,72 @@
+"""SMS replies to a reserve-list offer ("Zwolnił się termin … Odpowiedz TAK lub NIE"): any refusal
+declines it, a reply that is neither gets one answer saying what to reply, by when and where, and
+STOP works for a number that has only an offer."""
+import json
+
+import pytest
+
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.data.models import Conversation, Offer, OutboxItem, WaitingEntry
+from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
+from odwolaj.messaging.outbound_sms import deliver
+from odwolaj.reserve import entries, offers
+from odwolaj.reserve.entries import EntryInput
+from tests.conftest import RecordingGateway
+from tests.reserve_helpers import entry_payload, set_now, warsaw
+
+PATIENT = "+48601000001"
+
+
+@pytest.fixture
+def offered(facility, book, monkeypatch):
+    """Given a waiting patient who was just sent an offer of a freed slot (at 11:00 in Warsaw)."""
+    set_now(monkeypatch, warsaw(1, 11))
+    entry = entries.join(facility.facility.facility_id, EntryInput.from_payload(entry_payload(1)))
+    cancelled = book(external_id="HIS-1", starts_at=warsaw(3, 10).isoformat(), phone="600 999 999", patient_id="P-x")
+    appointments.cancel(cancelled, channel="web", reason="cannot_attend")
+    offers.offer_freed_slot(cancelled.appointment_id)
+    gateway = RecordingGateway()
+    [item] = [i for i in OutboxItem.scan() if i.message_kind == "offer"]
+    deliver(item, gateway)
+    return entry, Offer.get(item.offer_id), gateway
+
+
+def answers(entry) -> list[OutboxItem]:
+    """What the patient was told after the offer."""
+    return [i for i in OutboxItem.scan() if i.entry_id == entry.entry_id and i.message_kind not in ("offer",
+                                                                                                    "waitlist_joined")]
+
+
+def test_a_reply_that_is_neither_yes_nor_no_gets_one_answer_with_what_to_reply_by_when_and_the_link(offered):
+    entry, offer, gateway = offered
+
+    assert handle(InboundSms(PATIENT, "A to na NFZ?", "m-1")) is Outcome.OFFER_HELPED
+    assert handle(InboundSms(PATIENT, "Ile to kosztuje?", "m-2")) is Outcome.IGNORED  # once per offer
+
+    [help_item] = [i for i in answers(entry) if i.message_kind == "offer_help"]
+    deliver(help_item, gateway)
+    text = gateway.sent[-1].text
+    assert "Odpisz TAK" in text and "NIE" in text and "https://odw.pl/o/" in text
+    assert "Czekamy do " in text and offer.hold_until  # by when: the hold's local time
+    assert Offer.get(offer.offer_id).status == "open"
+
+
+@pytest.mark.parametrize("text", ["Nie mogę w tym terminie", "nie dam rady tak szybko", "Niestety nie, jestem w pracy"])
+def test_any_refusal_declines_the_offer_and_keeps_the_place(offered, text):
+    entry, offer, _ = offered
+
+    assert handle(InboundSms(PATIENT, text, "m-1")) is Outcome.OFFER_DECLINED
+
+    assert Offer.get(offer.offer_id).status == "declined"
+    assert WaitingEntry.get(entry.entry_id).status == "active"
+
+
+def test_stop_from_a_number_with_only_an_offer_is_acknowledged(offered):
+    entry, _, _ = offered
+
+    assert handle(InboundSms(PATIENT, "STOP", "m-1")) is Outcome.OPTED_OUT
+
+    assert Conversation.get(PATIENT).opted_out
+    assert [i.message_kind for i in answers(entry)] == ["stopped"]
+    [event] = [json.loads(i.detail)["data"] for i in OutboxItem.scan() if i.detail_type == "PatientOptedOut"]
+    assert event == {"channel": "sms", "patient_id": entry.patient_id}
