@@ -26,7 +26,8 @@ from odwolaj.security.links import payment_link, visit_link
 RETRY_DELAYS_SECONDS = (0.5, 2.0)
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
-ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link"})
+ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link",
+                             "help", "question", "clarify"})
 # A payment request is pointless once paid (or cancelled).
 ONLY_WHILE_AWAITING_PAYMENT = frozenset({"payment_link"})
 # Why prepayment is now required and until when (odwolaj.payments.blacklist): the patient's entry
