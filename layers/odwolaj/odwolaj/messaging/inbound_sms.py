@@ -80,15 +80,14 @@ def handle(sms: InboundSms) -> Outcome:
         phone = normalize_phone(sms.sender)
     except InvalidInput:
         return Outcome.IGNORED
-    for attempt in range(ATTEMPTS):
+    attempt = 1
+    while True:
         try:
             return _Reply(sms, phone).answer()
-        except InvalidTransition:
-            raise
-        except Conflict:
-            if attempt == ATTEMPTS - 1:
+        except Conflict as lost:  # another reply, or a message being sent, changed the conversation
+            if isinstance(lost, InvalidTransition) or attempt == ATTEMPTS:
                 raise  # the provider retries later
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 class _Reply:
