@@ -39,7 +39,8 @@ def test_cancellations(text):
 
 
 @pytest.mark.parametrize("text", ["NIE", "nie", "NIE!", "Nie...", "nei", "nie, dziękuję", "Niestety nie",
-                                  "Dzień dobry, nie. Pozdrawiam", "Nie. Dziękuję. Kowalska", "Nie nie"])
+                                  "Dzień dobry, nie. Pozdrawiam", "Nie. Dziękuję. Kowalska", "Nie nie", "Nie. ewa",
+                                  "nie, dziękuję za przypomnienie"])
 def test_a_bare_no_is_a_decline(text):
     assert parse(text, REMINDER) is Intent.DECLINE
     assert parse(text, BOOKING) is Intent.DECLINE  # asked back, never a cancellation
@@ -152,6 +153,7 @@ def test_offer_replies_that_are_neither(text):
     ("nie moge przyjsc\n\nPrzychodnia: Wizyta 12.12 umowiona. Nie mozesz przyjsc? Odwolaj: https://odw.pl/c/X",
      Intent.CANCEL),
     ("TAK\nPrzychodnia: wizyta 12.12 godz. 10:00. Potwierdz TAK lub odwolaj NIE", Intent.CONFIRM),
+    ("NIE\nPrzychodnia: wizyta pt 12.12. Przyjdziesz? Odpisz TAK lub NIE. https://odw.pl/c/Ab3", Intent.DECLINE),
 ])
 def test_wrappers_signatures_and_pasted_messages(text, intent):
     assert parse(text, REMINDER) is intent

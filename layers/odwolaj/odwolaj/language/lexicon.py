@@ -107,7 +107,7 @@ AGAIN = _forms("znow znowu ponownie ponowne jednak")
 # "proszę dalej wysyłać": keep sending, which changes nothing.
 STILL = _forms("dalej nadal")
 RESTORE = _forms("przywroc przywroccie przywrocic przywrocenie wlacz wlaczcie wlaczyc wznow wznowcie wznowic "
-                 "zapiszcie zapisz wroccie wrocic wznowienie")
+                 "zapiszcie zapisz wroccie wrocic wznowienie wlaczenie")
 LISTS = _forms("listy kolejki liste kolejke listy")
 # "nie wiem", "nie rozumiem": the patient is not saying anything about the visit.
 NOT_KNOWING = _forms("wiem wiemy rozumiem rozumiemy pamietam pamietamy znam umiem kojarze wiadomo")
@@ -144,6 +144,19 @@ FILLER = _forms(
 # Idioms that refuse or cancel nothing: "nie ma sprawy", "do odwołania" (until further notice).
 IDIOMS = (("nie", "ma", "sprawy"), ("nie", "ma", "problemu"), ("nie", "ma", "za", "co"), ("nie", "szkodzi"),
           ("nie", "trzeba"), ("do", "odwolania"))
+# Polish first names (and their everyday short forms) and surname endings: a trailing one signs
+# the message ("Nie. ewa"), whatever its case.
+FIRST_NAMES = _forms(
+    "anna maria katarzyna malgorzata agnieszka barbara ewa krystyna elzbieta zofia janina teresa joanna "
+    "magdalena monika jadwiga danuta irena halina helena beata aleksandra marta dorota grazyna jolanta "
+    "stanislawa iwona karolina bozena urszula justyna renata alicja hanna wanda natalia julia jan andrzej "
+    "piotr krzysztof stanislaw tomasz pawel jozef marcin marek michal grzegorz jerzy tadeusz adam lukasz "
+    "zbigniew ryszard dariusz henryk mariusz kazimierz wojciech robert mateusz marian rafal jacek janusz "
+    "miroslaw maciej slawomir jaroslaw kamil wieslaw roman wladyslaw jakub artur zdzislaw edward mieczyslaw "
+    "damian dawid przemyslaw sebastian czeslaw leszek daniel waldemar ola kasia basia gosia asia zosia ania "
+    "tomek kuba bartek wojtek franek antek jasia ela ula iza marysia krysia"
+)
+SURNAME = re.compile(r"[a-z]{2,}(ska|ski|cka|cki|dzka|dzki|wicz|owna|czyk)")
 # "tzn.", "to znaczy", "poprawiam": what follows corrects what was written before.
 CORRECTIONS = (("tzn",), ("to", "znaczy"), ("znaczy", "sie"), ("poprawiam",), ("sorki", "pomylilam"),
                ("pomylilam", "sie"), ("pomylilem", "sie"))

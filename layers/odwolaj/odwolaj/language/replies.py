@@ -46,6 +46,9 @@ YES_EMOJI = frozenset("👍👌✅✔")
 # Sentence ends; a full stop between digits ("12.12", "8.30") is not one.
 SENTENCE_END = re.compile(r"[!?;…\n]+|\.+(?!\d)|(?<!\d)\.+")
 QUESTION_PREPOSITIONS = frozenset({"o", "w", "na", "do", "od", "po", "za", "z", "u", "dla"})
+# How our messages begin after "<clinic>: " (odwolaj.language.texts).
+OUR_OPENING = re.compile(r"^\s*[^:]{2,40}:\s*(wizyta|umowiono|zmiana terminu|dziekujemy|zwolnil sie|nie rozumiemy"
+                         r"|masz kilka|jestes na liscie|propozycja|nie bedziemy|przypomnienia|termin)\b")
 CLOSING = re.compile(r"\b(pozdrawiam|pozdrawiamy|pozdrowienia|z powa[żz]aniem|z wyrazami szacunku)\b",
                      re.IGNORECASE)
 # Both answers named as alternatives: the patient repeats our instructions or asks which to send.
@@ -162,16 +165,27 @@ def _signature_removed(text: str) -> str:
     last = re.fullmatch(r"(.*[^\W\d_].*?)[.!?,;\n]+\s*([^.!?,;\n]+?)[\s.!?]*", text, re.DOTALL)
     if last:
         names = last.group(2).split()
-        if 1 <= len(names) <= 3 and all(n[:1].isupper() and lx.known(lx.fold(n).strip(".-")) not in lx.ALL_WORDS
-                                        for n in names):
+        if 1 <= len(names) <= 3 and all(_signs(name) for name in names):
             return last.group(1)
     return text
 
 
+def _signs(word: str) -> bool:
+    """A word of a signature: a name, or any capitalised word that is none of the reply's words."""
+    folded = lx.fold(word).strip(".-")
+    if folded in lx.FIRST_NAMES or lx.SURNAME.fullmatch(folded):
+        return True
+    return word[:1].isupper() and lx.known(folded) not in lx.ALL_WORDS
+
+
 def _own_message_removed(text: str) -> str:
-    """A patient who pasted our message under the answer: only the answer counts."""
-    first, *rest = re.split(r"\n\s*\n", text)
-    return "\n".join([first] + [paragraph for paragraph in rest if not URL.search(paragraph)])
+    """A patient who pasted our message under the answer: only the answer counts. Ours starts a
+    line with the clinic's name and one of our openings, or carries a link."""
+    first, *rest = text.split("\n")
+    for number, line in enumerate(rest):
+        if URL.search(line) or OUR_OPENING.match(lx.fold(line)):
+            return "\n".join([first, *rest[:number]])
+    return text
 
 
 def _sentences(folded: str) -> list[tuple[str, bool]]:
@@ -303,7 +317,7 @@ def _read_clause(words: list[str], s: Signals) -> None:
     if _counter_proposal(words):
         s.unsure = True
     bare_no = any(w == lx.NEGATION and _bare_no(words, i) for i, w in enumerate(words))
-    if s.no and not bare_no and any(w not in lx.FILLER for w in words):
+    if s.no and not bare_no and any(w not in lx.FILLER for w in _without_thanks(words)):
         s.reason = True  # "Nie. Jestem chora": more than politeness after a bare no
     s.no = s.no or bare_no
     i = 0
@@ -312,9 +326,17 @@ def _read_clause(words: list[str], s: Signals) -> None:
 
 
 def _bare_no(words: list[str], i: int) -> bool:
-    """A "nie" that negates no word after it: the answer itself ("Nie.", "nie, dziękuję")."""
-    rest = words[i + 1:]
+    """A "nie" that negates no word after it: the answer itself ("Nie.", "nie, dziękuję za SMS")."""
+    rest = _without_thanks(words[i + 1:])
     return all(w in lx.FILLER for w in rest) or rest[:1] == [lx.NEGATION]
+
+
+def _without_thanks(words: list[str]) -> list[str]:
+    """"dziękuję za przypomnienie": thanks for anything is politeness, not a reason."""
+    for i, word in enumerate(words):
+        if word in ("dziekuje", "dziekujemy", "dzieki") and words[i + 1:i + 2] == ["za"]:
+            return words[:i + 1]
+    return words
 
 
 def _counter_proposal(words: list[str]) -> bool:
