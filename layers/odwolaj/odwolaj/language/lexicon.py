@@ -31,7 +31,7 @@ NEGATION = "nie"
 # "nie" mistyped; a bare refusal's only word.
 NEGATION_SLIPS = _forms("nei niee nieee ine nie")
 YES = _forms("tak tka taak takk takkk yes jasne oczywiscie zgoda naturalnie")
-# Acknowledgements: they say "I read it", not "I will come".
+# Acknowledgements: they say "I read it", not "I will come" (listed so no slip is read as another word).
 ACKNOWLEDGEMENTS = _forms("ok okej okey okay oki dobrze spoko super git swietnie fajnie")
 CONFIRM_VERBS = _forms("potwierdzam potwierdzamy potwierdzic potwierdzenie")
 # Verbs of coming, first and third person ("mama przyjdzie", "nie bedzie nas").
@@ -165,8 +165,6 @@ PERMISSION = _forms("moge mozna mozemy problem ok dobrze przeszkadza")
 # Time moved: a counter-proposal (asked about: also "later", "earlier").
 OTHER_TIME = _forms("dopiero zamiast przesunac przelozyc przesuniecie przelozenie")
 SHIFTED = _forms("pozniej wczesniej")
-# Closings after which only a signature follows.
-CLOSINGS = _forms("pozdrawiam pozdrawiamy pozdrowienia powazaniem szacunkiem")
 # Words that end in -c but are not infinitives.
 NOT_INFINITIVES = _forms("noc pomoc moc wiec tysiac miesiac zajac")
 
