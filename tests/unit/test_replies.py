@@ -32,7 +32,7 @@ def test_confirmations(text):
     "Wizyta nieaktualna", "Nie potrzebuję już tej wizyty",
     "Niech ktoś inny skorzysta, ja nie dam rady", "odwolujr", "porsze odwołać", "Rezygnyje", "przepraszam nie bende",
     "nie.nie przyjde", "Odwołuję wizytę 😔", "Nie przyjdę, ale proszę dalej wysyłać przypomnienia",
-    "Nie mogę przyjść, czy mogę prosić o inny termin?", "Nie. Jestem chora", "NIE bo pracuje",
+    "Nie mogę przyjść, czy mogę prosić o inny termin?", "Nie. Jestem chora", "NIE bo pracuje", "Nie przychodzę",
 ])
 def test_cancellations(text):
     assert parse(text, REMINDER) is Intent.CANCEL
@@ -52,6 +52,7 @@ def test_a_bare_no_is_a_decline(text):
     "Proszę nie wysyłać mi SMS", "rezygnuję z powiadomień", "Odwołuję zgodę na SMS-y", "nie, nie chcę już SMS",
     "Nie wyrażam zgody na otrzymywanie SMS", "Przestańcie pisać", "nie potrzebuję przypomnień, pamiętam sama",
     "Rezygnuję z przypomnień, na wizytę przyjdę", "prosze mnie wykreslic z listy smsowej", "Dosyć tych SMS-ów",
+    "Nie spamujcie", "Odwołuję zgodę", "Nie wyrażam zgody na wysyłanie wiadomości",
 ])
 def test_opt_out_is_stop_and_never_a_cancellation(text):
     assert parse(text, REMINDER) is Intent.STOP
@@ -59,7 +60,8 @@ def test_opt_out_is_stop_and_never_a_cancellation(text):
 
 
 @pytest.mark.parametrize("text", ["START", "start", "Proszę znowu wysyłać przypomnienia", "Chcę znów dostawać SMS-y",
-                                  "wysłałam STOP przez pomyłkę", "Jednak nie rezygnuję z SMS, proszę wysyłać"])
+                                  "wysłałam STOP przez pomyłkę", "Jednak nie rezygnuję z SMS, proszę wysyłać",
+                                  "wysłałem STOP przez przypadek, proszę wysyłać dalej"])
 def test_opt_in(text):
     assert parse(text, REMINDER) is Intent.START
 
@@ -87,6 +89,8 @@ NOT_REFUSALS = [
     # wrong thread, complaints, emoji
     "Kochanie nie będę o 18", "wiadomość do Kasi: nie przyjdę na obiad", "Co za idiotyzm z tymi smsami",
     "👎", "❌", "N", "Pomyłka", "Nie, to pomyłka",
+    # a consent to something other than messages is the clinic's matter; a code that did not arrive
+    "Odwołuję zgodę na przetwarzanie danych", "Nie wyrażam zgody na przetwarzanie danych", "Nie przychodzi mi kod",
 ]
 
 

@@ -38,7 +38,8 @@ CONFIRM_VERBS = _forms("potwierdzam potwierdzamy potwierdzic potwierdzenie")
 COME = _forms(
     "przyjde przyjdziemy przyjdzie przyjada przyjdzie przyjade przyjedziemy przyjedzie dojde dojdziemy "
     "dojdzie dojade dojedziemy dojedzie dotre dotrzemy dotrze pojde pojdziemy pojdzie stawie stawimy "
-    "stawi pojawie pojawimy pojawi zjawie zjawimy zjawi przybede ide idziemy idzie pojedziemy pojade"
+    "stawi pojawie pojawimy pojawi zjawie zjawimy zjawi przybede ide idziemy idzie pojedziemy pojade przychodze "
+    "przychodzimy"
 )
 # "bede" is coming ("bede", "bede punktualnie") unless an infinitive or a participle follows it
 # ("nie bede placic", "bede musiala"): then it only makes a future tense.
@@ -91,7 +92,7 @@ WANT = _forms("chce chcemy chcialabym chcialbym zycze zyczymy potrzebuje potrzeb
 SEND_VERBS = _forms(
     "wysylac przysylac pisac wysylajcie przysylajcie piszcie wysylaj pisz przysylaj dostawac otrzymywac "
     "wysylanie przysylanie pisanie spamowac powiadamiac powiadamiajcie przypominac przypominajcie informowac "
-    "informujcie"
+    "informujcie spamujcie spamuj"
 )
 RECEIVE_VERBS = _forms("dostawac otrzymywac wysylac przysylac wysylanie przysylanie otrzymywanie dostawanie "
                        "powiadamiac przypominac")
@@ -134,7 +135,7 @@ NOT_ME = (("nie", "ja"), ("nie", "moj"), ("nie", "moja"), ("nie", "moje"), ("nie
 # "nie dotrę na czas": late, not absent.
 ON_TIME = (("na", "czas"), ("na", "czasie"), ("punktualnie",), ("na", "godzine"))
 STILL_VALID = _forms("aktualna aktualne aktualny")
-MISTAKE = (("przez", "pomylke"), ("pomylkowo",), ("niechcacy",), ("omylkowo",))
+MISTAKE = (("przez", "pomylke"), ("przez", "przypadek"), ("pomylkowo",), ("niechcacy",), ("omylkowo",))
 # Politeness, greetings and signatures' words: what is left of a bare "nie" with them is still bare.
 FILLER = _forms(
     "dziekuje dziekujemy dzieki dziekuje dzienki przepraszam przepraszamy pozdrawiam pozdrawiamy pozdrowienia "

@@ -372,9 +372,9 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             s.stop = True  # "dosyć tych SMS-ów"
         elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns)):
             s.stop = True
-        elif negated and word in lx.CONSENTING and nouns | any(w in lx.CONSENT for w in following):
+        elif negated and word in lx.CONSENTING and (nouns or _consent_to_messages(following)):
             s.stop = True  # "nie wyrażam zgody", "nie zgadzam się na SMS"
-        elif word in lx.WITHDRAW_CONSENT and any(w in lx.CONSENT for w in following):
+        elif word in lx.WITHDRAW_CONSENT and _consent_to_messages(following):
             s.stop = True
         elif word in lx.CANCEL_ACTS and following[:1] == ["z"] and not negated and (nouns or waiting_list):
             if nouns:
@@ -387,6 +387,17 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             continue
         used.add(i)
     return used
+
+
+def _consent_to_messages(words: list[str]) -> bool:
+    """"zgodę", "zgodę na SMS-y", but not "zgodę na przetwarzanie danych": a consent to something
+    else is the clinic's matter, not an opt-out."""
+    at = next((i for i, w in enumerate(words) if w in lx.CONSENT), None)
+    if at is None:
+        return False
+    if words[at + 1:at + 2] != ["na"]:
+        return True
+    return any(w in lx.MESSAGE_NOUNS or w in lx.RECEIVE_VERBS for w in words[at + 2:])
 
 
 def _about_waiting_list(words: list[str]) -> bool:
@@ -475,8 +486,8 @@ def _come(negated: bool, s: Signals, words: list[str] | None = None) -> None:
 
 
 def _cancel_verb(words: list[str], i: int, negated: bool, s: Signals) -> None:
-    if lx.cancel_report(words[i]):
-        return  # "odwołałam wczoraj": a report, not a request
+    if lx.cancel_report(words[i]) or any(w in lx.CONSENT for w in words[i + 1:i + 3]):
+        return  # "odwołałam wczoraj": a report; "odwołuję zgodę na …": a consent, not the visit
     modal_negated = any(words[j] == lx.NEGATION and words[j + 1] in lx.ABLE | lx.WANT | {"musze", "musimy"}
                         for j in range(max(0, i - 3), i - 1))
     if negated or modal_negated or {"nic", "niczego"} & set(words[max(0, i - 3):i]):
