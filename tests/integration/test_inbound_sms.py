@@ -8,9 +8,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings, strategies as st
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from twilio.request_validator import RequestValidator
 
@@ -355,30 +353,6 @@ def test_a_reply_racing_another_change_of_the_conversation_is_decided_again(aws,
 
 # ---------------------------------------------------------------------------------------------
 # No reply is lost: a failed write leaves everything for the retry
-
-
-@pytest.fixture
-def throttle_next(monkeypatch):
-    """throttle_next(): the next DynamoDB transaction fails as a throttled one does (at the real
-    call to DynamoDB); the ones after it go through. Returns what the failed one tried to write."""
-    real = Connection.transact_write_items
-    armed, failed = [], []
-
-    def transact_write_items(self, *args, **kwargs):
-        if armed and not failed:
-            failed.append(kwargs)
-            error = ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate of requests exceeds"}},
-                                "TransactWriteItems")
-            raise TransactWriteError("Failed to write transaction items", cause=error)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Connection, "transact_write_items", transact_write_items)
-
-    def arm() -> list:
-        armed.append(True)
-        return failed
-
-    return arm
 
 
 def test_a_throttled_cancellation_changes_nothing_and_the_retry_applies_it_once(http, aws, reminded, phone,

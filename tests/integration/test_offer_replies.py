@@ -4,6 +4,7 @@ STOP works for a number that has only an offer."""
 import json
 
 import pytest
+from pynamodb.exceptions import TransactWriteError
 
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.data.models import Conversation, Offer, OutboxItem, WaitingEntry
@@ -70,3 +71,27 @@ def test_stop_from_a_number_with_only_an_offer_is_acknowledged(offered):
     assert [i.message_kind for i in answers(entry)] == ["stopped"]
     [event] = [json.loads(i.detail)["data"] for i in OutboxItem.scan() if i.detail_type == "PatientOptedOut"]
     assert event == {"channel": "sms", "patient_id": entry.patient_id}
+
+
+@pytest.mark.parametrize("text, outcome, status", [("TAK", Outcome.OFFER_ACCEPTED, "accepted"),
+                                                    ("NIE", Outcome.OFFER_DECLINED, "declined")])
+def test_an_answer_whose_record_failed_is_answered_again_by_the_retry_and_applied_once(offered, throttle_next, text,
+                                                                                       outcome, status):
+    """The offer's answer went through, recording the reply did not (throttled): the offer still
+    awaits the reply, so the provider's retry answers it the same and changes nothing twice (the
+    accepted slot is the patient's visit to come, which a lost wait would have made it answer)."""
+    entry, offer, _ = offered
+    throttle_next("ConversationsTable")
+
+    with pytest.raises(TransactWriteError):
+        handle(InboundSms(PATIENT, text, "m-1"))
+    assert Offer.get(offer.offer_id).status == status
+    assert offer.offer_id in Conversation.get(PATIENT).awaiting_offers
+    queued = sorted(i.outbox_id for i in OutboxItem.scan())
+
+    assert handle(InboundSms(PATIENT, text, "m-1")) is outcome
+
+    assert Offer.get(offer.offer_id).status == status
+    assert sorted(i.outbox_id for i in OutboxItem.scan()) == queued
+    assert not Conversation.get(PATIENT).awaiting_offers
+    assert handle(InboundSms(PATIENT, text, "m-1")) is outcome  # a third delivery: its recorded outcome

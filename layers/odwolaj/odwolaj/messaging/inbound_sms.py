@@ -200,16 +200,18 @@ class _Reply:
     # -- reserve-list offers ----------------------------------------------------------------
 
     def _offer(self, intent: Intent) -> Outcome:
+        actions: list[Action] = []
         if intent is Intent.UNKNOWN:
             helped = reserve_replies.explain(self.conversation)
             outcome = Outcome.OFFER_HELPED if helped else Outcome.IGNORED
         else:
-            result = reserve_replies.answer(self.conversation, intent)
-            outcome = Outcome.IGNORED if result is None else _OFFER_OUTCOMES[result.answer]
-            # The offer's answer is idempotent (a repeated yes is the same success), so recording
-            # the reply after it loses nothing if this write fails and the provider retries.
-            self.conversation = conversations.load(self.conversation.phone)
-        conversations.apply(self._step(outcome))
+            answered = reserve_replies.answer(self.conversation, intent)
+            outcome = Outcome.IGNORED if answered is None else _OFFER_OUTCOMES[answered[1].answer]
+            if answered is not None:
+                # The offer's answer is idempotent (a repeated yes is the same success), so the
+                # offer stops awaiting a reply only here: if this write fails, the retry answers again.
+                actions.append(Conversation.awaiting_offers.delete({answered[0].offer_id}))
+        conversations.apply(self._step(outcome, actions))
         return outcome
 
     # -- writes -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ the number has no visit to come. Of several offers, the newest is answered.
 """
 from __future__ import annotations
 
-from odwolaj.core.clock import iso, now
+from odwolaj.core.clock import now
 from odwolaj.data.models import Conversation, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.language.replies import Intent
@@ -38,17 +38,15 @@ def explain(conversation: Conversation) -> bool:
     return told.save_once()
 
 
-def answer(conversation: Conversation, intent: Intent) -> offers.Result | None:
-    """Apply a TAK/NIE to the newest offer awaiting it; None for a reply that is neither."""
+def answer(conversation: Conversation, intent: Intent) -> tuple[Offer, offers.Result] | None:
+    """Apply a TAK/NIE to the newest offer awaiting it; None for a reply that is neither. The offer
+    still awaits a reply in the conversation: the caller ends the wait when it records the reply,
+    so a failure in between leaves it for the retry (a repeated answer is the same result)."""
     if intent not in (Intent.CONFIRM, Intent.CANCEL, Intent.DECLINE):
         return None
     offer = newest(conversation)
     if offer is None:
         return None
     if intent is Intent.CONFIRM:
-        result = offers.accept(offer, channel="sms")
-    else:
-        result = offers.decline(offer, channel="sms")
-    conversation.update(actions=[Conversation.awaiting_offers.delete({offer.offer_id}),
-                                 Conversation.updated_at.set(iso(now()))])
-    return result
+        return offer, offers.accept(offer, channel="sms")
+    return offer, offers.decline(offer, channel="sms")
