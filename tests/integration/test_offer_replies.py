@@ -8,9 +8,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.data.models import Conversation, Offer, OutboxItem, WaitingEntry
+from odwolaj.messaging import inbound_sms
 from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
 from odwolaj.messaging.outbound_sms import deliver
-from odwolaj.reserve import entries, offers
+from odwolaj.reserve import entries, messages as reserve_messages, offers
 from odwolaj.reserve.entries import EntryInput
 from tests.conftest import RecordingGateway
 from tests.reserve_helpers import entry_payload, set_now, warsaw
@@ -95,3 +96,28 @@ def test_an_answer_whose_record_failed_is_answered_again_by_the_retry_and_applie
     assert sorted(i.outbox_id for i in OutboxItem.scan()) == queued
     assert not Conversation.get(PATIENT).awaiting_offers
     assert handle(InboundSms(PATIENT, text, "m-1")) is outcome  # a third delivery: its recorded outcome
+
+
+def test_a_reply_racing_the_offer_being_sent_is_decided_again_as_its_answer(offered, book, monkeypatch):
+    """Given a waiting patient who also has a visit to come: a TAK read just before the offer was
+    recorded as sent would be read against the visit (a bare yes to a booking: unclear). The offer
+    makes a new version of the conversation, so the reply is decided again, as the offer's answer."""
+    entry, offer, _ = offered
+    book(external_id="HIS-2", starts_at=warsaw(5, 10).isoformat(), phone="601 000 001", patient_id=entry.patient_id)
+    [item] = [i for i in OutboxItem.scan() if i.message_kind == "offer"]
+    Conversation(PATIENT).update(actions=[Conversation.awaiting_offers.delete({offer.offer_id}),
+                                          Conversation.last_offer_sent_at.remove()])  # not sent yet
+    real_load = inbound_sms.conversations.load
+    raced = []
+
+    def load_as_the_offer_goes_out(number):
+        conversation = real_load(number)
+        if not raced:
+            raced.append(True)
+            reserve_messages.await_answer(item)
+        return conversation
+
+    monkeypatch.setattr(inbound_sms.conversations, "load", load_as_the_offer_goes_out)
+
+    assert handle(InboundSms(PATIENT, "TAK", "m-1")) is Outcome.OFFER_ACCEPTED
+    assert raced and Offer.get(offer.offer_id).status == "accepted"

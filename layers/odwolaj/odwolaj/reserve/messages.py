@@ -59,12 +59,14 @@ def sent(item: OutboxItem, provider_message_id: str) -> None:
 
 
 def await_answer(item: OutboxItem) -> None:
-    """Replies from this number may now answer this offer (odwolaj.reserve.replies)."""
+    """Replies from this number may now answer this offer (odwolaj.reserve.replies). A new version,
+    as for a visit's message: a reply decided from the state before it is decided again."""
     entry = WaitingEntry.get(item.entry_id)
     at = iso(now())
     Conversation(entry.phone).update(actions=[
         Conversation.awaiting_offers.add({item.offer_id}),
         Conversation.last_offer_sent_at.set(at),
         Conversation.updated_at.set(at),
+        Conversation.version.add(1),
     ])
 
