@@ -187,3 +187,33 @@ def awaiting_payment(book):
         return appointments.get(appointment.appointment_id)
 
     return _awaiting
+
+
+@pytest.fixture
+def throttle_next(monkeypatch):
+    """throttle_next(table=None): the next DynamoDB transaction (the next one writing to `table`,
+    when named) fails as a throttled one does, at the real call to DynamoDB; the others go through.
+    Returns the list that receives what the failed one tried to write."""
+    from botocore.exceptions import ClientError
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+
+    real = Connection.transact_write_items
+    armed: list[str | None] = []
+    failed: list[dict] = []
+
+    def transact_write_items(self, *args, **kwargs):
+        if armed and not failed and (armed[0] is None or armed[0] in json.dumps(kwargs, default=str)):
+            failed.append(kwargs)
+            error = ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate of requests exceeds"}},
+                                "TransactWriteItems")
+            raise TransactWriteError("Failed to write transaction items", cause=error)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "transact_write_items", transact_write_items)
+
+    def arm(table: str | None = None) -> list[dict]:
+        armed.append(table)
+        return failed
+
+    return arm

@@ -1,5 +1,6 @@
-"""E-mail to the dedicated cancellation address: SES stored the message in the mail bucket, then
-invoked this. Each message is handled (and answered) once per SES message id."""
+"""E-mail to the dedicated cancellation address: SES stored the message in the mail bucket (the
+rule's S3 action), then invoked this with the receipt (its spam, virus, SPF, DKIM and DMARC
+verdicts). Each message is handled (and answered) once per SES message id."""
 import os
 
 from aws_lambda_powertools import Logger, Tracer
@@ -9,7 +10,8 @@ from odwolaj.adapters.aws import client
 from odwolaj.adapters.idempotency import Once
 from odwolaj.adapters.ses import send_reply
 from odwolaj.core.config import check_environment
-from odwolaj.messaging.inbound_email import InboundMail, handle
+from odwolaj.messaging.inbound_email import InboundMail, Verdicts, handle
+from odwolaj.messaging.mail_text import MAX_MESSAGE_BYTES
 
 check_environment()
 logger = Logger()
@@ -17,9 +19,11 @@ tracer = Tracer()
 
 
 def _handle(payload: dict) -> dict:
-    stored = client("s3").get_object(Bucket=os.environ["MAIL_BUCKET"],
-                                     Key=os.environ["MAIL_PREFIX"] + payload["message_id"])
-    mail = InboundMail.parse(payload["message_id"], stored["Body"].read(), verdict_ok=payload["verdict_ok"])
+    # Only the head of a large message is read: its text parts come before any attachment.
+    key = os.environ["MAIL_PREFIX"] + payload["message_id"]
+    stored = client("s3").get_object(Bucket=os.environ["MAIL_BUCKET"], Key=key,
+                                     Range=f"bytes=0-{MAX_MESSAGE_BYTES - 1}")
+    mail = InboundMail.parse(payload["message_id"], stored["Body"].read(), Verdicts(**payload["verdicts"]))
     result = handle(mail)
     reply = result.reply_to(mail)
     if reply is not None:
@@ -37,6 +41,8 @@ def lambda_handler(event: SESEvent, context):
     handle_once.register_lambda_context(context)
     for record in event.records:
         receipt = record.ses.receipt
-        verdict_ok = "FAIL" not in (receipt.spam_verdict.status, receipt.virus_verdict.status)
-        result = handle_once({"message_id": record.ses.mail.message_id, "verdict_ok": verdict_ok})
+        verdicts = {"spf": receipt.spf_verdict.status, "dkim": receipt.dkim_verdict.status,
+                    "dmarc": receipt.dmarc_verdict.status, "spam": receipt.spam_verdict.status,
+                    "virus": receipt.virus_verdict.status}
+        result = handle_once({"message_id": record.ses.mail.message_id, "verdicts": verdicts})
         logger.info("cancellation e-mail", extra={"message_id": record.ses.mail.message_id, **result})

@@ -1,6 +1,7 @@
 """The patient's visit page and the lookup, through the template's route and handler, against moto."""
 import re
 from datetime import timedelta
+from html import unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -8,6 +9,8 @@ import pytest
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import now, parse_iso
 from odwolaj.data.models import Appointment, OutboxItem
+from odwolaj.messaging.outbound_sms import compose
+from odwolaj.security.facilities import get_facility
 from odwolaj.security.links import link_signer
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -304,6 +307,16 @@ def test_lookup_by_code_and_phone_leads_to_the_visit_page(http, book):
     location = response["headers"]["Location"]
     assert link_signer().resolve("c", location.removeprefix("/c/")) == appointment.appointment_id
     assert http("GET", location)["statusCode"] == 200
+
+
+def test_the_lookup_page_says_where_the_code_is_and_the_booking_sms_has_it_there(http, book):
+    page = unescape(http("GET", "/c")["body"])
+    appointment = book(days=3)
+    sms = compose("booked", appointment, get_facility(appointment.facility_id), "ref")
+
+    assert "Jest w SMS-ie o umówieniu wizyty, po słowach „Kod wizyty”, i w każdym e-mailu od przychodni." in page
+    code = appointment.visit_code
+    assert f"Kod wizyty: {code[:4]}-{code[4:]}" in sms.text
 
 
 def test_lookup_answers_the_same_for_a_wrong_phone_and_an_unknown_code(http, book):

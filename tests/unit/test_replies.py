@@ -1,38 +1,200 @@
-"""The SMS reply parser: forgiving, never guessing, never raising."""
+"""The SMS reply parser: it reads what patients write, and never guesses destructively.
+
+Each destructive class (a reply read as a cancellation, a refusal or an opt-out that was not one,
+or as a yes that was a no) has its own traps here, written from the language: negation scope,
+questions, hedges and conditions, reports of the past, opt-out phrasing, third persons, politeness,
+signatures, typos and emoji. The corpus as a whole is scored in test_reply_corpus.py."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
-from odwolaj.language.replies import Intent, parse
+from odwolaj.language.lexicon import fold
+from odwolaj.language.replies import Context, Intent, parse
+
+REMINDER, BOOKING, OFFER = Context.REMINDER, Context.BOOKING, Context.OFFER
+DESTRUCTIVE = {Intent.CANCEL, Intent.DECLINE, Intent.STOP}
 
 
-@pytest.mark.parametrize("text", ["TAK", "tak", "Tak.", "T", " t ", "Tak!!!", "potwierdzam", "Potwierdzam.",
-                                  "tak, dziękuję", "Będę", "przyjdę", "TAK PRZYJDĘ", "tka", "OK"])
+@pytest.mark.parametrize("text", [
+    "TAK", "tak", "Tak.", "Tak!!!", "potwierdzam", "Potwierdzam.", "tak, dziękuję", "Będę", "przyjdę",
+    "TAK PRZYJDĘ", "tka", "Takbede", "Oczywiście, będę", "Tak, mama przyjdzie", "Nie ma sprawy, będę",
+    "Tak, nie odwołuję", "Niczego nie odwołuję, będę", "Dzień dobry, potwierdzam wizytę. Pozdrawiam Anna Nowak",
+    "Tak, ale spóźnię się kilka minut", "👍",
+])
 def test_confirmations(text):
-    assert parse(text) is Intent.CONFIRM
+    assert parse(text, REMINDER) is Intent.CONFIRM
 
 
-@pytest.mark.parametrize("text", ["NIE", "nie", "NIE!", "N", "nie przyjdę", "Nie przyjde jutro", "odwołuję",
-                                  "ODWOŁUJĘ", "rezygnuję", "Nie, jestem chory", "nie mogę", "nei"])
+@pytest.mark.parametrize("text", [
+    "nie przyjdę", "Nie przyjde jutro", "odwołuję", "ODWOŁUJĘ", "rezygnuję", "nie mogę", "niemoge",
+    "Nie, nie przyjdę", "Tak, odwołuję", "Proszę o odwołanie wizyty.", "Muszę zrezygnować",
+    "Chciałabym odwołać wizytę", "Dzień dobry, niestety muszę odwołać wizytę. Przepraszam",
+    "mama nie przyjdzie, jest w szpitalu", "Tata nie będzie mógł przyjść", "Nie będzie nas, dzieci chore",
+    "Wizyta nieaktualna", "Nie potrzebuję już tej wizyty",
+    "Niech ktoś inny skorzysta, ja nie dam rady", "odwolujr", "porsze odwołać", "Rezygnyje", "przepraszam nie bende",
+    "nie.nie przyjde", "Odwołuję wizytę 😔", "Nie przyjdę, ale proszę dalej wysyłać przypomnienia",
+    "Nie mogę przyjść, czy mogę prosić o inny termin?", "Nie. Jestem chora", "NIE bo pracuje", "Nie przychodzę",
+])
 def test_cancellations(text):
-    assert parse(text) is Intent.CANCEL
+    assert parse(text, REMINDER) is Intent.CANCEL
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", "Stop.", "nie wysyłaj mi więcej", "wypisz"])
-def test_opt_out(text):
-    assert parse(text) is Intent.STOP
+@pytest.mark.parametrize("text", ["NIE", "nie", "NIE!", "Nie...", "nei", "nie, dziękuję", "Niestety nie",
+                                  "Dzień dobry, nie. Pozdrawiam", "Nie. Dziękuję. Kowalska", "Nie nie", "Nie. ewa",
+                                  "nie, dziękuję za przypomnienie"])
+def test_a_bare_no_is_a_decline(text):
+    assert parse(text, REMINDER) is Intent.DECLINE
+    assert parse(text, BOOKING) is Intent.DECLINE  # asked back, never a cancellation
 
 
-@pytest.mark.parametrize("text", ["START", "start"])
+@pytest.mark.parametrize("text", [
+    "STOP", "stop", "Stop.", "STOP SMS", "nie wysyłaj mi więcej", "wypisz", "Wypiszcie mnie",
+    "nie chcę dostawać SMS-ów",
+    "Proszę nie wysyłać mi SMS", "rezygnuję z powiadomień", "Odwołuję zgodę na SMS-y", "nie, nie chcę już SMS",
+    "Nie wyrażam zgody na otrzymywanie SMS", "Przestańcie pisać", "nie potrzebuję przypomnień, pamiętam sama",
+    "Rezygnuję z przypomnień, na wizytę przyjdę", "prosze mnie wykreslic z listy smsowej", "Dosyć tych SMS-ów",
+    "Nie spamujcie", "Odwołuję zgodę", "Nie wyrażam zgody na wysyłanie wiadomości",
+])
+def test_opt_out_is_stop_and_never_a_cancellation(text):
+    assert parse(text, REMINDER) is Intent.STOP
+    assert parse(text, BOOKING) is Intent.STOP
+
+
+@pytest.mark.parametrize("text", ["START", "start", "Proszę znowu wysyłać przypomnienia", "Chcę znów dostawać SMS-y",
+                                  "wysłałam STOP przez pomyłkę", "Jednak nie rezygnuję z SMS, proszę wysyłać",
+                                  "wysłałem STOP przez przypadek, proszę wysyłać dalej"])
 def test_opt_in(text):
-    assert parse(text) is Intent.START
+    assert parse(text, REMINDER) is Intent.START
 
 
-@pytest.mark.parametrize("text", ["", "   ", "?", "a kiedy jest wizyta", "tak, nie mogę", "nie tak",
-                                  "tomorrow", "123", "Dzień dobry"])
-def test_anything_unclear_is_unknown(text):
-    assert parse(text) is Intent.UNKNOWN
+# -- each destructive class: replies that must never cancel, decline or opt out ---------------
+
+NOT_REFUSALS = [
+    # negation scope: "nie" negates the word after it
+    "Nie wiem", "nie wiem czy dam rade", "Nie rozumiem, jaki termin?", "nie pamietam czy sie zapisywalam",
+    "nie jestem pewna", "Nie mogę otworzyć strony", "Nie moge sie dodzwonic do rejestracji", "Nie moge znalezc kodu",
+    "nie mogę się doczekać 😊", "Nie zapomnij o kluczach", "Nie teraz", "Nie bede placic", "Nie pasuje mi ta godzina",
+    "nie odwołuję", "nie rezygnuję", "Nie odwołuję, chciałam tylko zapytać o godzinę", "nie potwierdzam", "nie tak",
+    "Nie ja odwołałam", "Nie, to nie ja", "Nie, to nie mój numer", "Nie dotrę na czas, spóźnię się 20 minut",
+    # questions, also without a question mark, and indirect ones
+    "Czy mogę odwołać?", "czy moge przelozyc wizyte", "Jak odwolac wizyte?",
+    "Czy jak odpiszę NIE to wizyta przepadnie?",
+    "Mam napisać TAK czy NIE?", "Chciałabym zapytać, czy mogę odwołać", "Co się stanie, jak nie przyjdę?",
+    "Dlaczego ktoś odwołał moją wizytę?",
+    # hedges and conditions
+    "Chyba nie dam rady", "Raczej nie przyjdę", "Może nie przyjdę", "Jak nie dojadę to zadzwonię",
+    "Nie przyjdę, jeśli będzie padać", "możliwe, że będę musiała odwołać wizytę", "Odwołam, chyba że mi przejdzie",
+    # reports of the past, the instructions echoed
+    "Już odwoływałam wczoraj przez telefon, czemu dalej przychodzą sms?", "Wczoraj odwołałam",
+    "Potwierdź TAK lub odwołaj NIE",
+    # wrong thread, complaints, emoji
+    "Kochanie nie będę o 18", "wiadomość do Kasi: nie przyjdę na obiad", "Co za idiotyzm z tymi smsami",
+    "👎", "❌", "N", "Pomyłka", "Nie, to pomyłka",
+    # a consent to something other than messages is the clinic's matter; a code that did not arrive
+    "Odwołuję zgodę na przetwarzanie danych", "Nie wyrażam zgody na przetwarzanie danych", "Nie przychodzi mi kod",
+]
 
 
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    assert isinstance(parse(text), Intent)
+@pytest.mark.parametrize("text", NOT_REFUSALS)
+@pytest.mark.parametrize("context", [REMINDER, BOOKING])
+def test_never_a_cancellation_refusal_or_opt_out(text, context):
+    assert parse(text, context) not in DESTRUCTIVE
+
+
+@pytest.mark.parametrize("text", ["Nie, będę", "nie,bede", "Tak nie wiem", "Tak… chociaż nie wiem",
+                                  "Przyjdę, ale nie mogę o 10, może o 11?", "Tak, ale wolałabym inny dzień",
+                                  "Tak, ale czy mogę przyjść godzinę później?"])
+def test_contradictions_and_conditions_are_unclear(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Nie przyjdę", "odwołuję", "NIE", "nie, dziękuję", "Rezygnuję z wizyty"])
+def test_a_refusal_is_never_read_as_a_yes(text):
+    for context in Context:
+        assert parse(text, context) is not Intent.CONFIRM
+
+
+def test_an_opt_out_and_a_cancellation_together_are_asked_about():
+    assert parse("Odwołuję wizytę i proszę nie wysyłać więcej SMS", REMINDER) is Intent.UNKNOWN
+
+
+# -- what the message being answered changes ----------------------------------------------------
+
+def test_a_bare_yes_to_a_message_that_asked_nothing_is_unclear():
+    assert parse("Tak", BOOKING) is Intent.UNKNOWN and parse("👍", BOOKING) is Intent.UNKNOWN
+    assert parse("Dziękuję, będę", BOOKING) is Intent.CONFIRM
+
+
+def test_a_no_with_a_reason_answers_a_question_in_full_but_is_asked_about_after_a_booking():
+    assert parse("Nie, jestem w pracy", REMINDER) is Intent.CANCEL
+    assert parse("Nie, jestem w pracy", BOOKING) is Intent.DECLINE
+
+
+@pytest.mark.parametrize("text", ["Nie przyjdę w tym terminie", "nie dam rady tak szybko", "Nie skorzystam",
+                                  "Niestety ten termin odpada", "Nie chcę", "nie tym razem", "NIE"])
+def test_any_refusal_of_an_offer_declines_it(text):
+    assert parse(text, OFFER) is Intent.DECLINE
+
+
+@pytest.mark.parametrize("text", ["Biorę", "Tak, chcę", "Poproszę", "Reflektuję", "Tak, zdążę", "Nie, tzn. tak, biorę"])
+def test_taking_an_offer(text):
+    assert parse(text, OFFER) is Intent.CONFIRM
+
+
+@pytest.mark.parametrize("text", ["ok", "Może", "Zastanowię się", "Tak, ale mogę dopiero od 15", "Ile to kosztuje?",
+                                  "Proszę mnie wykreślić z kolejki"])
+def test_offer_replies_that_are_neither(text):
+    assert parse(text, OFFER) is Intent.UNKNOWN
+
+
+# -- the same reply however it is written -------------------------------------------------------
+
+@pytest.mark.parametrize("text, intent", [
+    ("Dzień dobry, nie przyjdę. Pozdrawiam, Anna Kowalska", Intent.CANCEL),
+    ("Szanowni Państwo, uprzejmie informuję, że nie będę mogła stawić się na wizytę. Z poważaniem H. Nowak",
+     Intent.CANCEL),
+    ("Dzień dobry\nNie dam rady przyjść\nPrzepraszam\nZofia", Intent.CANCEL),
+    ("NIE MOGE PRZYJSC ODWOLUJE", Intent.CANCEL),
+    ("nie moge przyjsc\n\nPrzychodnia: Wizyta 12.12 umowiona. Nie mozesz przyjsc? Odwolaj: https://odw.pl/c/X",
+     Intent.CANCEL),
+    ("TAK\nPrzychodnia: wizyta 12.12 godz. 10:00. Potwierdz TAK lub odwolaj NIE", Intent.CONFIRM),
+    ("NIE\nPrzychodnia: wizyta pt 12.12. Przyjdziesz? Odpisz TAK lub NIE. https://odw.pl/c/Ab3", Intent.DECLINE),
+])
+def test_wrappers_signatures_and_pasted_messages(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Nie przyjdę, przepraszam", "Proszę o odwołanie wizyty", "Tak, będę",
+                                  "nie wiem czy zdążę", "Nie chcę dostawać SMS-ów", "Czy mogę przełożyć?"])
+def test_diacritics_and_case_do_not_matter(text):
+    for written in (fold(text), text.upper(), text.lower()):
+        assert parse(written, REMINDER) is parse(text, REMINDER)
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+@given(st.text(max_size=300), st.sampled_from(list(Context)))
+def test_arbitrary_text_never_raises(text, context):
+    assert isinstance(parse(text, context), Intent)
+
+
+WORDS = ["nie", "tak", "odwołuję", "przyjdę", "mogę", "wizyta", "jutro", "STOP", "będę", "rezygnuję", "sms",
+         "proszę", "dziękuję", "mama", "termin", "dam", "rady", "chcę", "NIE", "TAK"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8), st.sampled_from(["czy", "nie wiem czy", "chyba",
+                                                                                  "jeśli", "jak"]))
+def test_a_question_doubt_hedge_or_condition_never_acts(words, opener):
+    """Whatever the words, one clause opened by a question word, a doubt, a hedge or a condition
+    decides nothing."""
+    text = f"{opener} {' '.join(words)}"
+    assert parse(text + "?", REMINDER) not in DESTRUCTIVE
+    assert parse(text, REMINDER) not in DESTRUCTIVE
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(["nie przyjdę", "odwołuję wizytę", "tak, będę", "STOP", "NIE"]),
+       st.sampled_from(["", "Dzień dobry, ", "Witam. "]), st.sampled_from(["", " Pozdrawiam", ". Dziękuję", " 🙂",
+                                                                         ". Anna Nowak", "\nPozdrawiam, Zofia"]))
+def test_politeness_and_signatures_never_change_the_answer(core, greeting, closing):
+    assert parse(f"{greeting}{core}{closing}", REMINDER) is parse(core, REMINDER)

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from odwolaj.language.gsm import is_gsm7, segments
-from odwolaj.language.texts import DEFAULTS, MessageContext, render
+from odwolaj.language.texts import DEFAULTS, EMAILS, MessageContext, render, render_email
 
 LONGEST = MessageContext(
     facility="Przychodnia Zdrowie Plus1",  # 25 characters: the longest short name allowed
@@ -12,6 +12,7 @@ LONGEST = MessageContext(
     link="https://odw.pl/c/" + "A" * 18,
     service="Poradnia kardiologiczna dla dorosłych",
     phone="+48 22 123 45 67",
+    code="K7M2-QX9A",
 )
 
 
@@ -24,6 +25,19 @@ def test_reminders_fit_one_segment_with_the_link(kind):
     text = render(kind, LONGEST)
     assert is_gsm7(text) and segments(text) == 1, (len(text), text)
     assert LONGEST.link in text
+
+
+def test_the_booking_message_and_every_visit_email_carry_the_visit_code():
+    assert "Kod wizyty: K7M2-QX9A." in render("booked", LONGEST)
+    for kind in EMAILS:
+        assert "Kod wizyty: K7M2-QX9A" in render_email(kind, LONGEST)[1], kind
+
+
+@pytest.mark.parametrize("kind", ["help", "question", "clarify"])
+def test_every_answer_to_a_reply_asks_tak_or_nie_about_one_visit(kind):
+    text = render(kind, LONGEST)
+    assert "TAK" in text and "NIE" in text and "sr 02.12 o 10:30" in text
+    assert kind != "help" or (LONGEST.link in text and LONGEST.phone in text)
 
 
 def test_two_way_reminder_asks_for_tak_or_nie_and_one_way_does_not():

@@ -274,9 +274,10 @@ def _already(appointment: Appointment, status: str) -> Outcome | None:
     return None
 
 
-def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given") -> Outcome:
+def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given", also: Write | None = None) -> Outcome:
     """Cancel and free the slot. Cancelling an already cancelled visit is a success that changes
-    nothing (a double click, a reload, a resent SMS)."""
+    nothing (a double click, a reload, a resent SMS). `also` adds the caller's steps to the same
+    transaction (an SMS reply: the conversation it answers); they are not written when nothing changes."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     if reason not in CANCEL_REASONS:
@@ -323,12 +324,15 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given")
             transaction.save(events.DomainEvent(events.PAYMENT_EXPIRED, appointment.facility_id,
                                                 f"{appointment.appointment_id}:payment-expired", data).to_outbox(at))
         transaction.save(queue_sms(appointment, "payment_expired" if expired else "cancelled", at, "cancelled"))
+        if also is not None:
+            also(transaction)
 
     return _change(change, write)
 
 
-def confirm(appointment: Appointment, *, channel: str) -> Outcome:
-    """The patient says they will come. Confirming twice is a success that changes nothing."""
+def confirm(appointment: Appointment, *, channel: str, also: Write | None = None) -> Outcome:
+    """The patient says they will come. Confirming twice is a success that changes nothing. `also`:
+    the caller's steps in the same transaction, as for `cancel`."""
     if appointment.status == CONFIRMED:
         return Outcome(appointment, changed=False)
     if appointment.status != BOOKED:
@@ -336,7 +340,7 @@ def confirm(appointment: Appointment, *, channel: str) -> Outcome:
     at = now()
     if parse_iso(appointment.starts_at) <= at:
         raise InvalidTransition("the visit has already started", current_status="past")
-    return _simple(appointment, CONFIRMED, events.APPOINTMENT_CONFIRMED, channel, at)
+    return _simple(appointment, CONFIRMED, events.APPOINTMENT_CONFIRMED, channel, at, also)
 
 
 def record_outcome(appointment: Appointment, outcome: str, *, reason: str = "not_given") -> Outcome:
@@ -357,7 +361,8 @@ def record_outcome(appointment: Appointment, outcome: str, *, reason: str = "not
     return _simple(appointment, outcome, kind, "reception", at)
 
 
-def _simple(appointment: Appointment, status: str, kind: str, channel: str, at: datetime) -> Outcome:
+def _simple(appointment: Appointment, status: str, kind: str, channel: str, at: datetime,
+            also: Write | None = None) -> Outcome:
     """A change of status alone: its event, the patient's message where they are told, and for a
     no-show the patient's count (the blacklist rule reads it)."""
     change = transition(appointment, status, event=status, channel=channel, at=at)
@@ -372,6 +377,8 @@ def _simple(appointment: Appointment, status: str, kind: str, channel: str, at: 
         transaction.save(event.to_outbox(at))
         if status in PATIENT_IS_TOLD:
             transaction.save(queue_sms(appointment, status, at, f"{status}:{change.version}"))
+        if also is not None:
+            also(transaction)
 
     return _change(change, write)
 

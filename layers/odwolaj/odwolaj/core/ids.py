@@ -21,3 +21,8 @@ def new_visit_code() -> str:
 def normalize_visit_code(text: str) -> str:
     """Accept what people type: lower case, spaces and dashes are folded away."""
     return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def display_visit_code(code: str) -> str:
+    """'K7M2QX9A' as 'K7M2-QX9A': two halves are easier to read out and type back."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code

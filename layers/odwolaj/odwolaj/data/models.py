@@ -116,6 +116,17 @@ class PaymentsDueIndex(GlobalSecondaryIndex["Appointment"]):
     payment_due_at = UnicodeAttribute(range_key=True)
 
 
+class PhoneIndex(GlobalSecondaryIndex["Appointment"]):
+    """A number's visits in time order: the visits an SMS reply from that number may be about."""
+
+    class Meta:
+        index_name = "by_phone"
+        projection = IncludeProjection(["status"])
+
+    phone = UnicodeAttribute(hash_key=True)
+    starts_at = UnicodeAttribute(range_key=True)
+
+
 class Cancellation(MapAttribute[str, Any]):
     channel = UnicodeAttribute()  # web, sms, email, clinic_api, reception, payment_expired
     reason = UnicodeAttribute()
@@ -174,6 +185,7 @@ class Appointment(Model):
     by_facility_start = FacilityStartIndex()
     reminders_due = RemindersDueIndex()
     payments_due = PaymentsDueIndex()
+    by_phone = PhoneIndex()
 
 
 class ExternalRef(Model):
@@ -315,18 +327,29 @@ class OutboxItem(Model):
 
 
 class Conversation(Model):
-    """Per phone number: the visits whose last message asked for TAK/NIE, so a reply can be routed
-    to what it answers, and the number's opt-out."""
+    """Per phone number: what the number was last told and asked, so a reply can be routed to what it
+    answers (odwolaj.messaging.conversations), the replies already handled, and the number's opt-out."""
 
     class Meta:
         table_name = _TableFromEnv("CONVERSATIONS_TABLE")
 
     phone = UnicodeAttribute(hash_key=True)  # E.164
-    awaiting = UnicodeSetAttribute(null=True)  # appointment ids that asked for a reply
-    last_appointment_id = UnicodeAttribute(null=True)
+    # Every change is conditioned on the version read, so two replies (or a reply and a message
+    # being sent) cannot both decide from the same state.
+    version = NumberAttribute(null=True)
+    # Visits whose latest message asked for TAK/NIE (a reminder, or our question after an unclear
+    # or ambiguous reply), and when such a message was last sent.
+    awaiting = UnicodeSetAttribute(null=True)
     last_sent_at = UnicodeAttribute(null=True)
-    help_sent_at = UnicodeAttribute(null=True)  # one "did not understand" per day, never a loop
+    # The latest message about a visit of any kind (a booking asks nothing): a reply after it
+    # answers it, not an older question.
+    last_appointment_id = UnicodeAttribute(null=True)
+    last_message_at = UnicodeAttribute(null=True)
+    helped_on = UnicodeAttribute(null=True)  # the (local) day of the last "did not understand": one a day
     opted_out = BooleanAttribute(default=False)  # STOP: only what a visit itself requires
+    # The last replies handled ("<provider message id>=<outcome>", newest last): a provider's
+    # retry of one of them changes nothing and gets the same outcome.
+    handled: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # items are str
     updated_at = UnicodeAttribute(null=True)
     # Reserve-list offers that asked for TAK/NIE (odwolaj.reserve.replies), and when the last did:
     # a reply goes to whichever asked last, a visit or an offer.

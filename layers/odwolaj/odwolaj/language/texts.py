@@ -30,11 +30,15 @@ DEFAULTS: dict[str, str] = {
     "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj: $link",
     "cancelled": "$facility: wizyta $when odwołana. Dziękujemy! Twój termin dostanie inny pacjent. "
                  "Nowy termin: $phone",
-    "booked": "$facility: umówiono wizytę $when, $service. Nie możesz przyjść? Odwołaj: $link",
+    "booked": "$facility: umówiono wizytę $when, $service. Kod wizyty: $code. Nie możesz przyjść? Odwołaj: $link",
     "moved": "$facility: zmiana terminu wizyty na $when, $service. Nie pasuje? Odwołaj: $link",
     "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz, lub NIE, by odwołać wizytę $when. "
-            "Albo: $link",
-    "clarify": "$facility: masz kilka wizyt. Wybierz tę, której dotyczy odpowiedź: $link",
+            "Albo: $link lub tel. $phone",
+    # One short question after a bare NIE to a message that asked nothing: the answer binds this visit.
+    "question": "$facility: wizyta $when. Odpisz TAK, jeśli przyjdziesz, lub NIE, by odwołać wizytę.",
+    # A reply that could mean several visits: asked about one ($link: the others' pages).
+    "clarify": "$facility: masz kilka wizyt. Odpisz TAK, jeśli przyjdziesz na wizytę $when, lub NIE, by odwołać "
+               "tę wizytę. Inne wizyty: $link",
     "stopped": "$facility: nie będziemy wysyłać przypomnień. Potwierdzenia zmian wizyt nadal dotrą. "
                "By wznowić, odpisz START.",
     "started": "$facility: przypomnienia o wizytach wznowione.",
@@ -72,6 +76,9 @@ DEFAULTS: dict[str, str] = {
     "offer_expired": "$facility: na termin $when jest już za późno. Zostajesz na liście oczekujących "
                      "na swoim miejscu.",
     "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
+    # An offer's answer that is neither TAK nor NIE.
+    "offer_help": "$facility: chcesz termin $when? Odpisz TAK, by go wziąć, lub NIE, by czekać dalej na swoim "
+                  "miejscu. Albo: $link",
 }
 
 # E-mails (subject, plain-text body), sent when the appointment has an address: the same facts
@@ -84,6 +91,7 @@ EMAILS: dict[str, tuple[str, str]] = {
         "$amount $deadline. Bez wpłaty w tym terminie rezerwacja przepadnie, a termin dostanie inny "
         "pacjent.\n\n"
         "Zapłać tutaj: $link\n\n"
+        "Kod wizyty: $code\n\n"
         "Pytania: $contact\n\n"
         "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
     ),
@@ -91,10 +99,44 @@ EMAILS: dict[str, tuple[str, str]] = {
         "Możliwość przedpłaty za wizytę $when: $facility",
         "Dzień dobry,\n\n"
         "umówiono wizytę $when ($service) w placówce $facility. Możesz zapłacić $amount z góry: $link\n\n"
+        "Kod wizyty: $code\n\n"
         "Pytania: $contact\n\n"
         "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
     ),
+    # Answers to e-mails sent to the cancellation address (odwolaj.messaging.inbound_email).
+    "email_cancelled": (
+        "Wizyta odwołana — dziękujemy",
+        "Dzień dobry,\n\n"
+        "wizyta $when ($service) w placówce $facility została odwołana. Dziękujemy, że dałeś znać — "
+        "ten termin dostanie teraz inny pacjent.\n\n"
+        "Kod wizyty: $code\n\n"
+        "Jeśli potrzebujesz nowego terminu, skontaktuj się z rejestracją: $contact\n",
+    ),
+    "email_already_cancelled": (
+        "Wizyta była już odwołana",
+        "Dzień dobry,\n\n"
+        "wizyta $when ($service) w placówce $facility była już wcześniej odwołana. Nic więcej nie trzeba "
+        "robić.\n\n"
+        "Kod wizyty: $code\n\n"
+        "Dziękujemy!\n",
+    ),
 }
+# Answers that name no visit: they have no placeholders but $lookup (the lookup page's address).
+EMAIL_ASK_FOR_CODE = (
+    "Której wizyty dotyczy wiadomość?",
+    "Dzień dobry,\n\n"
+    "dostaliśmy Twoją wiadomość, ale nie wiemy, którą wizytę odwołać. Odpisz na tę wiadomość i podaj kod "
+    "wizyty: 8 znaków, na przykład K7M2-QX9A. Kod jest w SMS-ie o umówieniu wizyty (po słowach "
+    "„Kod wizyty”) i w każdym e-mailu od przychodni. Jeśli masz kilka wizyt, podaj kod tej, którą "
+    "chcesz odwołać.\n\n"
+    "Wizytę odwołasz też sam: linkiem z SMS-a albo na stronie $lookup (kod wizyty i numer telefonu).\n",
+)
+EMAIL_PASSED_ON = (
+    "Otrzymaliśmy Twoją wiadomość",
+    "Dzień dobry,\n\n"
+    "otrzymaliśmy Twoją wiadomość i przekazaliśmy ją do rejestracji, która się nią zajmie.\n\n"
+    "Dziękujemy!\n",
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +152,7 @@ class MessageContext:
     position: int | None = None  # reserve list: place in the queue
     forecast: str = ""  # reserve list: the planned date, as the patient reads it
     until: datetime | None = None  # the end of a prepayment blacklist entry
+    code: str = ""  # the visit code, as the patient types it on the lookup page ("K7M2-QX9A")
 
     def when(self) -> str:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
@@ -168,4 +211,5 @@ def _fill(template: str, context: MessageContext) -> str:
         deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
         position=context.position or "", forecast=context.forecast, day=context.day(),
         time=f"{context.starts_at.astimezone(ZoneInfo(context.timezone)):%H:%M}",
+        code=context.code,
     )

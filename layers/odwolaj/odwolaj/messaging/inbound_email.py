@@ -1,65 +1,75 @@
-"""Cancellation by e-mail: a dedicated address, every message answered, none silently dropped.
+"""Cancellation by e-mail: a dedicated address; nothing forged acts, no robot is answered, and
+what is not a clear, proven cancellation reaches a person.
 
-The message names its visit by the visit code; the sender proves it is the patient's by writing
-from the e-mail address the clinic gave, or by quoting the patient's phone number. A matched
-visit is cancelled and the sender thanked. Anything that cannot be matched is acknowledged and
-handed to the clinic as an event, with a reference to the stored message (never its content).
+- Robots (auto-replies, bounces, read receipts, bulk and list mail) and SES spam or virus
+  verdicts: ignored, never answered (no mail loops, no backscatter).
+- The visit is named by its code: the codes in the newest text (above any quote), or when it
+  has none, those in the Subject and the quoted history. Only codes of real visits count.
+- A clear cancellation (odwolaj.language.replies) of exactly one visit cancels it when the sender
+  is authenticated (SES: SPF or DKIM passes, DMARC does not fail) or writes from the address the
+  clinic gave for that visit and DMARC does not fail; the sender is thanked, with the code.
+- The same from an authenticated sender without a code, or with several: one answer asking for
+  the visit's code.
+- Everything else goes to the clinic as a task (a CancellationEmailUnmatched event with the
+  stored message's id, never its content); an authenticated sender is told it was passed on, an
+  unauthenticated one is told nothing (a forger must not learn anything, nor use us to send).
 """
 from __future__ import annotations
 
 import enum
-import re
-from dataclasses import dataclass
-from email import policy
+from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import parseaddr
-from html import unescape
 
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import now
-from odwolaj.core.errors import DomainError, InvalidInput
-from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
-from odwolaj.core.phone import normalize_phone
+from odwolaj.core.config import settings
+from odwolaj.core.errors import DomainError
 from odwolaj.data import events
-from odwolaj.data.models import Appointment
+from odwolaj.data.models import Appointment, Facility
+from odwolaj.language.replies import Context, Intent, parse
+from odwolaj.language.texts import EMAIL_ASK_FOR_CODE, EMAIL_PASSED_ON, render_email
+from odwolaj.messaging.mail_text import MailText, codes_in, read_mail, unwrapped
+from odwolaj.messaging.outbound_sms import message_context
 
-CODE_PATTERN = re.compile(rf"\b([{CODE_ALPHABET}]{{4}})[\s-]?([{CODE_ALPHABET}]{{4}})\b", re.IGNORECASE)
-PHONE_PATTERN = re.compile(r"(?:\+|00)?\d[\d\s()-]{7,16}\d")
-MAX_BODY_CHARS = 20_000
+CODES_LOOKED_UP = 10  # per message: more written codes than that is not a patient's cancellation
 
 
 class MailOutcome(enum.Enum):
     CANCELLED = "cancelled"
     ALREADY_CANCELLED = "already_cancelled"
-    NOT_MATCHED = "not_matched"  # acknowledged and handed to the clinic
-    REJECTED = "rejected"  # spam or virus verdict: no answer (no backscatter), the clinic still hears
+    ASKED = "asked"  # asked which visit (no code, or several)
+    FORWARDED = "forwarded"  # handed to the clinic as a task
+    IGNORED = "ignored"  # a robot, spam or a virus: nothing sent, nothing done
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """SES's receipt verdicts: PASS, FAIL, GRAY or PROCESSING_FAILED."""
+
+    spf: str = "GRAY"
+    dkim: str = "GRAY"
+    dmarc: str = "GRAY"
+    spam: str = "PASS"
+    virus: str = "PASS"
+
+    @property
+    def authenticated(self) -> bool:
+        return "PASS" in (self.spf, self.dkim) and self.dmarc != "FAIL"
+
+    @property
+    def harmful(self) -> bool:
+        return "FAIL" in (self.spam, self.virus)
 
 
 @dataclass(frozen=True)
 class InboundMail:
-    message_id: str
-    sender: str
-    subject: str
-    text: str
-    verdict_ok: bool = True
-    automatic: bool = False  # an auto-reply, bounce or list mail: never answered (no mail loops)
+    message_id: str  # SES's: the stored message's key
+    text: MailText
+    verdicts: Verdicts = field(default_factory=Verdicts)
 
     @classmethod
-    def parse(cls, message_id: str, raw: bytes, *, verdict_ok: bool = True) -> "InboundMail":
-        message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
-        body = message.get_body(preferencelist=("plain", "html"))
-        text = body.get_content() if body is not None else ""
-        if body is not None and body.get_content_type() == "text/html":
-            text = unescape(re.sub(r"<[^>]+>", " ", text))
-        sender = parseaddr(str(message.get("from", "")))[1].lower()
-        automatic = (
-            str(message.get("auto-submitted", "no")).lower() != "no"
-            or message.get("list-id") is not None
-            or sender.split("@")[0] in ("mailer-daemon", "postmaster", "noreply", "no-reply")
-        )
-        return cls(message_id=message_id, sender=sender, subject=str(message.get("subject", "")),
-                   text=text[:MAX_BODY_CHARS], verdict_ok=verdict_ok, automatic=automatic)
+    def parse(cls, message_id: str, raw: bytes, verdicts: Verdicts | None = None) -> InboundMail:
+        return cls(message_id=message_id, text=read_mail(raw), verdicts=verdicts or Verdicts())
 
 
 @dataclass(frozen=True)
@@ -70,68 +80,79 @@ class MailResult:
 
     def reply_to(self, mail: InboundMail) -> EmailMessage | None:
         """The automatic answer, marked as one so the other side's robots do not answer it."""
-        if self.reply_text is None or mail.automatic or not mail.sender:
+        if self.reply_text is None or mail.text.automatic or not mail.text.sender:
             return None
         reply = EmailMessage()
-        reply["To"] = mail.sender
+        reply["To"] = mail.text.sender
         reply["Subject"] = self.reply_subject
         reply["Auto-Submitted"] = "auto-replied"
+        if mail.text.message_id:
+            reply["In-Reply-To"] = mail.text.message_id
+            reply["References"] = mail.text.message_id
         reply.set_content(self.reply_text)
         return reply
 
 
 def handle(mail: InboundMail) -> MailResult:
-    if not mail.verdict_ok:
-        _hand_to_clinic(mail, facility_id=None, reason="spam_or_virus")
-        return MailResult(MailOutcome.REJECTED)
-    appointment = _match(mail)
-    if appointment is None:
-        _hand_to_clinic(mail, facility_id=None, reason="not_matched")
-        return MailResult(MailOutcome.NOT_MATCHED, "Otrzymaliśmy Twoją wiadomość", ACKNOWLEDGEMENT)
+    text = mail.text
+    if text.automatic or mail.verdicts.harmful:
+        return MailResult(MailOutcome.IGNORED)
+    codes = _visit_codes(codes_in(text.newest)) or _visit_codes(codes_in(f"{text.subject}\n{text.rest}"))
+    written = unwrapped(text.newest) or text.subject
+    cancels = parse(_without(written, codes), Context.BOOKING) is Intent.CANCEL
+    visit = next(iter(codes.values())) if len(codes) == 1 else None
+    proven = mail.verdicts.authenticated or (
+        visit is not None and mail.verdicts.dmarc != "FAIL" and (visit.email or "").lower() == text.sender)
+    if cancels and visit is not None and proven:
+        return _cancel(mail, visit)
+    if cancels and visit is None and mail.verdicts.authenticated:
+        subject, body = EMAIL_ASK_FOR_CODE
+        return MailResult(MailOutcome.ASKED, subject, body.replace("$lookup", settings().public_base_url + "/c"))
+    if not cancels:
+        reason = "not_a_cancellation"  # a question, a new date, thanks, a hedge: for a person
+    elif not proven:
+        reason = "not_authenticated"
+    else:
+        reason = "no_single_code"
+    return _forward(mail, visit, reason, tell_sender=proven)
+
+
+def _visit_codes(written: list[str]) -> dict[str, Appointment]:
+    """The written codes that are real visits' codes, each with its visit."""
+    found: dict[str, Appointment] = {}
+    for code in written[:CODES_LOOKED_UP]:
+        for hit in Appointment.by_code.query(code, limit=1):
+            found[code] = appointments.get(hit.appointment_id)
+    return found
+
+
+def _without(text: str, codes: dict[str, Appointment]) -> str:
+    """The text without its codes: a code is not a word of the request."""
+    for code in codes_in(text):
+        text = text.replace(code, " ").replace(code.lower(), " ")
+    return text
+
+
+def _cancel(mail: InboundMail, visit: Appointment) -> MailResult:
     try:
-        outcome = appointments.cancel(appointment, channel="email")
-    except DomainError:
-        _hand_to_clinic(mail, facility_id=appointment.facility_id, reason="not_cancellable")
-        return MailResult(MailOutcome.NOT_MATCHED, "Otrzymaliśmy Twoją wiadomość", ACKNOWLEDGEMENT)
-    if not outcome.changed:
-        return MailResult(MailOutcome.ALREADY_CANCELLED, "Wizyta była już odwołana", ALREADY_CANCELLED)
-    return MailResult(MailOutcome.CANCELLED, "Wizyta odwołana — dziękujemy", CANCELLED)
+        outcome = appointments.cancel(visit, channel="email")
+    except DomainError:  # over, or no longer cancellable: a person looks at it
+        return _forward(mail, visit, "not_cancellable", tell_sender=True)
+    facility = Facility.get(visit.facility_id)
+    context = message_context("email_cancelled", outcome.appointment, facility, facility_name=facility.name)
+    if outcome.changed:
+        return MailResult(MailOutcome.CANCELLED, *render_email("email_cancelled", context))
+    return MailResult(MailOutcome.ALREADY_CANCELLED, *render_email("email_already_cancelled", context))
 
 
-def _match(mail: InboundMail) -> Appointment | None:
-    haystack = f"{mail.subject}\n{mail.text}"
-    phones = set()
-    for candidate in PHONE_PATTERN.findall(haystack):
-        try:
-            phones.add(normalize_phone(candidate))
-        except InvalidInput:
-            continue
-    for first, second in CODE_PATTERN.findall(haystack):
-        code = normalize_visit_code(first + second)
-        if len(code) != CODE_LENGTH:
-            continue
-        for hit in Appointment.by_code.query(code):
-            appointment = appointments.get(hit.appointment_id)
-            if (appointment.email and appointment.email.lower() == mail.sender) or appointment.phone in phones:
-                return appointment
-    return None
-
-
-def _hand_to_clinic(mail: InboundMail, *, facility_id: str | None, reason: str) -> None:
-    """An event for the clinic's inbox; the message itself stays in the mail bucket."""
-    event = events.DomainEvent(events.CANCELLATION_EMAIL_UNMATCHED, facility_id or "unassigned",
-                               f"mail:{mail.message_id}", {"message_id": mail.message_id, "reason": reason})
+def _forward(mail: InboundMail, visit: Appointment | None, reason: str, *, tell_sender: bool) -> MailResult:
+    """A task for the clinic's inbox; the message itself stays in the mail bucket."""
+    data = {"message_id": mail.message_id, "reason": reason}
+    if visit is not None:
+        data |= {"appointment_id": visit.appointment_id, "external_id": visit.external_id}
+    event = events.DomainEvent(events.CANCELLATION_EMAIL_UNMATCHED, visit.facility_id if visit else "unassigned",
+                               f"mail:{mail.message_id}", data)
     event.to_outbox(now()).save_once()
-
-
-ACKNOWLEDGEMENT = (
-    "Dzień dobry,\n\notrzymaliśmy Twoją wiadomość. Nie udało się automatycznie rozpoznać wizyty, "
-    "więc przekazaliśmy ją do rejestracji, która się nią zajmie.\n\n"
-    "Najszybciej odwołasz wizytę linkiem z SMS-a lub podając w wiadomości kod wizyty "
-    "(8 znaków, np. ABCD-EFGH) i numer telefonu podany przy rejestracji.\n\nDziękujemy!"
-)
-CANCELLED = (
-    "Dzień dobry,\n\nTwoja wizyta została odwołana. Dziękujemy, że dałeś znać — "
-    "ten termin dostanie teraz inny pacjent.\n\nJeśli potrzebujesz nowego terminu, skontaktuj się z rejestracją."
-)
-ALREADY_CANCELLED = "Dzień dobry,\n\nta wizyta była już wcześniej odwołana. Nic więcej nie trzeba robić.\n\nDziękujemy!"
+    if not tell_sender:
+        return MailResult(MailOutcome.FORWARDED)
+    return MailResult(MailOutcome.FORWARDED, *EMAIL_PASSED_ON)

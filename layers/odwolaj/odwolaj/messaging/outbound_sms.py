@@ -12,18 +12,21 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.adapters.sms import OutboundSms, SmsGateway
-from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.ids import display_visit_code
 from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
 from odwolaj.language.texts import MessageContext, render
+from odwolaj.messaging import conversations
 from odwolaj.messaging.deliveries import record_sent
 from odwolaj.messaging.sending import SENT, UNKNOWN, Outcome, send_once
 from odwolaj.reserve import messages as reserve_messages
 from odwolaj.security.links import payment_link, visit_link
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
-ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link"})
+ONLY_WHILE_OPEN = frozenset({"booked", "moved", "confirmed", "reminder", "payment_optional", "payment_link",
+                             "help", "question", "clarify"})
 # A payment request is pointless once paid (or cancelled).
 ONLY_WHILE_AWAITING_PAYMENT = frozenset({"payment_link"})
 # Why prepayment is now required and until when (odwolaj.payments.blacklist): the patient's entry
@@ -73,6 +76,7 @@ def message_context(message_kind: str, appointment: Appointment, facility: Facil
         deadline=parse_iso(appointment.payment_deadline) if appointment.payment_deadline else None,
         amount=int(appointment.payment_amount) if appointment.payment_amount is not None else None,
         until=until,
+        code=display_visit_code(appointment.visit_code),
     )
 
 
@@ -112,7 +116,11 @@ def _composed(item: OutboxItem) -> OutboundSms | None:
     if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
         return None
     facility = Facility.get(appointment.facility_id)
-    return compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
+    message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
+    if message is not None:
+        # Before sending: a reply, however fast, finds this message as the number's latest.
+        conversations.remember_sent(appointment, template_for(item.message_kind, facility))
+    return message
 
 
 def _after_sending(item: OutboxItem, provider: str, provider_message_id: str | None) -> None:
@@ -120,11 +128,6 @@ def _after_sending(item: OutboxItem, provider: str, provider_message_id: str | N
         record_sent(provider, provider_message_id, item.outbox_id)
     if item.entry_id:
         reserve_messages.sent(item, provider_message_id)
-        return
-    if item.message_kind == "reminder":
-        appointment = Appointment.get(item.appointment_id)
-        if template_for(item.message_kind, Facility.get(appointment.facility_id)) == "reminder_two_way":
-            _await_reply(appointment)
 
 
 def _opted_out(phone: str) -> bool:
@@ -132,14 +135,3 @@ def _opted_out(phone: str) -> bool:
         return Conversation.get(phone).opted_out
     except DoesNotExist:
         return False
-
-
-def _await_reply(appointment: Appointment) -> None:
-    """Replies from this number may now answer this visit (odwolaj.messaging.inbound_sms)."""
-    at = iso(now())
-    Conversation(appointment.phone).update(actions=[
-        Conversation.awaiting.add({appointment.appointment_id}),
-        Conversation.last_appointment_id.set(appointment.appointment_id),
-        Conversation.last_sent_at.set(at),
-        Conversation.updated_at.set(at),
-    ])

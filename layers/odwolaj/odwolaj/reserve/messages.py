@@ -29,10 +29,11 @@ def compose(item: OutboxItem) -> OutboundSms | None:
         offer = Offer.get(item.offer_id)
         slot = FreedSlot.get(offer.slot_id)
         starts_at = parse_iso(slot.starts_at)
-        if kind == "offer":
+        if kind in ("offer", "offer_help"):
             if offer.status != "open" or offer.hold_until <= iso(now()):
                 return None  # answered, lost or expired before it could be sent
-            kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
+            if kind == "offer":
+                kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
             link = offer_link(offer.offer_id)
     context = MessageContext(
         facility=facility.short_name, starts_at=starts_at, timezone=facility.timezone or "Europe/Warsaw", link=link,
@@ -54,12 +55,14 @@ def sent(item: OutboxItem, provider_message_id: str | None) -> None:
 
 
 def await_answer(item: OutboxItem) -> None:
-    """Replies from this number may now answer this offer (odwolaj.reserve.replies)."""
+    """Replies from this number may now answer this offer (odwolaj.reserve.replies). A new version,
+    as for a visit's message: a reply decided from the state before it is decided again."""
     entry = WaitingEntry.get(item.entry_id)
     at = iso(now())
     Conversation(entry.phone).update(actions=[
         Conversation.awaiting_offers.add({item.offer_id}),
         Conversation.last_offer_sent_at.set(at),
         Conversation.updated_at.set(at),
+        Conversation.version.add(1),
     ])
 

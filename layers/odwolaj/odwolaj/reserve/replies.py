@@ -1,14 +1,16 @@
-"""SMS replies to offers: TAK takes the slot, NIE declines it and keeps the place.
+"""SMS replies to offers: TAK takes the slot, NIE declines it and keeps the place, anything else
+gets one helpful answer per offer (what to reply, by when, the link).
 
 A reply answers an offer when the number's last message asking for TAK/NIE was an offer, or when
-no visit of that number awaits a reply. Of several offers, the newest is answered.
+the number has no visit to come. Of several offers, the newest is answered.
 """
 from __future__ import annotations
 
-from odwolaj.core.clock import iso, now
-from odwolaj.data.models import Conversation, Offer
+from odwolaj.core.clock import now
+from odwolaj.data.models import Conversation, Offer, WaitingEntry
+from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.language.replies import Intent
-from odwolaj.reserve import claims
+from odwolaj.reserve import claims, offers
 
 
 def asked_last(conversation: Conversation) -> bool:
@@ -21,18 +23,30 @@ def pending(conversation: Conversation) -> bool:
     return bool(conversation.awaiting_offers)
 
 
-def answer(conversation: Conversation, intent: Intent) -> claims.Result | None:
-    """Apply a TAK/NIE to the newest offer awaiting it; None for a reply that is neither."""
-    if intent not in (Intent.CONFIRM, Intent.CANCEL):
-        return None
+def newest(conversation: Conversation) -> Offer | None:
     found = list(Offer.batch_get(sorted(conversation.awaiting_offers or ())))
-    if not found:
+    return max(found, key=lambda o: o.offered_at) if found else None
+
+
+def explain(conversation: Conversation) -> bool:
+    """An unclear reply to an offer still open: one answer per offer saying what to reply and by
+    when; True when it was queued now."""
+    offer = newest(conversation)
+    if offer is None or offer.status not in offers.ANSWERABLE:  # a late yes still counts
+        return False
+    told = queue_entry_sms(WaitingEntry(offer.entry_id), "offer_help", now(), f"help:{offer.offer_id}", offer.offer_id)
+    return told.save_once()
+
+
+def answer(conversation: Conversation, intent: Intent) -> tuple[Offer, claims.Result] | None:
+    """Apply a TAK/NIE to the newest offer awaiting it; None for a reply that is neither. The offer
+    still awaits a reply in the conversation: the caller ends the wait when it records the reply,
+    so a failure in between leaves it for the retry (a repeated answer is the same result)."""
+    if intent not in (Intent.CONFIRM, Intent.CANCEL, Intent.DECLINE):
         return None
-    offer = max(found, key=lambda o: o.offered_at)
+    offer = newest(conversation)
+    if offer is None:
+        return None
     if intent is Intent.CONFIRM:
-        result = claims.accept(offer, channel="sms")
-    else:
-        result = claims.decline(offer, channel="sms")
-    conversation.update(actions=[Conversation.awaiting_offers.delete({offer.offer_id}),
-                                 Conversation.updated_at.set(iso(now()))])
-    return result
+        return offer, claims.accept(offer, channel="sms")
+    return offer, claims.decline(offer, channel="sms")

@@ -207,7 +207,9 @@ def lookup_page(form_token: str, *, problem: str | None = None) -> str:
     alert = f'<p class="problem" id="problem" role="alert">{_e(problem)}</p>\n' if problem else ""
     body = (
         "<h1>Znajdź swoją wizytę</h1>\n"
-        "<p>Wpisz kod wizyty z wiadomości od przychodni i numer telefonu, który podano przy zapisie.</p>\n"
+        "<p>Wpisz kod wizyty i numer telefonu, który podano przy zapisie.</p>\n"
+        "<p>Kod wizyty ma 8 znaków, na przykład K7M2-QX9A. Jest w SMS-ie o umówieniu wizyty, po słowach "
+        "„Kod wizyty”, i w każdym e-mailu od przychodni.</p>\n"
         f"{alert}"
         f'<form method="post" action="/c"><input type="hidden" name="csrf" value="{_e(form_token)}">\n'
         '<div class="field"><label for="code">Kod wizyty</label>'

@@ -1,0 +1,248 @@
+"""The words a patient's reply is read by, grouped by what they do in a sentence, in their folded
+form (lower case, no diacritics: "odwołuję" is "odwoluje"), and a forgiving way to look a typed
+word up: one slipped or swapped letter is forgiven in a long word, never in a short one, where a
+single letter changes the meaning ("moge" and "mogę", but also "tak" and "tam").
+
+The groups follow Polish grammar, not a list of answers: a verb of coming or being able says
+whether the patient will come and "nie" in front of it says they will not; a verb of cancelling
+asks for a cancellation unless it is negated, past or asked about; the nouns of messages turn
+"nie chcę" and "rezygnuję z" into an opt-out. odwolaj.language.replies puts them together.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from odwolaj.language.gsm import transliterate
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: what a phone without Polish letters would have sent."""
+    text = transliterate(unicodedata.normalize("NFC", text)).lower()
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _forms(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+NEGATION = "nie"
+# "nie" mistyped; a bare refusal's only word.
+NEGATION_SLIPS = _forms("nei niee nieee ine nie")
+YES = _forms("tak tka taak takk takkk yes jasne oczywiscie zgoda naturalnie")
+# Acknowledgements: they say "I read it", not "I will come" (listed so no slip is read as another word).
+ACKNOWLEDGEMENTS = _forms("ok okej okey okay oki dobrze spoko super git swietnie fajnie")
+CONFIRM_VERBS = _forms("potwierdzam potwierdzamy potwierdzic potwierdzenie")
+# Verbs of coming, first and third person ("mama przyjdzie", "nie bedzie nas").
+COME = _forms(
+    "przyjde przyjdziemy przyjdzie przyjada przyjdzie przyjade przyjedziemy przyjedzie dojde dojdziemy "
+    "dojdzie dojade dojedziemy dojedzie dotre dotrzemy dotrze pojde pojdziemy pojdzie stawie stawimy "
+    "stawi pojawie pojawimy pojawi zjawie zjawimy zjawi przybede ide idziemy idzie pojedziemy pojade przychodze "
+    "przychodzimy"
+)
+# "bede" is coming ("bede", "bede punktualnie") unless an infinitive or a participle follows it
+# ("nie bede placic", "bede musiala"): then it only makes a future tense.
+BE_FUTURE = _forms("bede bedziemy")
+BE_THIRD = "bedzie"  # "syn bedzie", "nie bedzie mnie"
+BE_WHO = _forms("mnie nas go jej ich")
+# Infinitives of coming: what "moge", "dam rade", "bede mogla" may be followed by.
+COME_INFINITIVES = _forms(
+    "przyjsc przyjechac dojsc dojechac dotrzec pojsc isc stawic pojawic zjawic byc przybyc"
+)
+# Being able (to come): negated, it says the patient will not come, unless another verb follows
+# ("nie moge sie dodzwonic", "nie moge zaplacic").
+ABLE = _forms("moge mozemy moze mozesz zdaze zdazymy zdazy ogarne ogarniemy mogl mogla mogli mogly")
+BE = _forms("bede bedziemy bedzie")
+ABLE_PHRASES = (("dam", "rady"), ("dam", "rade"), ("damy", "rady"), ("damy", "rade"), ("da", "rady"),
+                ("da", "rade"), ("jestem", "w", "stanie"), ("jestesmy", "w", "stanie"), ("jest", "w", "stanie"),
+                ("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
+PARTICIPLES_OF_ABLE = _forms("mogl mogla mogli mogly")
+# Verbs of cancelling: stem, then the endings of an act (present, imperative, infinitive, the
+# noun of a request) and of a report (past: "odwolalam", "odwolywalam").
+CANCEL_STEMS = ("odwol", "zrezygn", "rezygn", "anul", "skasuj", "skasow", "kasuj", "wykresl", "skresl")
+CANCEL_ACTS = _forms(
+    "odwoluje odwolujemy odwoluj odwolujcie odwolac odwolanie odwolania odwolam odwolajcie odwolaj "
+    "odwolujesz odwolamy rezygnuje rezygnujemy rezygnacja rezygnacje rezygnowac zrezygnowac zrezygnuje "
+    "zrezygnujemy anuluj anuluje anulujemy anulujcie anulowac anulowanie anulowania anulujesz skasuj "
+    "zrezygnuj skasujcie skasowac kasujcie kasuje wykreslic wykreslcie wykresl wykreslam wykreslenie skreslic "
+    "skreslcie"
+)
+# A visit no longer needed, or given away: a cancellation in other words.
+NOT_NEEDED = _forms("nieaktualna nieaktualne nieaktualny niepotrzebna niepotrzebne niepotrzebny")
+NEED = _forms("potrzebuje potrzebujemy potrzebny potrzebna")
+GIVE_AWAY_VERBS = _forms("zwalniam zwalniamy zwolnic zwolnijcie oddaje oddac oddajcie oddajemy odpuszczam "
+                         "odpuszczamy")
+GIVE_AWAY_OBJECTS = _forms("termin wizyte wizyty miejsce")
+SOMEONE_ELSE = (("komus", "innemu"), ("kogos", "innego"), ("ktos", "inny"), ("innemu", "pacjentowi"),
+                ("innej", "osobie"), ("innym", "pacjentom"))
+# A reserve-list offer turned down (elsewhere these only say the time does not suit).
+REFUSE_WORDS = _forms("odpada pas")
+REFUSE_PHRASES = (("nie", "tym", "razem"), ("innym", "razem"))
+REFUSE_NEGATED = _forms("skorzystam skorzystamy pasuje odpowiada biore reflektuje chce chcemy")
+# An offer taken.
+ACCEPT_WORDS = _forms("biore bierzemy wezme wezmiemy reflektuje poprosze chetnie pasuje odpowiada chce chcemy")
+# Messages, and the verbs that stop or restart them.
+MESSAGE_NOUNS = _forms(
+    "sms smsy smsow smsa smsach smsami smsow smsowej smsowa esemesy esemesow wiadomosci wiadomosc przypomnien "
+    "przypomnienia przypomnieniami powiadomien powiadomienia powiadomieniami ofert oferty ofertami propozycji "
+    "propozycje numer numeru newsletter sms-ow"
+)
+WANT = _forms("chce chcemy chcialabym chcialbym zycze zyczymy potrzebuje potrzebujemy")
+SEND_VERBS = _forms(
+    "wysylac przysylac pisac wysylajcie przysylajcie piszcie wysylaj pisz przysylaj dostawac otrzymywac "
+    "wysylanie przysylanie pisanie spamowac powiadamiac powiadamiajcie przypominac przypominajcie informowac "
+    "informujcie spamujcie spamuj"
+)
+RECEIVE_VERBS = _forms("dostawac otrzymywac wysylac przysylac wysylanie przysylanie otrzymywanie dostawanie "
+                       "powiadamiac przypominac")
+OPT_OUT_VERBS = _forms("wypisz wypiszcie wypisac wypiszecie wypisanie niewysylanie niewysylac unsubscribe")
+SWITCH_OFF = _forms("wylacz wylaczcie wylaczyc wylaczenie usun usuncie usunac usuniecie")
+STOP_SENDING = _forms("przestancie przestan przestac przestanie przestaniecie")
+# "dosyć tych SMS-ów": enough of them.
+ENOUGH = _forms("dosyc dosc wystarczy koniec")
+CONSENT = _forms("zgode zgody zgoda")
+CONSENTING = _forms("wyrazam wyrazamy zgadzam zgadzamy")
+WITHDRAW_CONSENT = _forms("cofam wycofuje odwoluje odwolac cofnac wycofac")
+AGAIN = _forms("znow znowu ponownie ponowne jednak")
+# "proszę dalej wysyłać": keep sending, which changes nothing.
+STILL = _forms("dalej nadal")
+RESTORE = _forms("przywroc przywroccie przywrocic przywrocenie wlacz wlaczcie wlaczyc wznow wznowcie wznowic "
+                 "zapiszcie zapisz wroccie wrocic wznowienie wlaczenie")
+LISTS = _forms("listy kolejki liste kolejke listy")
+# "nie wiem", "nie rozumiem": the patient is not saying anything about the visit.
+NOT_KNOWING = _forms("wiem wiemy rozumiem rozumiemy pamietam pamietamy znam umiem kojarze wiadomo")
+NOT_SURE = (("jestem", "pewna"), ("jestem", "pewien"), ("jestem", "pewny"), ("jestem", "przekonana"),
+            ("jestem", "przekonany"), ("jestesmy", "pewni"))
+HEDGES = _forms("chyba raczej mozliwe prawdopodobnie zobaczymy ewentualnie postaram sprobuje zastanowie "
+                "niewykluczone pewnie moze")
+CONDITIONALS = _forms("jesli jezeli gdyby jakby gdy jesliby")
+QUESTION_WORDS = _forms(
+    "czy jak kiedy gdzie co kto ile dlaczego czemu jaki jaka jakie jakiej jakim ktora ktory ktore ktorej "
+    "ktorym skad kogo komu"
+)
+# "jeśli to możliwe", "jeśli można": politeness, not a condition.
+POLITE_CONDITIONS = _forms("mozliwe mozna da")
+# Who "bedzie" (will be there) may be said of.
+PERSONS = _forms("mama tata syn corka maz zona babcia dziadek dziecko wnuk wnuczka brat siostra ojciec matka "
+                 "pacjent pacjentka on ona oni mamusia tatus coreczka synek")
+# Said to someone else: the reply was meant for another conversation.
+VOCATIVES = _forms("kochanie kochana kochany synu corciu coreczko mamo mamusiu tato tatusiu kotku skarbie misiu")
+# A booking or a message by mistake: no bare yes or no can be read next to it.
+WRONG_PERSON = _forms("pomylka pomylkowo")
+# "nie ja", "to nie mój numer": the reply is about who, not about the visit; nothing in it acts.
+NOT_ME = (("nie", "ja"), ("nie", "moj"), ("nie", "moja"), ("nie", "moje"), ("nie", "znam"), ("zly", "numer"))
+# "nie dotrę na czas": late, not absent.
+ON_TIME = (("na", "czas"), ("na", "czasie"), ("punktualnie",), ("na", "godzine"))
+STILL_VALID = _forms("aktualna aktualne aktualny")
+MISTAKE = (("przez", "pomylke"), ("przez", "przypadek"), ("pomylkowo",), ("niechcacy",), ("omylkowo",))
+# Politeness, greetings and signatures' words: what is left of a bare "nie" with them is still bare.
+FILLER = _forms(
+    "dziekuje dziekujemy dzieki dziekuje dzienki przepraszam przepraszamy pozdrawiam pozdrawiamy pozdrowienia "
+    "serdecznie dzien dobry witam prosze niestety bardzo sorry sory sorki ale z powazaniem szanowni panstwo "
+    "pani panie juz no hej elo siema halo"
+)
+# Idioms that refuse or cancel nothing: "nie ma sprawy", "do odwołania" (until further notice).
+IDIOMS = (("nie", "ma", "sprawy"), ("nie", "ma", "problemu"), ("nie", "ma", "za", "co"), ("nie", "szkodzi"),
+          ("nie", "trzeba"), ("do", "odwolania"))
+# Polish first names (and their everyday short forms) and surname endings: a trailing one signs
+# the message ("Nie. ewa"), whatever its case.
+FIRST_NAMES = _forms(
+    "anna maria katarzyna malgorzata agnieszka barbara ewa krystyna elzbieta zofia janina teresa joanna "
+    "magdalena monika jadwiga danuta irena halina helena beata aleksandra marta dorota grazyna jolanta "
+    "stanislawa iwona karolina bozena urszula justyna renata alicja hanna wanda natalia julia jan andrzej "
+    "piotr krzysztof stanislaw tomasz pawel jozef marcin marek michal grzegorz jerzy tadeusz adam lukasz "
+    "zbigniew ryszard dariusz henryk mariusz kazimierz wojciech robert mateusz marian rafal jacek janusz "
+    "miroslaw maciej slawomir jaroslaw kamil wieslaw roman wladyslaw jakub artur zdzislaw edward mieczyslaw "
+    "damian dawid przemyslaw sebastian czeslaw leszek daniel waldemar ola kasia basia gosia asia zosia ania "
+    "tomek kuba bartek wojtek franek antek jasia ela ula iza marysia krysia"
+)
+SURNAME = re.compile(r"[a-z]{2,}(ska|ski|cka|cki|dzka|dzki|wicz|owna|czyk)")
+# "tzn.", "to znaczy", "poprawiam": what follows corrects what was written before.
+CORRECTIONS = (("tzn",), ("to", "znaczy"), ("znaczy", "sie"), ("poprawiam",), ("sorki", "pomylilam"),
+               ("pomylilam", "sie"), ("pomylilem", "sie"))
+# A question asking leave for something else: a yes before it depends on the answer.
+PERMISSION = _forms("moge mozna mozemy problem ok dobrze przeszkadza")
+# Time moved: a counter-proposal (asked about: also "later", "earlier").
+OTHER_TIME = _forms("dopiero zamiast przesunac przelozyc przesuniecie przelozenie")
+SHIFTED = _forms("pozniej wczesniej")
+# Words that end in -c but are not infinitives.
+NOT_INFINITIVES = _forms("noc pomoc moc wiec tysiac miesiac zajac")
+
+# Every word the groups above name, so none of them is taken for a slip of another.
+ALL_WORDS = frozenset().union(
+    *(group for group in dict(globals()).values() if isinstance(group, frozenset)),
+    *(phrase for phrases in (ABLE_PHRASES, SOMEONE_ELSE, NOT_SURE, MISTAKE, IDIOMS) for phrase in phrases),
+    {NEGATION, BE_THIRD, "stop", "start", "z", "do", "wiecej", "mi", "mnie"},
+)
+# Long enough that one slip cannot turn it into another word of ALL_WORDS.
+FUZZY_MIN_LENGTH = 5
+# Letters Polish endings are made of ("przyjda", "skorzystac", "odwolam"): a different last one
+# is another form of the word, not a slip.
+ENDING_LETTERS = frozenset("aeiouycmlsjznwt")
+
+
+def _collapse(word: str) -> str:
+    """'taaak' and 'stopp' as 'tak' and 'stop': repeated letters count once."""
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+_COLLAPSED = {_collapse(word): word for word in sorted(ALL_WORDS)}
+
+
+def _one_slip(typed: str, word: str) -> bool:
+    """One letter replaced or two neighbours swapped. A replaced last letter counts only when the
+    typed one cannot end a Polish word form ('odwolujr'): 'skorzystac' is not 'skorzystam'."""
+    if len(typed) != len(word) or typed == word:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+    if len(diff) == 1:
+        at = diff[0]
+        return at < len(word) - 1 or typed[at] not in ENDING_LETTERS
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] \
+        and typed[diff[1]] == word[diff[0]]
+
+
+@lru_cache(maxsize=4096)
+def known(typed: str) -> str:
+    """The lexicon's word for a typed (folded) word, or the word itself when none is near."""
+    if typed in ALL_WORDS:
+        return typed
+    collapsed = _collapse(typed)
+    if collapsed in _COLLAPSED:
+        return _COLLAPSED[collapsed]
+    if len(typed) >= FUZZY_MIN_LENGTH:
+        near = sorted(word for word in ALL_WORDS if _one_slip(typed, word))
+        if len(near) == 1:
+            return near[0]
+    spelled = _nasals_spelled(typed)
+    return spelled if spelled != typed and spelled in ALL_WORDS else typed
+
+
+def _nasals_spelled(typed: str) -> str:
+    """'bende', 'przyjdom': a nasal vowel written as it sounds."""
+    return re.sub(r"o[nm](?=[^aeiouy]|$)", "a", re.sub(r"e[nm](?=[^aeiouy]|$)", "e", typed))
+
+
+def split_glued(typed: str) -> list[str]:
+    """'niemoge', 'nieprzyjde', 'takbede': a missing space after "nie" or "tak"."""
+    for prefix in (NEGATION, "tak"):
+        rest = typed[len(prefix):]
+        if typed.startswith(prefix) and len(rest) >= 3 and typed not in ALL_WORDS and known(rest) in ALL_WORDS:
+            return [prefix, known(rest)]
+    return [known(typed)]
+
+
+def is_infinitive(word: str) -> bool:
+    return len(word) >= 4 and word.endswith("c") and word not in NOT_INFINITIVES
+
+
+def is_participle(word: str) -> bool:
+    """'musiala', 'mial', 'czekali': after "bede" they make a future tense, not a coming."""
+    return bool(re.fullmatch(r"[a-z]{2,}(l|la|li|ly|lo)", word))
+
+
+def cancel_report(word: str) -> bool:
+    """A verb of cancelling in the past ('odwolalam', 'odwolywalam', 'zrezygnowal'): a report."""
+    return word.startswith(CANCEL_STEMS) and bool(re.search(r"(al|ala|alam|alem|ali|aly|alismy|alo|ane|ana"
+                                                            r"|any|ani)$", word)) and word not in CANCEL_ACTS

@@ -1,0 +1,123 @@
+"""SMS replies to a reserve-list offer ("Zwolnił się termin … Odpowiedz TAK lub NIE"): any refusal
+declines it, a reply that is neither gets one answer saying what to reply, by when and where, and
+STOP works for a number that has only an offer."""
+import json
+
+import pytest
+from pynamodb.exceptions import TransactWriteError
+
+from odwolaj.appointments import lifecycle as appointments
+from odwolaj.data.models import Conversation, Offer, OutboxItem, WaitingEntry
+from odwolaj.messaging import inbound_sms
+from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
+from odwolaj.messaging.outbound_sms import deliver
+from odwolaj.reserve import entries, messages as reserve_messages, offers
+from odwolaj.reserve.entries import EntryInput
+from tests.conftest import RecordingGateway
+from tests.reserve_helpers import entry_payload, set_now, warsaw
+
+PATIENT = "+48601000001"
+
+
+@pytest.fixture
+def offered(facility, book, monkeypatch):
+    """Given a waiting patient who was just sent an offer of a freed slot (at 11:00 in Warsaw)."""
+    set_now(monkeypatch, warsaw(1, 11))
+    entry = entries.join(facility.facility.facility_id, EntryInput.from_payload(entry_payload(1)))
+    cancelled = book(external_id="HIS-1", starts_at=warsaw(3, 10).isoformat(), phone="600 999 999", patient_id="P-x")
+    appointments.cancel(cancelled, channel="web", reason="cannot_attend")
+    offers.offer_freed_slot(cancelled.appointment_id)
+    gateway = RecordingGateway()
+    [item] = [i for i in OutboxItem.scan() if i.message_kind == "offer"]
+    deliver(item, gateway)
+    return entry, Offer.get(item.offer_id), gateway
+
+
+def answers(entry) -> list[OutboxItem]:
+    """What the patient was told after the offer."""
+    return [i for i in OutboxItem.scan() if i.entry_id == entry.entry_id and i.message_kind not in ("offer",
+                                                                                                    "waitlist_joined")]
+
+
+def test_a_reply_that_is_neither_yes_nor_no_gets_one_answer_with_what_to_reply_and_the_link(offered):
+    entry, offer, gateway = offered
+
+    assert handle(InboundSms(PATIENT, "A to na NFZ?", "m-1")) is Outcome.OFFER_HELPED
+    assert handle(InboundSms(PATIENT, "Ile to kosztuje?", "m-2")) is Outcome.IGNORED  # once per offer
+
+    [help_item] = [i for i in answers(entry) if i.message_kind == "offer_help"]
+    deliver(help_item, gateway)
+    text = gateway.sent[-1].text
+    assert "Odpisz TAK" in text and "NIE" in text and "https://odw.pl/o/" in text
+    assert "Czekamy do" not in text  # no reply-by hour: a yes counts while the slot is free (docs/reserve.md)
+    assert Offer.get(offer.offer_id).status == "open"
+
+
+@pytest.mark.parametrize("text", ["Nie mogę w tym terminie", "nie dam rady tak szybko", "Niestety nie, jestem w pracy"])
+def test_any_refusal_declines_the_offer_and_keeps_the_place(offered, text):
+    entry, offer, _ = offered
+
+    assert handle(InboundSms(PATIENT, text, "m-1")) is Outcome.OFFER_DECLINED
+
+    assert Offer.get(offer.offer_id).status == "declined"
+    assert WaitingEntry.get(entry.entry_id).status == "active"
+
+
+def test_stop_from_a_number_with_only_an_offer_is_acknowledged(offered):
+    entry, _, _ = offered
+
+    assert handle(InboundSms(PATIENT, "STOP", "m-1")) is Outcome.OPTED_OUT
+
+    assert Conversation.get(PATIENT).opted_out
+    assert [i.message_kind for i in answers(entry)] == ["stopped"]
+    [event] = [json.loads(i.detail)["data"] for i in OutboxItem.scan() if i.detail_type == "PatientOptedOut"]
+    assert event == {"channel": "sms", "patient_id": entry.patient_id}
+
+
+@pytest.mark.parametrize("text, outcome, status", [("TAK", Outcome.OFFER_ACCEPTED, "accepted"),
+                                                    ("NIE", Outcome.OFFER_DECLINED, "declined")])
+def test_an_answer_whose_record_failed_is_answered_again_by_the_retry_and_applied_once(offered, throttle_next, text,
+                                                                                       outcome, status):
+    """The offer's answer went through, recording the reply did not (throttled): the offer still
+    awaits the reply, so the provider's retry answers it the same and changes nothing twice (the
+    accepted slot is the patient's visit to come, which a lost wait would have made it answer)."""
+    entry, offer, _ = offered
+    throttle_next("ConversationsTable")
+
+    with pytest.raises(TransactWriteError):
+        handle(InboundSms(PATIENT, text, "m-1"))
+    assert Offer.get(offer.offer_id).status == status
+    assert offer.offer_id in Conversation.get(PATIENT).awaiting_offers
+    queued = sorted(i.outbox_id for i in OutboxItem.scan())
+
+    assert handle(InboundSms(PATIENT, text, "m-1")) is outcome
+
+    assert Offer.get(offer.offer_id).status == status
+    assert sorted(i.outbox_id for i in OutboxItem.scan()) == queued
+    assert not Conversation.get(PATIENT).awaiting_offers
+    assert handle(InboundSms(PATIENT, text, "m-1")) is outcome  # a third delivery: its recorded outcome
+
+
+def test_a_reply_racing_the_offer_being_sent_is_decided_again_as_its_answer(offered, book, monkeypatch):
+    """Given a waiting patient who also has a visit to come: a TAK read just before the offer was
+    recorded as sent would be read against the visit (a bare yes to a booking: unclear). The offer
+    makes a new version of the conversation, so the reply is decided again, as the offer's answer."""
+    entry, offer, _ = offered
+    book(external_id="HIS-2", starts_at=warsaw(5, 10).isoformat(), phone="601 000 001", patient_id=entry.patient_id)
+    [item] = [i for i in OutboxItem.scan() if i.message_kind == "offer"]
+    Conversation(PATIENT).update(actions=[Conversation.awaiting_offers.delete({offer.offer_id}),
+                                          Conversation.last_offer_sent_at.remove()])  # not sent yet
+    real_load = inbound_sms.conversations.load
+    raced = []
+
+    def load_as_the_offer_goes_out(number):
+        conversation = real_load(number)
+        if not raced:
+            raced.append(True)
+            reserve_messages.await_answer(item)
+        return conversation
+
+    monkeypatch.setattr(inbound_sms.conversations, "load", load_as_the_offer_goes_out)
+
+    assert handle(InboundSms(PATIENT, "TAK", "m-1")) is Outcome.OFFER_ACCEPTED
+    assert raced and Offer.get(offer.offer_id).status == "accepted"

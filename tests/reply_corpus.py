@@ -1,0 +1,104 @@
+"""How odwolaj.language.replies reads the hand-written SMS corpus (tests/corpus/sms_replies.jsonl):
+agreement, destructive misreads (as tests/corpus/README.md "Scoring" defines them), agreement per
+context and the confusion matrix, for the whole corpus and for the held-out 30 % (a fixed random
+split: the parser's rules were written looking at the other 70 % only).
+
+    .venv/bin/python -m tests.reply_corpus [--errors]
+
+tests/unit/test_reply_corpus.py asserts the targets on the same numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from odwolaj.language.replies import Context, parse
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "sms_replies.jsonl"
+SEED, HELD_OUT = 1111, 0.3
+INTENTS = ("confirm", "cancel", "decline", "stop", "start", "unclear")
+
+
+def rows() -> list[dict]:
+    with CORPUS.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def held_out(all_rows: list[dict]) -> list[dict]:
+    chosen = set(random.Random(SEED).sample(range(len(all_rows)), round(HELD_OUT * len(all_rows))))
+    return [row for i, row in enumerate(all_rows) if i in chosen]
+
+
+def destructive(context: str, label: str, predicted: str) -> bool:
+    """Takes a visit, an offer or the reminders away from a patient who did not ask, or keeps a
+    slot the patient gave up (a cancel/decline swap in a reminder counts too)."""
+    if predicted == label:
+        return False
+    return (predicted in ("cancel", "stop") or (predicted == "decline" and context in ("reminder", "offer"))
+            or (predicted == "confirm" and label in ("cancel", "decline")))
+
+
+@dataclass
+class Score:
+    lines: int = 0
+    agreed: int = 0
+    destructive: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    confusion: Counter = field(default_factory=Counter)  # (label, predicted) -> lines
+    per_context: Counter = field(default_factory=Counter)  # (context, agreed) -> lines
+
+    @property
+    def agreement(self) -> float:
+        return self.agreed / self.lines if self.lines else 0.0
+
+
+def score(lines: list[dict]) -> Score:
+    result = Score()
+    for row in lines:
+        predicted = parse(row["text"], Context(row["context"])).value
+        result.lines += 1
+        result.confusion[(row["intent"], predicted)] += 1
+        result.per_context[(row["context"], predicted == row["intent"])] += 1
+        if predicted == row["intent"]:
+            result.agreed += 1
+            continue
+        error = {**row, "predicted": predicted}
+        result.errors.append(error)
+        if destructive(row["context"], row["intent"], predicted):
+            result.destructive.append(error)
+    return result
+
+
+def report(name: str, result: Score, *, errors: bool) -> None:
+    print(f"{name}: {result.lines} lines, agreement {result.agreement:.1%}, destructive misreads "
+          f"{len(result.destructive)}")
+    for context in ("reminder", "booking", "offer"):
+        agreed, total = result.per_context[(context, True)], result.per_context[(context, True)] + \
+            result.per_context[(context, False)]
+        if total:
+            print(f"  {context:<9} {agreed}/{total} = {agreed / total:.1%}")
+    print("  label \\ read " + "".join(f"{i:>9}" for i in INTENTS))
+    for label in INTENTS:
+        print(f"  {label:<13}" + "".join(f"{result.confusion[(label, p)]:>9}" for p in INTENTS))
+    if errors:
+        for error in result.errors:
+            mark = "DESTRUCTIVE " if error in result.destructive else ""
+            print(f"  {mark}{error['context']}: {error['intent']} read as {error['predicted']}: {error['text']!r}")
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--errors", action="store_true", help="list every line read differently from its label")
+    args = parser.parse_args()
+    everything = rows()
+    report("Whole corpus", score(everything), errors=args.errors)
+    report(f"Held-out {HELD_OUT:.0%} (seed {SEED})", score(held_out(everything)), errors=args.errors)
+
+
+if __name__ == "__main__":
+    main()
