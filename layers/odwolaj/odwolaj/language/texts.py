@@ -1,10 +1,15 @@
-"""Default SMS texts, one per message kind, in plain Polish.
+"""Default SMS and e-mail texts, one per message kind, in plain Polish.
 
-Written with diacritics for people to read here; sent transliterated to GSM-7 by default, so a
-reminder with its link fits one 160-character segment. Wording says plainly that an uncancelled
-visit blocks someone else's care: stating that cost measurably cuts no-shows. A two-way number
-can ask for TAK/NIE; an alphanumeric sender (the clinic's name) cannot receive replies, so its
-messages carry the link instead of asking for an answer.
+Written with diacritics for people to read here; SMS are sent transliterated to GSM-7 by default,
+so a reminder with its link fits one 160-character segment. So no SMS uses a word that changes
+meaning without its diacritics ("ją" reads as "ja", "płać" as "plac", "mają" as "Maja").
+
+A reminder says that cancelling frees the visit for others: stating that cost measurably cuts
+no-shows. A message says that the freed visit may go to someone else only when someone waits for
+that service (the `_waiting` kinds, picked by the sender). Messages about money name the facility
+in full, the visit, its code, the amount and the deadline, so they cannot pass for the common
+"dopłata" phishing SMS. A two-way number can ask for TAK/NIE; an alphanumeric sender (the
+clinic's name) cannot receive replies, so its messages carry the link instead.
 """
 from __future__ import annotations
 
@@ -13,57 +18,67 @@ from datetime import datetime
 from string import Template
 from zoneinfo import ZoneInfo
 
+from odwolaj.language import polish
 from odwolaj.language.gsm import transliterate
 
-WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
-# "do środy 26 listopada": a deadline in words takes the genitive.
-WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
-MONTHS_GENITIVE = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
-                   "września", "października", "listopada", "grudnia")
+SMS_WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
 
 DEFAULTS: dict[str, str] = {
     "reminder_two_way": "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. "
-                        "Nieodwołana blokuje innego pacjenta. $link",
-    "reminder_one_way": "$facility: wizyta $when. Nie możesz przyjść? Odwołaj, by ktoś inny "
-                        "mógł z niej skorzystać: $link",
-    "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj: $link",
-    "cancelled": "$facility: wizyta $when odwołana. Dziękujemy! Twój termin dostanie inny pacjent. "
-                 "Nowy termin: $phone",
-    "booked": "$facility: umówiono wizytę $when, $service. Nie możesz przyjść? Odwołaj: $link",
-    "moved": "$facility: zmiana terminu wizyty na $when, $service. Nie pasuje? Odwołaj: $link",
-    "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz, lub NIE, by odwołać wizytę $when. "
-            "Albo: $link",
-    "clarify": "$facility: masz kilka wizyt. Wybierz tę, której dotyczy odpowiedź: $link",
-    "stopped": "$facility: nie będziemy wysyłać przypomnień. Potwierdzenia zmian wizyt nadal dotrą. "
-               "By wznowić, odpisz START.",
-    "started": "$facility: przypomnienia o wizytach wznowione.",
-    "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
-               "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
-    "payment_received": "$facility: dziękujemy za wpłatę. Wizyta $when potwierdzona. Gdyby coś się zmieniło, "
-                        "odwołaj: $link",
-    "payment_reinstated": "$facility: wpłata dotarła po terminie, ale Twój termin był wolny: wizyta $when "
-                          "przywrócona i potwierdzona. Odwołanie: $link",
-    "payment_refunded": "$facility: wpłata dotarła po anulowaniu wizyty $when, więc zwracamy ją w całości. "
-                        "Nowy termin: $phone",
-    "payment_link": "$facility: wizyta $when zarezerwowana. Potwierdzimy ją po wpłacie $amount $deadline: "
-                    "$link Bez wpłaty rezerwacja przepadnie.",
-    "payment_optional": "$facility: umówiono wizytę $when, $service. Możesz zapłacić $amount z góry: $link",
-    "blacklisted_no_shows": "$facility: z powodu nieodwołanych nieobecności na wizytach do $until każdą "
-                            "wizytę trzeba opłacić z góry przy rezerwacji. Pytania: $phone",
-    "blacklisted": "$facility: decyzją placówki do $until każdą wizytę trzeba opłacić z góry przy rezerwacji. "
-                   "Pytania: $phone",
-    "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
-                       "Termin dostanie inny pacjent. Nowy termin: $phone",
+                        "Odwołując, zwalniasz termin dla innych. $link",
+    "reminder_one_way": "$facility: wizyta $when. Nie możesz przyjść? Odwołaj wizytę, a zwolnisz termin "
+                        "dla innych: $link",
+    "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj wizytę: $link",
+    "cancelled": "$facility: wizyta $when odwołana. Dziękujemy, że dajesz znać. Nowy termin? Zadzwoń: $phone",
+    "cancelled_waiting": "$facility: wizyta $when odwołana. Dziękujemy! Termin może dostać ktoś, kto czeka "
+                         "na wizytę. Nowy termin? Zadzwoń: $phone",
+    "booked": "$facility: umówiono wizytę $when, $service. Nie możesz przyjść? Odwołaj wizytę: $link",
+    "moved": "$facility: zmieniono termin wizyty ($service) na $when. Nie pasuje? Odwołaj wizytę: $link",
+    "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz na wizytę $when, albo NIE, "
+            "by odwołać wizytę. Możesz też wybrać tutaj: $link",
+    "clarify": "$facility: masz kilka wizyt i nie wiemy, której dotyczy odpowiedź. Odpowiedz na stronie "
+               "właściwej wizyty: $link",
+    "stopped": "$facility: nie będziemy wysyłać przypomnień ani wiadomości o nowych terminach wizyt. "
+               "Aby to cofnąć, odpisz START.",
+    "started": "$facility: znów będziemy wysyłać przypomnienia o wizytach.",
+    "no_show": "$facility: nie było Cię na wizycie $when. Jeśli następnym razem nie dasz rady przyjść, "
+               "odwołaj wizytę przez link z SMS-a lub zadzwoń: $phone",
+    # Money: the facility's full name, the visit, its code.
+    "payment_link": "$facility_name: wizyta $when, $service, kod $code, czeka na przedpłatę $amount. "
+                    "Zapłać $deadline: $link Bez wpłaty wizyta zostanie odwołana.",
+    "payment_claim": "$facility_name: trzymamy dla Ciebie termin $when, $service, kod $code, $deadline. "
+                     "Będzie Twój po wpłacie $amount: $link Bez wpłaty zostajesz na liście na swoim miejscu.",
+    "payment_optional": "$facility_name: umówiono wizytę $when, $service, kod $code. Możesz zapłacić "
+                        "z góry $amount: $link",
+    "payment_received": "$facility_name: dziękujemy za wpłatę $amount. Wizyta $when, $service, kod $code, "
+                        "jest potwierdzona. Gdyby coś się zmieniło, odwołaj wizytę: $link",
+    "payment_reinstated": "$facility_name: wpłata $amount dotarła po terminie, ale termin był wolny. Wizyta $when, "
+                          "kod $code, jest potwierdzona. Odwołanie wizyty: $link",
+    "payment_refunded": "$facility_name: wpłata $amount za wizytę $when, kod $code, dotarła po odwołaniu wizyty, "
+                        "więc zwracamy całą kwotę. Nowy termin? Zadzwoń: $phone",
+    "payment_expired": "$facility_name: wizyta $when, $service, kod $code, została odwołana, bo przedpłata "
+                       "nie dotarła na czas. Nowy termin? Zadzwoń: $phone",
+    "payment_expired_transfer": "$facility_name: wizyta $when, kod $code, została odwołana, bo przelew nie dotarł "
+                                "na czas. Gdy dotrze, przywrócimy wizytę, jeśli termin będzie wolny, a jeśli nie, "
+                                "zwrócimy całą kwotę.",
+    "blacklisted_no_shows": "$facility: ponieważ nie odwołano wizyt, na których Cię nie było, do $until każdą "
+                            "wizytę trzeba opłacić z góry. Pytania? Zadzwoń: $phone",
+    "blacklisted": "$facility: przychodnia zdecydowała, że do $until każdą wizytę trzeba opłacić z góry. "
+                   "Pytania? Zadzwoń: $phone",
     # Reserve (waiting) list
     "waitlist_joined": "$facility: jesteś na liście oczekujących ($service), miejsce $position. "
-                       "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, napiszemy.",
-    "planned_date_moved": "$facility: zmienił się planowany termin ($service): $forecast. "
-                          "Pytania: $phone",
+                       "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, możemy go zaproponować SMS-em.",
+    "planned_date_moved": "$facility: nowy przewidywany termin wizyty ($service): $forecast. "
+                          "Pytania? Zadzwoń: $phone",
     "exact_date": "$facility: dokładny termin Twojej wizyty z listy oczekujących ($service): $forecast. "
-                  "Pytania: $phone",
-    "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpowiedz TAK lub NIE "
-                     "do $reply_by. Albo: $link",
+                  "Pytania? Zadzwoń: $phone",
+    "offer_two_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Odpisz TAK lub NIE do $reply_by "
+                     "albo wybierz tutaj: $link",
+    "offer_two_way_prepaid": "$facility: zwolnił się termin $when, $service. Przedpłata: $amount. "
+                             "Chcesz go? Odpisz TAK lub NIE do $reply_by albo wybierz tutaj: $link",
     "offer_one_way": "$facility: zwolnił się termin $when, $service. Chcesz go? Wybierz do $reply_by: $link",
+    "offer_one_way_prepaid": "$facility: zwolnił się termin $when, $service. Przedpłata: $amount. "
+                             "Chcesz go? Wybierz do $reply_by: $link",
     "offer_taken": "$facility: termin $when zajął już ktoś inny. Przepraszamy! Zostajesz na liście "
                    "oczekujących na swoim miejscu.",
     "offer_expired": "$facility: propozycja terminu $when wygasła. Zostajesz na liście oczekujących "
@@ -71,25 +86,56 @@ DEFAULTS: dict[str, str] = {
     "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
 }
 
+_VISIT = ("Termin: $when\n"
+          "Świadczenie: $service\n"
+          "Przychodnia: $facility\n"
+          "Kod wizyty: $code\n")
+_FOOTER = ("Pytania: $contact\n\n"
+           "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n")
+
 # E-mails (subject, plain-text body), sent when the appointment has an address: the same facts
-# as the SMS of the same kind, with room to say them in full. `$facility` is the full name here.
+# as the SMS of the same kind, in full words and dates. `$facility` is the full name here.
 EMAILS: dict[str, tuple[str, str]] = {
     "payment_link": (
-        "Przedpłata za wizytę $when: $facility",
+        "Przedpłata za wizytę: $when – $facility",
         "Dzień dobry,\n\n"
-        "wizyta $when ($service) w placówce $facility jest zarezerwowana. Potwierdzimy ją po wpłacie "
-        "$amount $deadline. Bez wpłaty w tym terminie rezerwacja przepadnie, a termin dostanie inny "
-        "pacjent.\n\n"
-        "Zapłać tutaj: $link\n\n"
-        "Pytania: $contact\n\n"
-        "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
+        "zarezerwowaliśmy dla Ciebie wizytę:\n\n" + _VISIT + "\n"
+        "Potwierdzimy ją po wpłacie $amount $deadline. Zapłacić możesz tutaj:\n$link\n\n"
+        "Jeśli wpłata nie dotrze w tym czasie, wizyta zostanie odwołana.\n\n" + _FOOTER,
+    ),
+    "payment_claim": (
+        "Zwolniony termin czeka na przedpłatę: $when – $facility",
+        "Dzień dobry,\n\n"
+        "przyjęliśmy Twoją odpowiedź na propozycję terminu z listy oczekujących:\n\n" + _VISIT + "\n"
+        "Trzymamy ten termin dla Ciebie $deadline. Aby go zająć, wpłać $amount tutaj:\n$link\n\n"
+        "Jeśli wpłata nie dotrze w tym czasie, zaproponujemy termin komuś innemu, a Ty zostaniesz na liście "
+        "oczekujących na swoim miejscu.\n\n" + _FOOTER,
     ),
     "payment_optional": (
-        "Możliwość przedpłaty za wizytę $when: $facility",
+        "Możliwość przedpłaty za wizytę: $when – $facility",
         "Dzień dobry,\n\n"
-        "umówiono wizytę $when ($service) w placówce $facility. Możesz zapłacić $amount z góry: $link\n\n"
-        "Pytania: $contact\n\n"
-        "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
+        "umówiliśmy dla Ciebie wizytę:\n\n" + _VISIT + "\n"
+        "Jeśli chcesz, możesz zapłacić z góry $amount tutaj:\n$link\n\n" + _FOOTER,
+    ),
+    "payment_received": (
+        "Potwierdzenie wpłaty za wizytę: $when – $facility",
+        "Dzień dobry,\n\n"
+        "dziękujemy, otrzymaliśmy Twoją wpłatę $amount. Wizyta jest potwierdzona:\n\n" + _VISIT + "\n"
+        "Gdyby coś się zmieniło, odwołaj wizytę tutaj:\n$link\n\n" + _FOOTER,
+    ),
+    "payment_reinstated": (
+        "Wizyta przywrócona po wpłacie: $when – $facility",
+        "Dzień dobry,\n\n"
+        "Twoja wpłata $amount dotarła po terminie płatności, ale termin wizyty był jeszcze wolny, "
+        "więc wizyta wróciła i jest potwierdzona:\n\n" + _VISIT + "\n"
+        "Gdyby coś się zmieniło, odwołaj wizytę tutaj:\n$link\n\n" + _FOOTER,
+    ),
+    "payment_refunded": (
+        "Zwrot wpłaty za wizytę: $when – $facility",
+        "Dzień dobry,\n\n"
+        "Twoja wpłata $amount dotarła, gdy tej wizyty już nie było:\n\n" + _VISIT + "\n"
+        "Dlatego zwracamy całą kwotę na konto, z którego zapłacono. Zwrot może potrwać kilka dni roboczych.\n\n"
+        + _FOOTER,
     ),
 }
 
@@ -102,6 +148,9 @@ class MessageContext:
     link: str = ""
     service: str = ""
     phone: str = ""
+    facility_name: str = ""  # the full name (messages about money); the short name when empty
+    code: str = ""  # the visit code
+    sent_at: datetime | None = None  # when the message is composed: "dziś do 11:25" in SMS
     deadline: datetime | None = None  # a prepayment's
     amount: int | None = None  # grosze
     position: int | None = None  # reserve list: place in the queue
@@ -110,54 +159,56 @@ class MessageContext:
     until: datetime | None = None  # the end of a prepayment blacklist entry
 
     def when(self) -> str:
+        """'śr 02.12 o 10:30' (SMS)."""
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
-        return f"{WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
+        return f"{SMS_WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
 
-    def deadline_words(self) -> str:
-        """'do środy 26 listopada, godz. 20:00' (local time)."""
+    def when_in_words(self) -> str:
+        """'czwartek, 3 grudnia, godz. 10:00' (e-mail)."""
+        return polish.day_and_time(self.starts_at, self.timezone, today=self.sent_at or self.starts_at)
+
+    def deadline_words(self, *, relative: bool = False) -> str:
+        """'do środy 26 listopada, godz. 20:00'; `relative` (SMS): 'dziś do 11:25', 'jutro do 20:00'."""
         if self.deadline is None:
             return ""
-        local = self.deadline.astimezone(ZoneInfo(self.timezone))
-        return (f"do {WEEKDAYS_GENITIVE[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}, "
-                f"godz. {local:%H:%M}")
+        return polish.deadline_words(self.deadline, self.timezone, today=self.sent_at if relative else None)
 
     def until_words(self) -> str:
         """'26 listopada 2026' (the local date)."""
-        if self.until is None:
-            return ""
-        local = self.until.astimezone(ZoneInfo(self.timezone))
-        return f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year}"
+        return polish.date_words(self.until, self.timezone) if self.until is not None else ""
 
     def contact(self) -> str:
         """Who to ask: the facility, with its phone when it has one."""
-        return f"{self.facility}, tel. {self.phone}" if self.phone else self.facility
+        name = self.facility_name or self.facility
+        return f"{name}, tel. {self.phone}" if self.phone else name
 
     def amount_words(self) -> str:
         """'150 zł' or '150,50 zł'."""
-        if self.amount is None:
-            return ""
-        zloty, grosze = divmod(int(self.amount), 100)
-        return f"{zloty} zł" if not grosze else f"{zloty},{grosze:02d} zł"
+        return polish.amount_words(self.amount) if self.amount is not None else ""
 
 
 def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | None = None,
            keep_diacritics: bool = False) -> str:
-    """The text of one message. A facility's override replaces the default for its kind."""
+    """The text of one SMS. A facility's override replaces the default for its kind."""
     template = (overrides or {}).get(kind) or DEFAULTS[kind]
-    text = _fill(template, context)
+    text = _fill(template, context, when=context.when(), deadline=context.deadline_words(relative=True),
+                 facility=context.facility)
     return text if keep_diacritics else transliterate(text)
 
 
 def render_email(kind: str, context: MessageContext) -> tuple[str, str]:
-    """(subject, plain-text body) of one e-mail, with diacritics (e-mail is not GSM-7)."""
+    """(subject, plain-text body) of one e-mail, with diacritics (e-mail is not GSM-7) and dates
+    in full words ("czwartek, 3 grudnia, godz. 10:00"); `$facility` is the full name."""
     subject, body = EMAILS[kind]
-    return _fill(subject, context), _fill(body, context)
+    values = {"when": context.when_in_words(), "deadline": context.deadline_words(),
+              "facility": context.facility_name or context.facility}
+    return _fill(subject, context, **values), _fill(body, context, **values)
 
 
-def _fill(template: str, context: MessageContext) -> str:
+def _fill(template: str, context: MessageContext, *, when: str, deadline: str, facility: str) -> str:
     return Template(template).safe_substitute(
-        facility=context.facility, when=context.when(), link=context.link,
-        service=context.service, phone=context.phone, contact=context.contact(),
-        deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
+        facility=facility, facility_name=context.facility_name or context.facility, when=when,
+        link=context.link, service=context.service, phone=context.phone, contact=context.contact(),
+        code=context.code, deadline=deadline, amount=context.amount_words(), until=context.until_words(),
         position=context.position or "", forecast=context.forecast, reply_by=context.reply_by,
     )

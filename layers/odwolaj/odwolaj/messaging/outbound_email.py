@@ -1,6 +1,7 @@
 """E-mail to patients: queued in the outbox with its cause (odwolaj.data.outbox), composed at send
 time from the appointment and facility as they are then, and sent through SES by the e-mail sender
-function. Today: the payment link, when the clinic gave the patient's address.
+function, when the clinic gave the patient's address: the payment link (odwolaj.data.outbox
+EMAIL_KINDS) and what became of the payment (received, reinstated, refunded: the receipt).
 
 The outbox item names only the appointment and the kind; the address is read when sending.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from odwolaj.adapters.ses import OutboundEmail, SesMailer
 from odwolaj.data.models import Appointment, Facility, OutboxItem
 from odwolaj.language.texts import render_email
-from odwolaj.messaging.outbound_sms import message_context, still_applies
+from odwolaj.messaging.outbound_sms import message_context, still_applies, template_for
 
 
 def compose(item: OutboxItem) -> OutboundEmail | None:
@@ -18,8 +19,8 @@ def compose(item: OutboxItem) -> OutboundEmail | None:
     if not appointment.email or not still_applies(item.message_kind, appointment):
         return None
     facility = Facility.get(appointment.facility_id)
-    context = message_context(item.message_kind, appointment, facility, facility_name=facility.name)
-    subject, text = render_email(item.message_kind, context)
+    context = message_context(item.message_kind, appointment, facility)
+    subject, text = render_email(template_for(item.message_kind, facility, appointment), context)
     return OutboundEmail(to=appointment.email, subject=subject, text=text)
 
 

@@ -299,9 +299,7 @@ def accept(offer: Offer, *, channel: str) -> Result:
     # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
     # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
     try:
-        requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
-                                                    specialist=slot.specialist, starts_at=data.starts_at,
-                                                    booked_at=at)
+        requirement = _requirement(entry, slot, at)
     except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
         return _too_late(offer, at, expired=True)
     appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
@@ -350,6 +348,27 @@ def accept(offer: Offer, *, channel: str) -> Result:
         return _too_late(current, at)
     _close_rest_of_wave(slot, offer.offer_id)
     return Result(Answer.ACCEPTED, changed=True, appointment_id=appointment.appointment_id)
+
+
+def _requirement(entry: WaitingEntry, slot: FreedSlot, at: datetime) -> payment_rules.PaymentRequirement | None:
+    return payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id, specialist=slot.specialist,
+                                         starts_at=parse_iso(slot.starts_at), booked_at=at)
+
+
+def prepayment_for(entry: WaitingEntry, slot: FreedSlot, at: datetime) -> payment_rules.PaymentRequirement | None:
+    """What this patient would have to pay at once on taking this slot (pay-to-claim), so the offer
+    can say so; None when nothing (or only an optional payment) is asked."""
+    try:
+        requirement = _requirement(entry, slot, at)
+    except PrepaymentRefused:
+        return None  # the yes would be refused anyway (no time to pay): nothing to announce
+    return requirement if requirement is not None and requirement.mode == payment_rules.MANDATORY else None
+
+
+def claim_minutes(facility_id: str) -> int:
+    """How long a yes that needs payment holds the slot for that payment."""
+    strategy, _timezone = _facility_settings(facility_id)
+    return int(strategy.claim_window.total_seconds() // 60)
 
 
 def fill_claimed_slot(transaction: TransactWrite, booking: Appointment, at: datetime) -> None:
