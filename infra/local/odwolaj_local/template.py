@@ -26,15 +26,22 @@ class Function:
     environment: dict[str, object]
 
 
+DEFAULT_ROUTE_PATH = "/$default"  # how SAM writes an HttpApi event without Path and Method
+
+
 @dataclass(frozen=True)
 class Route:
     method: str  # GET, POST, ANY
-    path: str  # /c/{token}, /api/v1/{proxy+}
+    path: str  # /c/{token}, /api/v1/{proxy+}, or /$default (whatever no other route matches)
     function: str
 
     @property
+    def is_default(self) -> bool:
+        return self.path == DEFAULT_ROUTE_PATH
+
+    @property
     def route_key(self) -> str:
-        return f"{self.method} {self.path}"
+        return "$default" if self.is_default else f"{self.method} {self.path}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,16 @@ class TopicSubscription:
     function: str
 
 
+@dataclass(frozen=True)
+class MailReceipt:
+    """An SES receipt rule that stores a message in a bucket, then invokes a function."""
+
+    recipients: tuple[object, ...]  # as written: addresses or {"Ref": parameter}
+    bucket: str  # logical id of the AWS::S3::Bucket
+    prefix: str
+    function: str
+
+
 @dataclass
 class Application:
     source: dict
@@ -68,6 +85,7 @@ class Application:
     schedules: list[Schedule] = field(default_factory=list)
     streams: list[StreamSource] = field(default_factory=list)
     subscriptions: list[TopicSubscription] = field(default_factory=list)
+    mail_receipts: list[MailReceipt] = field(default_factory=list)
 
     def resources(self, resource_type: str) -> dict[str, dict]:
         return {k: v for k, v in self.cfn["Resources"].items() if v["Type"] == resource_type}
@@ -121,7 +139,23 @@ def application() -> Application:
     app.streams = _streams(source)
     app.subscriptions = [TopicSubscription(props["Topic"]["Ref"], function)
                          for function, props in _events(source, "SNS")]
+    app.mail_receipts = _mail_receipts(source)
     return app
+
+
+def _mail_receipts(source: dict) -> list[MailReceipt]:
+    """Receipt rules with an S3 action followed by a Lambda action (how the template receives mail)."""
+    found = []
+    for resource in source["Resources"].values():
+        if resource["Type"] != "AWS::SES::ReceiptRule":
+            continue
+        rule = resource["Properties"]["Rule"]
+        stored = next((a["S3Action"] for a in rule.get("Actions", []) if "S3Action" in a), None)
+        invoked = next((a["LambdaAction"] for a in rule.get("Actions", []) if "LambdaAction" in a), None)
+        if stored and invoked:
+            found.append(MailReceipt(tuple(rule.get("Recipients", [])), stored["BucketName"]["Ref"],
+                                     stored.get("ObjectKeyPrefix", ""), invoked["FunctionArn"]["Fn::GetAtt"][0]))
+    return found
 
 
 def _routes(cfn: dict) -> list[Route]:
