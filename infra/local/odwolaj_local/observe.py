@@ -13,7 +13,9 @@ from __future__ import annotations
 import collections
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email import policy
 from email.parser import Parser
 
@@ -56,20 +58,26 @@ class Sms:
     phone: str
     text: str
     message_id: str
+    runner_time: str = ""  # the runner's clock when it was seen sent (or the reply received), UTC ISO-8601
 
 
-class Phone:
-    """Outgoing SMS as moto recorded them, plus the replies sent from the phone view."""
+class Phone(Polling):
+    """Outgoing SMS as moto recorded them, plus the replies sent from the phone view. Polled every
+    half second, so each message carries the runner's time it was sent at (to within that)."""
 
-    def __init__(self, account: str, region: str):
-        self.account, self.region = account, region
+    def __init__(self, account: str, region: str, clock: Callable[[], datetime]):
+        super().__init__("phone", 0.5)
+        self.account, self.region, self.clock = account, region, clock
         self._seen: dict[str, Sms] = {}
         self._lock = threading.Lock()
+
+    def poll_once(self) -> None:
+        self.messages()
 
     def record_reply(self, phone: str, text: str, message_id: str) -> None:
         self.messages()  # what was sent before the reply is listed before it
         with self._lock:
-            self._seen[message_id] = Sms("in", phone, text, message_id)
+            self._seen[message_id] = Sms("in", phone, text, message_id, self.clock().isoformat())
 
     def messages(self) -> list[Sms]:
         """Newest first."""
@@ -79,7 +87,7 @@ class Phone:
         with self._lock:
             for message_id, (phone, text) in published.items():  # in moto's order, merged with the replies
                 if message_id not in self._seen:
-                    self._seen[message_id] = Sms("out", phone, text, message_id)
+                    self._seen[message_id] = Sms("out", phone, text, message_id, self.clock().isoformat())
             return list(reversed(self._seen.values()))
 
 

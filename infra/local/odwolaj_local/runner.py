@@ -21,10 +21,12 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from odwolaj.core.clock import WARSAW
 from odwolaj_local import demo, devpages
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+from odwolaj_local.mailbox import Mailbox
 from odwolaj_local.observe import EventCapture, Phone, sent_mail
 from odwolaj_local.polling import Polling, log
 from odwolaj_local.scheduler import Scheduler
@@ -53,6 +55,17 @@ class Functions:
     def invoke(self, function: str, event: dict):
         with self._locks[function]:
             return load_handler(function)(event, FakeLambdaContext(function))
+
+
+def _until_warsaw_hour(now: datetime, hour: int) -> timedelta:
+    """From `now` to the next time it is hour:00 in Warsaw."""
+    if not 0 <= hour <= 23:
+        raise ValueError("an hour of the day")
+    local = now.astimezone(WARSAW)
+    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target = (local + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return target.astimezone(timezone.utc) - now.astimezone(timezone.utc)
 
 
 def _clock_offset() -> float:
@@ -108,7 +121,10 @@ class Runner:
         self.functions = Functions()
         names = self.aws.physical_names()
         self.capture = EventCapture(self.aws, names["EventBus"])
-        self.phone = Phone(ACCOUNT, REGION)
+        self.phone = Phone(ACCOUNT, REGION, runner_now)
+        # The template's SES receipt rule (cancellation by e-mail), run by /dev/mail.
+        self.mailbox = Mailbox(self.aws, self.app.mail_receipts[0], self.functions.invoke) \
+            if self.app.mail_receipts else None
         if self.seed:
             self.demo = demo.seed(self.base_url)
             self.demo_path = demo.write(self.demo)
@@ -118,7 +134,7 @@ class Runner:
         self.scheduler = Scheduler(self.app.schedules, self.functions.invoke, runner_now)
         ticker = _Ticker(self)
         server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
-        self._threads = [self.capture, *pollers, ticker, server]
+        self._threads = [self.capture, self.phone, *pollers, ticker, server]
         for thread in self._threads:
             thread.start()
         return self.base_url
@@ -180,20 +196,25 @@ class Runner:
 
     def dev(self, method: str, path: str, query: str, headers, body: bytes) -> dict:
         params = dict(parse_qsl(query))
+        status = devpages.Status(runner_now())
         if (method, path) == ("GET", "/dev"):
-            return _html(200, devpages.index(self.demo))
+            return _html(200, devpages.index(self.demo, status, self.stripe.base_url))
         if (method, path) == ("GET", "/dev/phone"):
-            return _html(200, devpages.phone(self.phone.messages()))
+            return _html(200, devpages.phone(self.phone.messages(), status))
         if (method, path) == ("POST", "/dev/phone/reply"):
             return self.reply(_form(headers, body))
         if (method, path) == ("GET", "/dev/mail"):
-            return _html(200, devpages.mail(sent_mail(ACCOUNT, REGION)))
+            return _html(200, self.mail_page(status))
+        if (method, path) == ("POST", "/dev/mail/send"):
+            return self.receive_mail(_form(headers, body), status)
         if (method, path) == ("GET", "/dev/events"):
             captured = self.capture.newest_first()
-            return _json(200, captured) if params.get("format") == "json" else _html(200, devpages.events(captured))
+            if params.get("format") == "json":
+                return _json(200, captured)
+            return _html(200, devpages.events(captured, status))
         if (method, path) == ("GET", "/dev/clock"):
             state = self.clock_state()
-            return _json(200, state) if params.get("format") == "json" else _html(200, devpages.clock(state))
+            return _json(200, state) if params.get("format") == "json" else _html(200, devpages.clock(state, status))
         if (method, path) == ("POST", "/dev/clock"):
             return self.advance(_form(headers, body), wants_json="json" in (headers.get("content-type", "")
                                                                             + headers.get("accept", "")))
@@ -203,13 +224,19 @@ class Runner:
         return devpages.clock_state(runner_now(), _clock_offset(), self.scheduler.entries)
 
     def advance(self, form: dict, *, wants_json: bool) -> dict:
+        """Move the clock forward by `advance_minutes` / `advance_hours`, or to the next time it is
+        `to_hour`:00 in Warsaw (the button outside offer hours: to_hour=8)."""
         try:
-            delta = timedelta(minutes=float(form.get("advance_minutes") or 0),
-                              hours=float(form.get("advance_hours") or 0))
+            if form.get("to_hour") not in (None, ""):
+                delta = _until_warsaw_hour(runner_now(), int(form["to_hour"]))
+            else:
+                delta = timedelta(minutes=float(form.get("advance_minutes") or 0),
+                                  hours=float(form.get("advance_hours") or 0))
         except (TypeError, ValueError):
             delta = timedelta(0)
         if delta <= timedelta(0):
-            return _json(400, {"message": "give advance_minutes or advance_hours, a positive number"})
+            return _json(400, {"message": "give advance_minutes or advance_hours (a positive number), "
+                                          "or to_hour (0 to 23, Warsaw time)"})
         os.environ[OFFSET_VARIABLE] = str(_clock_offset() + delta.total_seconds())
         fired = self.fire_schedules()
         log.info("clock advanced by %s; fired %d schedule(s)", delta, len(fired))
@@ -217,14 +244,35 @@ class Runner:
             return _json(200, {**self.clock_state(), "fired": fired})
         return {"statusCode": 303, "headers": {"location": "/dev/clock"}, "body": ""}
 
+    def mail_page(self, status: devpages.Status, notice: str = "") -> str:
+        address = self.mailbox.address if self.mailbox else ""
+        return devpages.mail(sent_mail(ACCOUNT, REGION), status, address, notice)
+
+    def receive_mail(self, form: dict, status: devpages.Status) -> dict:
+        """An e-mail to the cancellation address, typed on /dev/mail: stored and handed to the
+        function as the template's SES receipt rule would."""
+        sender, text = str(form.get("from", "")).strip(), str(form.get("text", "")).strip()
+        if self.mailbox is None:
+            return _html(501, self.mail_page(status, "The template has no SES receipt rule."))
+        if "@" not in sender or not text:
+            return _html(400, self.mail_page(status, "A sender's address and a text are needed."))
+        try:
+            self.mailbox.receive(sender, str(form.get("subject", "")).strip(), text)
+        except Exception as error:
+            log.warning("%s raised %s", self.mailbox.rule.function, type(error).__name__)
+            return _html(500, self.mail_page(status, f"{self.mailbox.rule.function} failed."))
+        return {"statusCode": 303, "headers": {"location": "/dev/mail"}, "body": ""}
+
     def reply(self, form: dict) -> dict:
         """A reply typed on the phone view: delivered as AWS End User Messaging two-way SMS arrive,
         an SNS notification to the functions the template subscribes to the inbound topic."""
         sender, text = str(form.get("from", "")).strip(), str(form.get("text", "")).strip()
         if not sender or not text:
-            return _html(400, devpages.phone(self.phone.messages(), "Both 'from' and 'text' are needed."))
+            return _html(400, devpages.phone(self.phone.messages(), devpages.Status(runner_now()),
+                                             "Both 'from' and 'text' are needed."))
         if not self.app.subscriptions:
-            return _html(501, devpages.phone(self.phone.messages(), "Inbound SMS is not yet wired in template.yaml."))
+            return _html(501, devpages.phone(self.phone.messages(), devpages.Status(runner_now()),
+                                             "Inbound SMS is not yet wired in template.yaml."))
         message_id = str(uuid.uuid4())
         self.phone.record_reply(sender, text, message_id)
         names = self.aws.physical_names()
@@ -237,7 +285,8 @@ class Runner:
                 self.functions.invoke(subscription.function, sns_event(topic_arn, message))
             except Exception as error:
                 log.warning("%s raised %s", subscription.function, type(error).__name__)
-                return _html(500, devpages.phone(self.phone.messages(), f"{subscription.function} failed."))
+                return _html(500, devpages.phone(self.phone.messages(), devpages.Status(runner_now()),
+                                                 f"{subscription.function} failed."))
         return {"statusCode": 303, "headers": {"location": "/dev/phone"}, "body": ""}
 
 
