@@ -62,7 +62,8 @@ def test_a_transfer_under_way_is_awaited_from_the_bank_on_every_page_never_accep
     assert checkout.payment_state(Appointment.get(appointment.appointment_id)) == "in_progress"
     assert "Czekamy na potwierdzenie z banku" in returned["body"] and "przyjęta" not in returned["body"]
     assert "jeśli nie, zwrócimy całą kwotę" in returned["body"]  # what a late arrival would do, said at once
-    assert "Czekamy na potwierdzenie przelewu z banku" in visit and "Zapłać 100 zł" not in visit
+    assert "<h1>Czekamy na potwierdzenie z banku</h1>" in visit and "Przelew jest w drodze" in visit
+    assert "Zapłać 100 zł" not in visit
     assert "Nic nie zostało pobrane" not in returned["body"] + visit and "Stripe" not in returned["body"] + visit
 
 

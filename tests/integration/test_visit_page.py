@@ -409,7 +409,8 @@ def test_a_visit_cancelled_for_want_of_payment_says_why(http, awaiting_payment):
 
     page = http("GET", link_path(appointment))["body"]
 
-    assert "Wizyta została odwołana, bo przedpłata nie dotarła na czas." in page
+    assert re.search(r"Wizyta \w+, \d+ \w+( \d{4})?, godz.\u00a0\d\d:\d\d została odwołana, bo przedpłata nie "
+                     r"dotarła na czas\.", page)
     assert "Dziękujemy" not in page and "Proszę o nowy termin" in page
 
 

@@ -32,7 +32,7 @@ def test_outside_offer_hours_every_page_says_so_and_offers_the_jump():
     assert "Runner time <strong>Mon 30 Nov 06:10</strong> Warsaw" in night
     assert "now they wait for the morning" in night and "08:00–20:00 Warsaw time" in night
     assert "<input type=hidden name=to_hour value=8><button>Move the clock to Mon 30 Nov 08:00 (+1 h 50 min)" in night
-    assert "go out now" in day and "to_hour" not in day
+    assert "Reminders and offers go out now" in day and "to_hour" not in day
 
 
 def test_the_phone_view_shows_each_message_in_warsaw_time_with_its_link_clickable():

@@ -111,7 +111,7 @@ def banner(demo: dict, path: Path) -> str:
           for v in demo["appointments"]),
         "Waiting for cardiology (cancel DEMO-1, then see the offer in /dev/phone): "
         + ", ".join(f"{w['phone']} ({w['category']})" for w in demo.get("waiting_list", [])),
-        f"Offers to the waiting list go out {SENDING_START:%H:%M}–{SENDING_END:%H:%M} Warsaw time; it is "
+        f"Reminders and offers to the waiting list go out {SENDING_START:%H:%M}–{SENDING_END:%H:%M} Warsaw time; it is "
         f"{now().astimezone(WARSAW):%H:%M} there now."
         + ("" if in_sending_hours(now()) else
            f" Outside those hours {base}/dev has a button that moves the clock to the next {SENDING_START:%H:%M}."),

@@ -1,8 +1,9 @@
 """The runner's own pages under /dev (developer tools, not part of the product, so in English).
 
 Every page opens with the runner's clock in Warsaw time (the demo clinic's, the one patients read)
-and whether offers to the waiting list go out now; outside those hours it has the one button that
-moves the clock to the next morning. Times are Warsaw time throughout; the pages fit a phone.
+and whether reminders and offers to the waiting list go out now (the domain's sending hours);
+outside those hours it has the one button that moves the clock to the next morning. Times are
+Warsaw time throughout; the pages fit a phone.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 
-from odwolaj.appointments.reminders import SENDING_END, SENDING_START
+from odwolaj.appointments.reminders import SENDING_END, SENDING_START, in_sending_hours
 from odwolaj.core.clock import WARSAW, parse_iso
 from odwolaj.reserve.strategy import SAME_DAY_EARLIEST
 from odwolaj_local.observe import Mail, Sms
@@ -46,10 +47,6 @@ def next_sending_start(now: datetime) -> datetime:
     return start if start > local else datetime.combine(local.date() + timedelta(days=1), SENDING_START, WARSAW)
 
 
-def in_sending_hours(now: datetime) -> bool:
-    return SENDING_START <= now.astimezone(WARSAW).time() < SENDING_END
-
-
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
@@ -66,9 +63,9 @@ class Status:
         hours = (f"{SENDING_START:%H:%M}–{SENDING_END:%H:%M} Warsaw time "
                  f"(from {SAME_DAY_EARLIEST:%H:%M} for a visit that same day)")
         if in_sending_hours(self.now):
-            return f"<p class='status ok' role=status>{clock}. Offers to the waiting list go out now ({hours}).</p>"
+            return f"<p class='status ok' role=status>{clock}. Reminders and offers go out now ({hours}).</p>"
         morning = next_sending_start(self.now)
-        return (f"<div class=status role=status><p>{clock}. Offers to the waiting list go out {hours}: "
+        return (f"<div class=status role=status><p>{clock}. Reminders and offers to the waiting list go out {hours}: "
                 f"<strong>now they wait for the morning.</strong></p>"
                 "<form method=post action=/dev/clock><input type=hidden name=to_hour value="
                 f"{SENDING_START.hour}><button>Move the clock to {escape(warsaw(morning))} "

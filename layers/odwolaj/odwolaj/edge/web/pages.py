@@ -194,8 +194,8 @@ def _payment_note(view: VisitView) -> tuple[str, str]:
         return '<p class="note">Wizyta czeka na przedpłatę.</p>', ""
     amount = amount_words(payment.amount)
     if payment.state == "in_progress":
-        return ('<p class="note">Czekamy na potwierdzenie przelewu z banku. Gdy dotrze, dostaniesz SMS, '
-                "a wizyta zostanie potwierdzona. Nie musisz płacić drugi raz.</p>"), ""
+        return ('<p class="note">Przelew jest w drodze. Gdy bank go potwierdzi, dostaniesz SMS, a wizyta zostanie '
+                "potwierdzona. Nie musisz płacić drugi raz.</p>"), ""
     return pay_note(view), link_button(payment.pay_href, f"Zapłać {amount}") if payment.pay_href else ""
 
 
@@ -212,7 +212,8 @@ def visit_page(view: VisitView, form_tokens: dict[str, str], *, just_confirmed: 
     if just_confirmed:
         title, note = "Dziękujemy za potwierdzenie", '<p class="note">Czekamy na Ciebie.</p>'
     elif view.status == AWAITING_PAYMENT:
-        title = "Wizyta czeka na przedpłatę"
+        in_progress = view.payment is not None and view.payment.state == "in_progress"
+        title = "Czekamy na potwierdzenie z banku" if in_progress else "Wizyta czeka na przedpłatę"
         note, pay = _payment_note(view)
     else:
         title = "Twoja wizyta"
@@ -245,15 +246,15 @@ def cancel_step_page(view: VisitView, form_token: str, reasons: dict[str, str], 
 
 def _rebook_section(form_token: str, view: VisitView) -> str:
     return (
-        '<section aria-labelledby="next-title">\n<h2 id="next-title">Potrzebujesz nowego terminu?</h2>\n'
+        '<section aria-labelledby="next-title">\n<h2 id="next-title">Chcesz nowy termin?</h2>\n'
         f'{actions(action_form("rebook", form_token, "Proszę o nowy termin"))}\n'
         "<p>Przychodnia skontaktuje się z Tobą.</p>\n"
         f"{call_line(view.facility_phone, 'Możesz też zadzwonić')}\n</section>"
     )
 
 
-LATE_TRANSFER = ("<p>Twój przelew jest jeszcze w drodze. Gdy dotrze, przywrócimy wizytę, jeśli jej termin "
-                 "będzie nadal wolny, a jeśli nie, zwrócimy całą kwotę. Dostaniesz SMS.</p>")
+LATE_TRANSFER = ("<p>Twój przelew jest jeszcze w drodze. Gdy dotrze, przywrócimy wizytę, jeśli termin będzie "
+                 "wolny, a jeśli nie, zwrócimy całą kwotę.</p>")
 
 
 def _recap(view: VisitView) -> str:
@@ -265,9 +266,11 @@ def _recap(view: VisitView) -> str:
 def cancelled_page(view: VisitView, rebook_token: str, *, thank: bool) -> str:
     """After a cancellation: thanks (when the patient cancelled), which visit it was, and the next
     step. A visit cancelled for want of payment says so, and what a transfer still under way will do."""
-    if view.cancelled_for == "payment_expired":
-        title = "Wizyta odwołana"
-        lead = "<p>Wizyta została odwołana, bo przedpłata nie dotarła na czas.</p>\n"
+    recap = _recap(view)
+    if view.cancelled_for == "payment_expired":  # which visit, in the sentence that says why
+        title, recap = "Wizyta odwołana", ""
+        lead = (f"<p>Wizyta {_e(view.day)}, godz.\u00a0{_e(view.hour)} została odwołana, bo przedpłata nie "
+                "dotarła na czas.</p>\n")
         if view.payment is not None and view.payment.state == "transfer_late":
             lead += LATE_TRANSFER + "\n"
     elif thank:
@@ -276,7 +279,7 @@ def cancelled_page(view: VisitView, rebook_token: str, *, thank: bool) -> str:
                 else "<p>Dziękujemy, że dajesz znać.</p>\n")
     else:
         title, lead = "Ta wizyta jest odwołana", ""
-    body = (f"<h1>{_e(title)}</h1>\n{lead}{_recap(view)}\n"
+    body = (f"<h1>{_e(title)}</h1>\n{lead}{recap}\n"
             f"{_rebook_section(rebook_token, view)}\n{more_details(view)}")
     return layout(title, body, site=view.facility_name)
 
@@ -316,18 +319,20 @@ def _field(name: str, label: str, kind: str, value: str, extra: str, described: 
 
 def lookup_page(form_token: str, *, problem: str | None = None, code: str = "", phone: str = "") -> str:
     """Find a visit by its code and the phone number it was booked with. After an error the page
+    says what went wrong instead of the introduction (so the button stays on the first screen) and
     keeps what was typed, so one wrong digit is fixed, not typed again."""
     described = ' aria-describedby="problem"' if problem else ""
-    alert = f'<p class="problem" id="problem" role="alert">{_e(problem)}</p>\n' if problem else ""
+    lead = (f'<p class="problem" id="problem" role="alert">{_e(problem)}</p>\n' if problem else
+            "<p>Wpisz kod wizyty z wiadomości od przychodni i numer telefonu, który podano przy zapisie.</p>\n")
     body = (
-        "<h1>Znajdź swoją wizytę</h1>\n"
-        "<p>Wpisz kod wizyty z wiadomości od przychodni i numer telefonu, który podano przy zapisie.</p>\n"
-        f"{alert}"
+        f"<h1>Znajdź swoją wizytę</h1>\n{lead}"
         f'<form method="post" action="/c"><input type="hidden" name="csrf" value="{_e(form_token)}">\n'
         + _field("code", "Kod wizyty", "text", code,
                  'autocomplete="off" autocapitalize="characters" spellcheck="false"', described) + "\n"
         + _field("phone", "Numer telefonu", "tel", phone, 'autocomplete="tel"', described) + "\n"
-        + '<button type="submit" class="primary">Pokaż wizytę</button></form>'
+        + '<button type="submit" class="primary">Pokaż wizytę</button></form>\n'
+        + ("<p>Jeśli nadal się nie udaje, zadzwoń do rejestracji swojej przychodni. " + FIND_THE_PHONE + "</p>"
+           if problem else "")
     )
     return layout("Znajdź swoją wizytę", body)
 
@@ -416,8 +421,7 @@ def transition_page(current_status: str, *, back: str) -> str:
     return _message_page(title, paragraphs, (back, "Wróć do wizyty"))
 
 
-LOOKUP_NOT_FOUND = ("Nie znaleźliśmy wizyty o tym kodzie i numerze telefonu. Sprawdź, czy są wpisane "
-                    "poprawnie. Jeśli nadal się nie udaje, zadzwoń do rejestracji swojej przychodni.")
+LOOKUP_NOT_FOUND = "Nie znaleźliśmy wizyty o tym kodzie i numerze telefonu. Sprawdź, czy są wpisane poprawnie."
 LOOKUP_BAD_PHONE = "Sprawdź numer telefonu: wpisz 9 cyfr, na przykład 600 100 200."
 LOOKUP_FORM_EXPIRED = "Formularz był otwarty zbyt długo. Sprawdź dane i wyślij jeszcze raz."
 
