@@ -171,7 +171,7 @@ def test_recipe_a_bank_transfer_that_arrives_after_the_deadline(fresh_runner, ph
          "(czeka na bank / waits for the bank)",
          "Bank potwierdza / Bank confirms", "advance by **150** minutes", "zostala odwolana, bo przelew nie dotarl na "
          "czas. Gdy dotrze, przywrocimy wizyte, jesli termin bedzie wolny, a jesli nie, zwrocimy cala kwote.",
-         "Czekamy na Twój przelew", "dotarla po terminie, ale termin byl wolny")
+         "Czekamy na Twój przelew", "dotarla po czasie, ale termin wizyty byl wolny")
     book_with_the_prepaid_specialist(runner, tmp_path, "PAY-2", "500 000 092")
     link = link_in(wait_for_sms(runner, "+48500000092", "/p/"), "p")
 
@@ -191,7 +191,7 @@ def test_recipe_a_bank_transfer_that_arrives_after_the_deadline(fresh_runner, ph
     page.locator("li", has_text="czeka na bank / waits for the bank").get_by_role("link").click()
     page.get_by_role("button", name="Bank potwierdza / Bank confirms").click()
 
-    wait_for_sms(runner, "+48500000092", "dotarla po terminie, ale termin byl wolny")
+    wait_for_sms(runner, "+48500000092", "dotarla po czasie, ale termin wizyty byl wolny")
 
 
 def test_recipe_pay_to_take_a_slot_from_the_waiting_list_and_undo(fresh_runner, phone_screen, tmp_path):

@@ -135,6 +135,6 @@ def test_an_unpaid_booking_lapses_at_its_deadline_and_a_late_transfer_reinstates
 
     press(late_checkout, "bank?ok=1")
 
-    wait_for_text(runner, late_phone, "dotarla po terminie, ale termin byl wolny")
+    wait_for_text(runner, late_phone, "dotarla po czasie, ale termin wizyty byl wolny")
     assert status_of(runner, "PAY-5") == "confirmed"
     assert report(runner)["PAY-5"] == "paid"

@@ -65,6 +65,7 @@ def test_a_transfer_under_way_is_awaited_from_the_bank_on_every_page_never_accep
     assert "<h1>Czekamy na potwierdzenie z banku</h1>" in visit and "Przelew jest w drodze" in visit
     assert "Zapłać 100 zł" not in visit
     assert "Nic nie zostało pobrane" not in returned["body"] + visit and "Stripe" not in returned["body"] + visit
+    assert "Zobacz wizytę lub ją odwołaj</a>" in returned["body"]
 
 
 def test_after_the_deadline_a_transfer_under_way_is_told_what_its_arrival_will_do(http, transfer):
@@ -80,6 +81,7 @@ def test_after_the_deadline_a_transfer_under_way_is_told_what_its_arrival_will_d
     assert page["statusCode"] == 410 and "Czekamy na Twój przelew" in page["body"]
     assert "bo przedpłata nie dotarła na czas" in visit and "Twój przelew jest jeszcze w drodze" in visit
     assert "Nic nie zostało pobrane" not in page["body"] + visit
+    assert "Zobacz wizytę</a>" in page["body"] and "lub ją odwołaj" not in page["body"]  # nothing left to cancel
 
 
 def test_the_transfer_arriving_late_reinstates_the_visit_and_the_patient_is_told_by_sms_and_email(
@@ -91,7 +93,7 @@ def test_the_transfer_arriving_late_reinstates_the_visit_and_the_patient_is_told
 
     assert Appointment.get(appointment.appointment_id).status == "confirmed"
     assert not Payment.get(appointment.appointment_id).transfer_started_at
-    assert "ale termin byl wolny" in sms(appointment, "payment_reinstated")
+    assert "dotarla po czasie, ale termin wizyty byl wolny" in sms(appointment, "payment_reinstated")
     assert [i.message_kind for i in OutboxItem.scan() if i.kind == "email" and "reinstated" in i.outbox_id] == \
         ["payment_reinstated"]
 

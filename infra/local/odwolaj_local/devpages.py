@@ -61,9 +61,9 @@ class Status:
     def html(self) -> str:
         clock = f"Runner time <strong>{escape(warsaw(self.now))}</strong> Warsaw"
         hours = (f"{SENDING_START:%H:%M}–{SENDING_END:%H:%M} Warsaw time "
-                 f"(from {SAME_DAY_EARLIEST:%H:%M} for a visit that same day)")
+                 f"(offers for a visit that same day from {SAME_DAY_EARLIEST:%H:%M})")
         if in_sending_hours(self.now):
-            return f"<p class='status ok' role=status>{clock}. Reminders and offers go out now ({hours}).</p>"
+            return f"<p class='status ok' role=status>{clock}. Reminders and offers go out now: {hours}.</p>"
         morning = next_sending_start(self.now)
         return (f"<div class=status role=status><p>{clock}. Reminders and offers to the waiting list go out {hours}: "
                 f"<strong>now they wait for the morning.</strong></p>"

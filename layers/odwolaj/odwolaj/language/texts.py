@@ -52,8 +52,8 @@ DEFAULTS: dict[str, str] = {
                         "z góry $amount: $link",
     "payment_received": "$facility_name: dziękujemy za wpłatę $amount. Wizyta $when, $service, kod $code, "
                         "jest potwierdzona. Gdyby coś się zmieniło, odwołaj wizytę: $link",
-    "payment_reinstated": "$facility_name: wpłata $amount dotarła po terminie, ale termin był wolny. Wizyta $when, "
-                          "kod $code, jest potwierdzona. Odwołanie wizyty: $link",
+    "payment_reinstated": "$facility_name: wpłata $amount dotarła po czasie, ale termin wizyty był wolny. "
+                          "Wizyta $when, kod $code, jest potwierdzona. Odwołanie wizyty: $link",
     "payment_refunded": "$facility_name: wpłata $amount za wizytę $when, kod $code, dotarła po odwołaniu wizyty, "
                         "więc zwracamy całą kwotę. Nowy termin? Zadzwoń: $phone",
     "payment_expired": "$facility_name: wizyta $when, $service, kod $code, została odwołana, bo przedpłata "

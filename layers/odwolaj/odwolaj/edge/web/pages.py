@@ -457,6 +457,8 @@ _PAYMENT_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "unavailable": ("Płatności chwilowo nie działają", (
         "Nic nie zostało pobrane. Spróbuj ponownie za kilka minut.",)),
 }
+# Pages about a visit that is no longer on: its link leads to it, not to cancelling it.
+_VISIT_NOT_ON = {"cancelled", "refunded", "expired", "transfer_late", "over"}
 
 
 def payment_page(kind: str, view: VisitView | None, *, visit_href: str | None, pay_href: str | None = None) -> str:
@@ -472,6 +474,7 @@ def payment_page(kind: str, view: VisitView | None, *, visit_href: str | None, p
     if view is not None:
         body.append(essentials(view))
         if visit_href:
-            body.append(f'<p><a href="{_e(visit_href)}">Zobacz wizytę lub ją odwołaj</a></p>')
+            label = "Zobacz wizytę" if kind in _VISIT_NOT_ON else "Zobacz wizytę lub ją odwołaj"
+            body.append(f'<p><a href="{_e(visit_href)}">{label}</a></p>')
         body.append(more_details(view))
     return layout(title, "\n".join(body), site=view.facility_name if view else None)
