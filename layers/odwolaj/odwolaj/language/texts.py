@@ -96,6 +96,20 @@ _FOOTER = ("Pytania: $contact\n\n"
 # E-mails (subject, plain-text body), sent when the appointment has an address: the same facts
 # as the SMS of the same kind, in full words and dates. `$facility` is the full name here.
 EMAILS: dict[str, tuple[str, str]] = {
+    # The answer to a cancellation sent to the cancellation address (the sender may be a relative).
+    "cancelled": (
+        "Wizyta odwołana: $when – $facility",
+        "Dzień dobry,\n\n"
+        "zgodnie z Twoją wiadomością odwołaliśmy wizytę:\n\n" + _VISIT + "\n"
+        "Dziękujemy za wiadomość. Jeśli potrzebujesz nowego terminu, zadzwoń do rejestracji.\n\n" + _FOOTER,
+    ),
+    "cancelled_waiting": (
+        "Wizyta odwołana: $when – $facility",
+        "Dzień dobry,\n\n"
+        "zgodnie z Twoją wiadomością odwołaliśmy wizytę:\n\n" + _VISIT + "\n"
+        "Dziękujemy! Ten termin może teraz dostać ktoś, kto czeka na wizytę. Jeśli potrzebujesz nowego terminu, "
+        "zadzwoń do rejestracji.\n\n" + _FOOTER,
+    ),
     "payment_link": (
         "Przedpłata za wizytę: $when – $facility",
         "Dzień dobry,\n\n"

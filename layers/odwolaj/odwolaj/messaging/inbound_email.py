@@ -22,7 +22,9 @@ from odwolaj.core.errors import DomainError, InvalidInput
 from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
 from odwolaj.core.phone import normalize_phone
 from odwolaj.data import events
-from odwolaj.data.models import Appointment
+from odwolaj.data.models import Appointment, Facility
+from odwolaj.language.texts import render_email
+from odwolaj.messaging.outbound_sms import message_context, template_for
 
 CODE_PATTERN = re.compile(rf"\b([{CODE_ALPHABET}]{{4}})[\s-]?([{CODE_ALPHABET}]{{4}})\b", re.IGNORECASE)
 PHONE_PATTERN = re.compile(r"(?:\+|00)?\d[\d\s()-]{7,16}\d")
@@ -95,7 +97,9 @@ def handle(mail: InboundMail) -> MailResult:
         return MailResult(MailOutcome.NOT_MATCHED, "Otrzymaliśmy Twoją wiadomość", ACKNOWLEDGEMENT)
     if not outcome.changed:
         return MailResult(MailOutcome.ALREADY_CANCELLED, "Wizyta była już odwołana", ALREADY_CANCELLED)
-    return MailResult(MailOutcome.CANCELLED, "Wizyta odwołana — dziękujemy", CANCELLED)
+    facility = Facility.get(appointment.facility_id)
+    kind = template_for("cancelled", facility, outcome.appointment)  # a promise only when someone waits
+    return MailResult(MailOutcome.CANCELLED, *render_email(kind, message_context(kind, outcome.appointment, facility)))
 
 
 def _match(mail: InboundMail) -> Appointment | None:
@@ -129,9 +133,5 @@ ACKNOWLEDGEMENT = (
     "więc przekazaliśmy ją do rejestracji, która się nią zajmie.\n\n"
     "Najszybciej odwołasz wizytę linkiem z SMS-a lub podając w wiadomości kod wizyty "
     "(8 znaków, np. ABCD-EFGH) i numer telefonu podany przy rejestracji.\n\nDziękujemy!"
-)
-CANCELLED = (
-    "Dzień dobry,\n\nTwoja wizyta została odwołana. Dziękujemy, że dałeś znać — "
-    "ten termin dostanie teraz inny pacjent.\n\nJeśli potrzebujesz nowego terminu, skontaktuj się z rejestracją."
 )
 ALREADY_CANCELLED = "Dzień dobry,\n\nta wizyta była już wcześniej odwołana. Nic więcej nie trzeba robić.\n\nDziękujemy!"
