@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import REPO, demo
-from tests.e2e.test_stripe_flow import texts_to
+from tests.e2e.test_stripe_flow import texts_to, wait_for_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 DOC = (REPO / "docs" / "local.md").read_text(encoding="utf-8")
@@ -53,16 +53,6 @@ def blocks(text: str) -> list[str]:
 
 def setup_block() -> str:
     return blocks(section("Recipes"))[0]
-
-
-def wait_for_sms(runner, phone: str, fragment: str, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [text for text in texts_to(runner, phone) if fragment in text]
-        if found:
-            return found[0]
-        time.sleep(0.25)
-    pytest.fail(f"no SMS to {phone} with {fragment!r} within {timeout} s: {texts_to(runner, phone)}")
 
 
 def link_in(text: str, purpose: str) -> str:
@@ -116,9 +106,9 @@ def test_your_first_ten_minutes(fresh_runner, phone_screen):
 
     cancel_demo_1(page, runner)
     assert "Dziękujemy! Termin może dostać ktoś, kto czeka na wizytę." in page.content()
-    wait_for_sms(runner, "+48500000001", "odwolana. Dziekujemy!")
+    wait_for_text(runner, "+48500000001", "odwolana. Dziekujemy!")
     move_to_the_morning_if_offers_wait(page, runner["base"])
-    offer = wait_for_sms(runner, "+48500000011", "zwolnil sie termin")
+    offer = wait_for_text(runner, "+48500000011", "zwolnil sie termin")
     assert "Chcesz go? Odpisz TAK lub NIE do" in offer
 
     page.goto(link_in(offer, "o"))
@@ -127,7 +117,7 @@ def test_your_first_ten_minutes(fresh_runner, phone_screen):
     page.get_by_role("button", name="Tak, biorę ten termin").click()
 
     assert heading(page) == "Termin jest Twój"
-    wait_for_sms(runner, "+48500000011", "Demo: umowiono wizyte")
+    wait_for_text(runner, "+48500000011", "Demo: umowiono wizyte")
     types = {event["detail-type"] for event in requests.get(f"{runner['base']}/dev/events",
                                                             params={"format": "json"}, timeout=10).json()}
     assert {"AppointmentCancelled", "SlotFreed", "SlotOffered", "OfferClaimed", "SlotFilled"} <= types
@@ -151,7 +141,7 @@ def test_recipe_pay_a_prepayment_by_card(fresh_runner, phone_screen, tmp_path):
     booked = json.loads(shell(runner, tmp_path, setup_block() + blocks(doc)[0]))
 
     assert booked["status"] == "awaiting_payment"
-    text = wait_for_sms(runner, "+48500000091", "czeka na przedplate 100 zl. Zaplac dzis do")
+    text = wait_for_text(runner, "+48500000091", "czeka na przedplate 100 zl. Zaplac dzis do")
     assert "Przedpłata za wizytę:" in requests.get(f"{runner['base']}/dev/mail", timeout=10).text
     page.goto(booked["cancel_link"])
     assert heading(page) == "Wizyta czeka na przedpłatę"
@@ -161,7 +151,7 @@ def test_recipe_pay_a_prepayment_by_card(fresh_runner, phone_screen, tmp_path):
     page.get_by_role("button", name="Zapłać / Pay").click()
     assert heading(page) == "Dziękujemy za wpłatę"
     assert "Potwierdzenie wysłaliśmy SMS-em i e-mailem." in page.content()
-    wait_for_sms(runner, "+48500000091", "dziekujemy za wplate 100 zl")
+    wait_for_text(runner, "+48500000091", "dziekujemy za wplate 100 zl")
     assert "Potwierdzenie wpłaty za wizytę:" in requests.get(f"{runner['base']}/dev/mail", timeout=10).text
 
 
@@ -173,7 +163,7 @@ def test_recipe_a_bank_transfer_that_arrives_after_the_deadline(fresh_runner, ph
          "czas. Gdy dotrze, przywrocimy wizyte, jesli termin bedzie wolny, a jesli nie, zwrocimy cala kwote.",
          "Czekamy na Twój przelew", "dotarla po czasie, ale termin wizyty byl wolny")
     book_with_the_prepaid_specialist(runner, tmp_path, "PAY-2", "500 000 092")
-    link = link_in(wait_for_sms(runner, "+48500000092", "/p/"), "p")
+    link = link_in(wait_for_text(runner, "+48500000092", "/p/"), "p")
 
     page.goto(link)
     page.get_by_role("button", name=TRANSFER).click()
@@ -181,7 +171,7 @@ def test_recipe_a_bank_transfer_that_arrives_after_the_deadline(fresh_runner, ph
     page.goto(f"{runner['base']}/dev/clock")
     page.get_by_label("Advance by").first.fill("150")
     page.get_by_role("button", name="Advance").first.click()
-    wait_for_sms(runner, "+48500000092", "zostala odwolana, bo przelew nie dotarl na czas. Gdy dotrze, przywrocimy "
+    wait_for_text(runner, "+48500000092", "zostala odwolana, bo przelew nie dotarl na czas. Gdy dotrze, przywrocimy "
                                          "wizyte, jesli termin bedzie wolny, a jesli nie, zwrocimy cala kwote.")
     page.goto(link)
     assert heading(page) == "Czekamy na Twój przelew"
@@ -191,7 +181,7 @@ def test_recipe_a_bank_transfer_that_arrives_after_the_deadline(fresh_runner, ph
     page.locator("li", has_text="czeka na bank / waits for the bank").get_by_role("link").click()
     page.get_by_role("button", name="Bank potwierdza / Bank confirms").click()
 
-    wait_for_sms(runner, "+48500000092", "dotarla po czasie, ale termin wizyty byl wolny")
+    wait_for_text(runner, "+48500000092", "dotarla po czasie, ale termin wizyty byl wolny")
 
 
 def test_recipe_pay_to_take_a_slot_from_the_waiting_list_and_undo(fresh_runner, phone_screen, tmp_path):
@@ -208,14 +198,14 @@ def test_recipe_pay_to_take_a_slot_from_the_waiting_list_and_undo(fresh_runner, 
 
     cancel_demo_1(page, runner)
     move_to_the_morning_if_offers_wait(page, runner["base"])
-    offer = wait_for_sms(runner, "+48500000011", "Przedplata: 100 zl. Chcesz go?")
+    offer = wait_for_text(runner, "+48500000011", "Przedplata: 100 zl. Chcesz go?")
     page.goto(link_in(offer, "o"))
     assert "Przedpłata 100 zł: po „Tak” masz 10 minut na wpłatę." in page.inner_text("main")
     on_first_screen(page, "Tak, biorę ten termin", "Nie, dziękuję")
     page.get_by_role("button", name="Tak, biorę ten termin").click()
     assert heading(page).startswith("Trzymamy dla Ciebie ten termin dziś do")
     on_first_screen(page, "Zapłać 100 zł")
-    wait_for_sms(runner, "+48500000011", "Bedzie Twoj po wplacie 100 zl")
+    wait_for_text(runner, "+48500000011", "Bedzie Twoj po wplacie 100 zl")
     offer_page = page.url
     page.get_by_role("link", name="Zapłać 100 zł").click()
     page.get_by_role("button", name="Zapłać / Pay").click()
@@ -237,7 +227,7 @@ def test_recipe_a_prepayment_that_lapses(fresh_runner, phone_screen, tmp_path):
     page.get_by_label("Advance by").first.fill("125")
     page.get_by_role("button", name="Advance").first.click()
 
-    wait_for_sms(runner, "+48500000093", "zostala odwolana, bo przedplata nie dotarla na czas. Nowy termin? "
+    wait_for_text(runner, "+48500000093", "zostala odwolana, bo przedplata nie dotarla na czas. Nowy termin? "
                                          "Zadzwon: +48 22 000 00 00")
     page.goto(booked["cancel_link"])
     assert "została odwołana, bo przedpłata nie dotarła na czas." in page.content()
@@ -245,7 +235,8 @@ def test_recipe_a_prepayment_that_lapses(fresh_runner, phone_screen, tmp_path):
 
 def test_recipe_cancel_by_email(fresh_runner, phone_screen):
     runner, page, doc = fresh_runner, phone_screen, section("Cancel by e-mail")
-    says(doc, "odwolaj@przychodnia.local", "pacjent@example.com", "Mój telefon: 500 000 002", "**Send**")
+    says(doc, "odwolaj@przychodnia.local", "pacjent@example.com", "Mój telefon: 500 000 002", "**Send**",
+         "Wizyta odwołana: …, godz. 11:00 – Przychodnia Demo")
     code = demo(runner)["appointments"][1]["visit_code"]
 
     page.goto(f"{runner['base']}/dev/mail")
@@ -254,7 +245,9 @@ def test_recipe_cancel_by_email(fresh_runner, phone_screen):
     page.get_by_role("button", name="Send").click()
 
     assert "odwolaj@przychodnia.local → pacjent@example.com" in page.content()  # the automatic answer
-    wait_for_sms(runner, "+48500000002", "odwolana")
+    assert re.search(r"Wizyta odwołana: \w+, \d+ \w+( \d{4})?, godz\. 11:00 – Przychodnia Demo", page.content())
+    assert f"Kod wizyty: {code}" in page.content() and "tel. +48 22 000 00 00" in page.content()
+    wait_for_text(runner, "+48500000002", "odwolana")
     answer = requests.get(f"{runner['base']}/api/v1/appointments/DEMO-2", timeout=10,
                           headers={"Authorization": f"Bearer {demo(runner)['api_key']}"}).json()
     assert (answer["status"], answer["cancellation"]["channel"]) == ("cancelled", "email")
@@ -283,4 +276,4 @@ def test_recipe_a_reminder_and_a_reply(fresh_runner, phone_screen):
     box.fill("NIE")
     box.locator("xpath=..").get_by_role("button", name="Reply").click()
 
-    wait_for_sms(runner, reminded[0], "odwolana")
+    wait_for_text(runner, reminded[0], "odwolana")

@@ -21,7 +21,7 @@ def texts_to(runner, phone: str) -> list[str]:
     return [unescape(re.sub(r"<[^>]+>", "", text)) for to, text in rows if to == phone]  # links are <a> there
 
 
-def wait_for_text(runner, phone: str, fragment: str, timeout: float = 15.0) -> str:
+def wait_for_text(runner, phone: str, fragment: str, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [text for text in texts_to(runner, phone) if fragment in text]
