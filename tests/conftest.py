@@ -17,6 +17,20 @@ EVENTS_DIR = os.path.join(os.path.dirname(__file__), "events")
 # The tests run the functions as the local runner does: missing settings take local defaults
 # (odwolaj.core.config), which a deployed function refuses.
 os.environ["ODWOLAJ_LOCAL"] = "1"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by Playwright (browser tests, and the e2e walk of docs/local.md)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,12 @@ from odwolaj.edge.web import offers as offer_pages, pages
 from odwolaj.edge.web.forms import is_cross_site, posted_form
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
 from odwolaj.reserve import page as offer_use_cases
+from odwolaj.usecases.visit_page import clinic_phone
 
 check_environment()
 logger = Logger()
 tracer = Tracer()
-app = patient_pages(logger, "offer page")
+app = patient_pages(logger, "offer page", clinic_phone)
 
 
 @app.get("/o/<token>")
@@ -48,7 +49,7 @@ def answer_offer(token: str) -> Response:
 
 @app.exception_handler(DomainError)
 def problem(error: DomainError) -> Response:
-    found = link_problem(error)
+    found = link_problem(error, clinic_phone)
     if found:
         return found
     return html(400, pages.problem_page("bad_form"))

@@ -12,7 +12,6 @@ from odwolaj.core.config import check_environment
 from odwolaj.core.errors import DomainError, InvalidTransition, PaymentUnavailable
 from odwolaj.edge.web import pages
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
-from odwolaj.language.polish import visit_time
 from odwolaj.payments import checkout
 from odwolaj.security.facilities import get_facility
 from odwolaj.security.links import visit_link
@@ -21,10 +20,13 @@ from odwolaj.usecases import visit_page
 check_environment()
 logger = Logger()
 tracer = Tracer()
-app = patient_pages(logger, "payment page")
+app = patient_pages(logger, "payment page", visit_page.clinic_phone)
 RETURNS = ("ok", "back")
 STATUS_OF_STATE = {"paid": 200, "in_progress": 200, "not_required": 200, "refunded": 200, "cancelled": 409,
-                   "expired": 410, "over": 410}
+                   "expired": 410, "transfer_late": 410, "over": 410}
+# Back from the checkout (?s=ok / ?s=back), what the page says, by the payment's state now.
+RETURNED = {("ok", "paid"): "thanks", ("ok", "payable"): "ok", ("back", "payable"): "back",
+            ("back", "paid"): "paid"}
 
 
 def _notice(kind: str, status: int, token: str | None = None) -> Response:
@@ -32,10 +34,9 @@ def _notice(kind: str, status: int, token: str | None = None) -> Response:
     if appointment is None:
         return html(status, pages.payment_page(kind, None, visit_href=None))
     facility = get_facility(appointment.facility_id)
-    view = pages.VisitView.of(appointment, facility)
-    deadline = visit_time(checkout.deadline_of(appointment), view.timezone) if appointment.payment_amount else None
+    view = pages.VisitView.of(appointment, facility, visit_page.facts(appointment))
     return html(status, pages.payment_page(kind, view, visit_href=visit_link(appointment.appointment_id),
-                                            pay_href=f"/p/{token}" if token else None, deadline=deadline))
+                                            pay_href=f"/p/{token}" if token else None))
 
 
 @app.get("/p/<token>")
@@ -44,9 +45,9 @@ def pay(token: str) -> Response:
     app.append_context(appointment=appointment)
     returned = app.current_event.get_query_string_value("s")
     state = checkout.payment_state(appointment)
-    if returned in RETURNS and state in ("payable", "paid"):
-        # Back from Stripe: only the wording depends on ?s=, never what happened.
-        kind = "paid" if state == "paid" else returned
+    if (returned, state) in RETURNED:
+        # Back from the checkout: only the wording depends on ?s=, never what happened.
+        kind = RETURNED[(returned, state)]
         return _notice(kind, 200, token if kind == "back" else None)
     url = checkout.open_checkout(appointment)
     logger.info("checkout opened", extra={"appointment_id": appointment.appointment_id})
@@ -55,7 +56,7 @@ def pay(token: str) -> Response:
 
 @app.exception_handler(DomainError)
 def problem(error: DomainError) -> Response:
-    found = link_problem(error)
+    found = link_problem(error, visit_page.clinic_phone)
     if found:
         return found
     if isinstance(error, InvalidTransition) and error.current_status in STATUS_OF_STATE:

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from odwolaj.core.clock import now
 from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import Conflict, DomainError, InvalidInput, InvalidTransition, RateLimited
 from odwolaj.edge.web import pages
@@ -21,7 +22,7 @@ from odwolaj.usecases import visit_page
 check_environment()
 logger = Logger()
 tracer = Tracer()
-app = patient_pages(logger, "visit page")
+app = patient_pages(logger, "visit page", visit_page.clinic_phone)
 
 DONE = {"cancel": "cancelled", "confirm": "confirmed", "rebook": "rebook"}
 
@@ -40,14 +41,13 @@ def _posted() -> tuple[dict[str, str], bool]:
 @app.get("/c/<token>")
 def show_visit(token: str) -> Response:
     appointment = visit_page.open_link(token)
-    page = pages.page_for_visit(
-        pages.VisitView.of(appointment, get_facility(appointment.facility_id)),
-        stage=visit_page.stage(appointment),
-        done=app.current_event.get_query_string_value("done"),
-        form_tokens=visit_page.form_tokens(appointment.appointment_id),
-        reasons=visit_page.REASONS,
-        thank=visit_page.cancelled_by_patient(appointment),
-    )
+    view = pages.VisitView.of(appointment, get_facility(appointment.facility_id), visit_page.facts(appointment))
+    tokens = visit_page.form_tokens(appointment.appointment_id)
+    stage = visit_page.stage(appointment)
+    if stage == "open" and app.current_event.get_query_string_value("step") == pages.CANCEL_STEP:
+        return html(200, pages.cancel_step_page(view, tokens["cancel"], visit_page.REASONS, back=f"/c/{token}"))
+    page = pages.page_for_visit(view, stage=stage, done=app.current_event.get_query_string_value("done"),
+                                form_tokens=tokens, thank=visit_page.cancelled_by_patient(appointment))
     return html(200, page)
 
 
@@ -77,17 +77,21 @@ def lookup() -> Response:
         form, cross_site = _posted()
     except InvalidInput:  # not UTF-8, or not our form: ask again
         return html(400, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
+    typed = {"code": form.get("code", ""), "phone": form.get("phone", "")}
+
+    def again(status: int, problem: str) -> Response:  # the form once more, with what was typed
+        return html(status, pages.lookup_page(visit_page.lookup_form_token(), problem=problem, **typed))
+
     if cross_site or not visit_page.lookup_form_is_genuine(form.get("csrf")):
-        return html(403, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_FORM_EXPIRED))
+        return again(403, pages.LOOKUP_FORM_EXPIRED)
     try:
-        token = visit_page.lookup(form.get("code", ""), form.get("phone", ""),
-                              app.current_event.request_context.http.source_ip)
+        token = visit_page.lookup(typed["code"], typed["phone"], app.current_event.request_context.http.source_ip)
     except InvalidInput:
-        return html(400, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_BAD_PHONE))
+        return again(400, pages.LOOKUP_BAD_PHONE)
     # Whether it matched, never what was typed: codes and phone numbers stay out of the logs.
     logger.info("visit lookup", extra={"found": token is not None})
     if token is None:
-        return html(200, pages.lookup_page(visit_page.lookup_form_token(), problem=pages.LOOKUP_NOT_FOUND))
+        return again(200, pages.LOOKUP_NOT_FOUND)
     return _see_other(f"/c/{token}")
 
 
@@ -95,7 +99,7 @@ def lookup() -> Response:
 def problem(error: DomainError) -> Response:
     path = app.current_event.path
     back = path if path.startswith("/c/") else None
-    found = link_problem(error)
+    found = link_problem(error, visit_page.clinic_phone)
     if found:
         return found
     if isinstance(error, InvalidTransition):
@@ -103,7 +107,9 @@ def problem(error: DomainError) -> Response:
     if isinstance(error, Conflict):
         return html(409, pages.problem_page("changed", back=back))
     if isinstance(error, RateLimited):
-        return html(429, pages.problem_page("too_many"), **{"Retry-After": "900"})
+        retry_after = max(1, int((error.retry_at - now()).total_seconds())) if error.retry_at else 900
+        return html(429, pages.lockout_page(error.retry_at, phone=visit_page.clinic_phone()),
+                    **{"Retry-After": str(retry_after)})
     return html(400, pages.problem_page("bad_form", back=back))
 
 

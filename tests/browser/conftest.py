@@ -1,5 +1,5 @@
 """A real HTTP server on loopback that serves the template's routes with the same handlers (as API
-Gateway would), and Debian's chromium driven by Playwright."""
+Gateway would), and pages of Debian's chromium (tests/conftest.py) sized as the tests need."""
 from __future__ import annotations
 
 import threading
@@ -11,10 +11,6 @@ import pytest
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from odwolaj_local.template import application
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 class _Gateway(BaseHTTPRequestHandler):
@@ -56,16 +52,6 @@ def site(aws):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

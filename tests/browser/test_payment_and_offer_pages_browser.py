@@ -34,7 +34,7 @@ def test_patient_pays_on_the_checkout_and_comes_back_to_a_paid_visit(site, check
     page.get_by_role("button", name="Zapłać / Pay").click()
 
     assert page.url.startswith(site)
-    assert page.get_by_role("heading", level=1).inner_text() == "Ta wizyta jest już opłacona"
+    assert page.get_by_role("heading", level=1).inner_text() == "Dziękujemy za wpłatę"
     assert_accessible(page)
     assert Appointment.get(appointment.appointment_id).status == "confirmed"
 
@@ -48,7 +48,7 @@ def test_an_abandoned_checkout_says_nothing_was_charged_and_offers_to_pay_again(
     page.get_by_role("button", name="Porzuć / Abandon").click()
 
     assert page.get_by_role("heading", level=1).inner_text() == "Płatność nie została dokończona"
-    assert page.get_by_role("link", name="Zapłać teraz").is_visible()
+    assert page.get_by_role("link", name="Zapłać 80 zł").is_visible()
     assert Appointment.get(appointment.appointment_id).status == "awaiting_payment"
 
 
@@ -56,7 +56,7 @@ def test_patient_takes_an_offered_slot_from_the_link_without_javascript(site, of
     page = no_js_page
 
     page.goto(f"{site}{path_of(offer)}")
-    assert page.get_by_role("heading", level=1).inner_text() == "Zwolnił się wcześniejszy termin"
+    assert page.get_by_role("heading", level=1).inner_text() == "Zwolnił się termin"
     page.get_by_role("button", name="Tak, biorę ten termin").click()
 
     assert "Termin jest Twój" in page.content()

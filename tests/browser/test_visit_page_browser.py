@@ -30,17 +30,19 @@ def test_patient_cancels_from_the_link_with_a_reason(site, book, phone_page):
     font_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_size >= 20
 
-    page.get_by_label("Czuję się lepiej / wizyta niepotrzebna").check()
-    page.get_by_role("button", name="Odwołuję wizytę").click()
+    page.get_by_role("button", name="Odwołuję wizytę").click()  # the reason is asked after the tap
+    assert page.get_by_role("heading", level=1).inner_text() == "Odwołać wizytę?"
+    page.get_by_label("Czuję się lepiej").check()
+    page.get_by_role("button", name="Tak, odwołuję wizytę").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Dziękujemy — Twój termin trafi do innego pacjenta"
+    assert page.get_by_role("heading", level=1).inner_text() == "Wizyta odwołana"
     assert_accessible(page)
     stored = Appointment.get(appointment.appointment_id)
     assert stored.status == "cancelled"
     assert (stored.cancellation.channel, stored.cancellation.reason) == ("web", "feel_better")
 
     page.reload()  # a reload after the redirect shows the same page and changes nothing
-    assert page.get_by_role("heading", level=1).inner_text() == "Dziękujemy — Twój termin trafi do innego pacjenta"
+    assert page.get_by_role("heading", level=1).inner_text() == "Wizyta odwołana"
     assert Appointment.get(appointment.appointment_id).version == stored.version
 
 
@@ -70,7 +72,8 @@ def test_cancelling_works_without_javascript(site, book, no_js_page):
 
     page.goto(visit_url(site, appointment))
     page.get_by_role("button", name="Odwołuję wizytę").click()
+    page.get_by_role("button", name="Tak, odwołuję wizytę").click()
 
-    assert "Dziękujemy — Twój termin trafi do innego pacjenta" in page.content()
+    assert "<h1>Wizyta odwołana</h1>" in page.content()
     stored = Appointment.get(appointment.appointment_id)
     assert stored.status == "cancelled" and stored.cancellation.reason == "not_given"

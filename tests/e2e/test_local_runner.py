@@ -41,20 +41,29 @@ def wait_for_cancellation_events(runner, external_id: str) -> None:
     wait_for(runner, lambda e: e["detail-type"] == "SlotFreed" and e["detail"]["event_id"].startswith(appointment_id))
 
 
-def cancel_on_page(link: str) -> requests.Response:
-    """A patient opens the link and presses the cancel button (the form's own hidden fields)."""
+def cancel_form(link: str) -> dict[str, str]:
+    """A patient opens the link, presses "Odwołuję wizytę" (a GET to ?step=cancel) and finds the
+    form that cancels (its own hidden fields)."""
     page = requests.get(link, timeout=5)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    form = next(f for f in Forms(page.text).forms if "cancel" in f.values())
-    return requests.post(link, data=form, allow_redirects=False, timeout=5)
+    step = next(f for f in Forms(page.text).forms if f.get("step") == "cancel")
+    asked = requests.get(link, params=step, timeout=5)
+    return next(f for f in Forms(asked.text).forms if f.get("action") == "cancel")
+
+
+def cancel_on_page(link: str) -> requests.Response:
+    return requests.post(link, data=cancel_form(link), allow_redirects=False, timeout=5)
 
 
 def test_starts_healthy_with_unknown_routes_answered_like_api_gateway(runner):
     assert requests.get(f"{runner['base']}/healthz", timeout=5).json() == {"status": "ok"}
 
     missing = requests.get(f"{runner['base']}/no/such/route", timeout=5)
+    api = requests.get(f"{runner['base']}/api/v2/appointments", timeout=5)
 
-    assert missing.status_code == 404 and missing.json() == {"message": "Not Found"}
+    # The template's $default route: a Polish page for a browser, JSON for the API.
+    assert missing.status_code == 404 and 'lang="pl"' in missing.text and 'href="/c"' in missing.text
+    assert api.status_code == 404 and api.json() == {"message": "Not Found"}
 
 
 def test_demo_file_has_a_working_key_and_links(runner):
@@ -92,8 +101,7 @@ def test_clinic_pushes_a_visit_and_the_patient_cancels_it_through_its_link(runne
 def test_slot_freed_reaches_the_bus_within_seconds_of_the_cancel_button(runner, record_property):
     latencies, answered = [], []
     for visit in demo(runner)["appointments"][:3]:
-        page = requests.get(visit["cancel_link"], timeout=5)
-        form = next(f for f in Forms(page.text).forms if "cancel" in f.values())
+        form = cancel_form(visit["cancel_link"])
         started = time.monotonic()
         requests.post(visit["cancel_link"], data=form, allow_redirects=False, timeout=5)
         answered.append(time.monotonic() - started)

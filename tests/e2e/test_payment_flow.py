@@ -38,13 +38,13 @@ def test_an_unpaid_booking_lapses_at_its_deadline_and_the_patient_is_told(runner
     booked = requests.put(f"{base}/api/v1/appointments/PAY-1", json=payload, headers=auth, timeout=5)
 
     assert booked.status_code == 201 and booked.json()["status"] == "awaiting_payment"
-    wait_for_sms(runner, "Potwierdzimy ja po wplacie 50 zl do")
+    wait_for_sms(runner, "czeka na przedplate 50 zl. Zaplac dzis do")
     assert f"{base}/p/" in phone_view(runner)
 
     moved = requests.post(f"{base}/dev/clock", json={"advance_minutes": 2 * 60 + 5}, timeout=60)
     assert moved.status_code == 200, moved.text
 
-    wait_for_sms(runner, "przedplata nie wplynela w terminie")
+    wait_for_sms(runner, "zostala odwolana, bo przedplata nie dotarla na czas")
     after = requests.get(f"{base}/api/v1/appointments/PAY-1", headers=auth, timeout=5).json()
     assert after["status"] == "cancelled"
     assert (after["cancellation"]["channel"], after["cancellation"]["reason"]) == ("payment_expired", "unpaid")
@@ -66,4 +66,4 @@ def test_a_patient_with_an_address_gets_the_payment_link_by_email_too(runner):
     assert booked.status_code == 201 and booked.json()["status"] == "awaiting_payment"
     page = wait_for_mail(runner, "pacjent@example.pl")
     assert "rejestracja@odwolaj.local" in page and "Przedpłata za wizytę" in page
-    assert "po wpłacie 120,50 zł do " in page and f"{base}/p/" in page
+    assert "po wpłacie 120,50 zł do " in page and f"{base}/p/" in page and "Kod wizyty:" in page

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.e2e
 
 def texts_to(runner, phone: str) -> list[str]:
     page = requests.get(f"{runner['base']}/dev/phone", timeout=10).text
-    return [unescape(text) for to, text in re.findall(r"<td>→ to ([^<]+)</td><td><pre>(.*?)</pre>", page, re.S)
-            if to == phone]
+    rows = re.findall(r"<tr class=out><td>[^<]*<br>→ to ([^<]+)</td><td><pre>(.*?)</pre>", page, re.S)
+    return [unescape(re.sub(r"<[^>]+>", "", text)) for to, text in rows if to == phone]  # links are <a> there
 
 
-def wait_for_text(runner, phone: str, fragment: str, timeout: float = 15.0) -> str:
+def wait_for_text(runner, phone: str, fragment: str, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [text for text in texts_to(runner, phone) if fragment in text]
@@ -80,7 +80,7 @@ def test_paying_the_link_confirms_the_visit_and_the_patient_is_told(runner):
 
     assert paid.status_code == 303 and paid.headers["Location"] == f"{link}?s=ok"
     back_home = requests.get(paid.headers["Location"], timeout=10)
-    assert "Ta wizyta jest już opłacona" in back_home.text
+    assert "Dziękujemy za wpłatę" in back_home.text
     assert status_of(runner, "PAY-1") == "confirmed"
     wait_for_text(runner, phone, "dziekujemy za wplate")
     assert report(runner)["PAY-1"] == "paid"
@@ -109,7 +109,7 @@ def test_a_payment_arriving_after_the_visit_was_cancelled_is_refunded_and_the_pa
 
     press(checkout, "bank?ok=1")
 
-    wait_for_text(runner, phone, "zwracamy ja w calosci")
+    wait_for_text(runner, phone, "dotarla po odwolaniu wizyty, wiec zwracamy cala kwote")
     assert status_of(runner, "PAY-3") == "cancelled"
     assert report(runner)["PAY-3"] == "refunded"
     assert "Wpłata została zwrócona" in requests.get(link, timeout=10).text
@@ -126,13 +126,15 @@ def test_an_unpaid_booking_lapses_at_its_deadline_and_a_late_transfer_reinstates
     # Past the 2-hour deadline: the payment-deadline sweep fires on the way and cancels both.
     moved = requests.post(f"{runner['base']}/dev/clock", json={"advance_minutes": 150}, timeout=60)
     assert moved.status_code == 200, moved.text
-    wait_for_text(runner, lapsing_phone, "przedplata nie wplynela")
-    wait_for_text(runner, late_phone, "przedplata nie wplynela")
+    wait_for_text(runner, lapsing_phone, "bo przedplata nie dotarla na czas")
+    # The transfer is still under way: the patient is told what its arrival will do.
+    wait_for_text(runner, late_phone, "bo przelew nie dotarl na czas. Gdy dotrze, przywrocimy wizyte")
     assert status_of(runner, "PAY-4") == status_of(runner, "PAY-5") == "cancelled"
     assert "Termin płatności minął" in requests.get(lapsing, timeout=10).text
+    assert "Czekamy na Twój przelew" in requests.get(late, timeout=10).text
 
     press(late_checkout, "bank?ok=1")
 
-    wait_for_text(runner, late_phone, "przywrocona i potwierdzona")
+    wait_for_text(runner, late_phone, "dotarla po czasie, ale termin wizyty byl wolny")
     assert status_of(runner, "PAY-5") == "confirmed"
     assert report(runner)["PAY-5"] == "paid"

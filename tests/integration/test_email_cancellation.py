@@ -6,6 +6,7 @@ event carrying the manifest's verdicts. Each outcome is checked against the mani
 ask, forward to the clinic, or ignore."""
 import copy
 import json
+import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -77,6 +78,46 @@ def visits_for(entry: dict, sender: str, book) -> dict[str, Appointment]:
 
 def authenticated(verdicts: dict) -> bool:
     return "PASS" in (verdicts["spf"], verdicts["dkim"]) and verdicts["dmarc"] != "FAIL"
+def reply_text(raw: str) -> str:
+    from email import message_from_string, policy
+
+    return message_from_string(raw, policy=policy.default).get_body(("plain",)).get_content()
+
+
+def test_the_answer_names_the_visit_in_full_words_and_promises_nothing_when_nobody_waits(aws, book):
+    appointment = book(days=3, email="jan.kowalski@example.com")
+
+    receive(aws, f"Proszę odwołać wizytę {appointment.visit_code}.")
+
+    [(_, raw)] = replies()
+    text = reply_text(raw)
+    assert "odwołaliśmy wizytę" in text and f"Kod wizyty: {appointment.visit_code}" in text
+    assert "Świadczenie: Poradnia kardiologiczna" in text and "tel. +48 22 123 45 67" in text
+    assert "Termin: " in text and not re.search(r"\b(pn|wt|śr|czw|pt|sob|nd) \d\d\.\d\d\b", text)
+    assert "kto czeka" not in text and "inny pacjent" not in text and "dałeś" not in text
+
+
+def test_the_answer_says_the_visit_may_go_to_someone_only_when_someone_waits_for_it(aws, book, facility):
+    from odwolaj.reserve import entries
+
+    entries.join(facility.facility.facility_id, entries.EntryInput.from_payload({
+        "referral": "R-1", "patient": {"id": "W-1", "phone": "600 100 999", "pesel": "44051401359"},
+        "reason": "I20.8", "category": "stabilny", "planned_date": "2027-06-01", "entered_by": "test",
+        "consent": True, "service": "Poradnia kardiologiczna"}))
+    appointment = book(days=3, email="jan.kowalski@example.com")
+
+    receive(aws, f"Proszę odwołać wizytę {appointment.visit_code}.")
+
+    [(_, raw)] = replies()
+    assert "Ten termin może teraz dostać ktoś, kto czeka na wizytę" in reply_text(raw)
+
+
+def test_code_and_the_patients_phone_in_the_text_cancel(aws, book):
+    appointment = book(days=3)
+
+    receive(aws, f"Odwołuję wizytę {appointment.visit_code}, mój telefon 600-100-200", sender="corka@example.com")
+
+    assert status(appointment) == "cancelled"
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))

@@ -123,7 +123,7 @@ def test_an_optional_payment_is_offered_by_email_too(book, rules):
 
     [mail] = sent_mail()
     assert item.message_kind == "payment_optional"
-    assert "150 zł z góry" in mail.body and "https://odw.pl/p/" in mail.body
+    assert "z góry 150 zł" in mail.body and "https://odw.pl/p/" in mail.body
 
 
 def test_with_the_channel_off_nothing_is_sent_and_nothing_fails(book, rules, monkeypatch):

@@ -1,11 +1,16 @@
 """The offer page (/o/{token}) through the template's route and handler, against moto."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 
 from odwolaj.appointments import lifecycle as appointments
-from odwolaj.data.models import FreedSlot, Offer, WaitingEntry
-from odwolaj.reserve import entries, offers
+from odwolaj.core.clock import WARSAW, now, parse_iso
+from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
+from odwolaj.messaging import outbound_sms
+from odwolaj.reserve import entries, messages as reserve_messages, offers
 from odwolaj.reserve.entries import EntryInput
 from odwolaj.security.links import link_signer
 from tests.integration.test_visit_page import form_token, post, press
@@ -30,7 +35,8 @@ def path_of(offer: Offer, purpose: str = "o") -> str:
 
 def test_the_page_shows_the_slot_and_two_buttons_and_changes_nothing(http, offer):
     page = http("GET", path_of(offer))
-    assert page["statusCode"] == 200 and "Zwolnił się wcześniejszy termin" in page["body"]
+    assert page["statusCode"] == 200 and "Zwolnił się termin" in page["body"]
+    assert "Przedpłata" not in page["body"]  # nothing to pay for this patient: nothing said
     assert "Poradnia kardiologiczna" in page["body"] and "+48601" not in page["body"]
     assert form_token(page["body"], "accept") and form_token(page["body"], "decline")
     assert "script" not in page["headers"]["Content-Security-Policy"].replace("script-src", "")
@@ -66,3 +72,62 @@ def test_a_cross_site_post_or_a_form_without_its_token_changes_nothing(http, off
 def test_a_link_for_another_purpose_or_a_forged_one_is_not_found(http, offer):
     assert http("GET", path_of(offer, purpose="c"))["statusCode"] == 404
     assert http("GET", "/o/AAAAAAAAAAAAAAAAAA")["statusCode"] == 404
+
+
+# --- pay-to-claim: a yes that must be paid -------------------------------------------------------
+
+
+@pytest.fixture
+def first_visits_prepaid(facility):
+    """Given the facility asks first-time patients (every waiting patient here) to prepay 150 zł."""
+    from odwolaj.payments.rules import save_facility_rules
+
+    save_facility_rules(facility.facility.facility_id, {
+        "mode": "optional", "kind": "full", "amount": 15000, "first_visit_mandatory": True,
+        "deadline": {"mode": "after_booking", "hours_after_booking": 24, "hours_before_visit": 2}})
+
+
+def composed(item) -> str:
+    if item.entry_id:
+        return reserve_messages.compose(item).text
+    booking = Appointment.get(item.appointment_id)
+    return outbound_sms.compose(item.message_kind, booking, Facility.get(booking.facility_id), item.outbox_id).text
+
+
+def test_an_offer_that_must_be_prepaid_says_how_much_and_a_yes_holds_it_until_a_clock_time(
+        http, offer, first_visits_prepaid):
+    page = http("GET", path_of(offer))["body"]
+    [offer_sms] = [i for i in OutboxItem.scan() if i.entry_id == offer.entry_id and i.message_kind == "offer"]
+
+    assert "Przedpłata <strong>150 zł</strong>: po „Tak” masz 10 minut na wpłatę." in page
+    assert "Przedplata: 150 zl." in composed(offer_sms)
+
+    press(http, path_of(offer), "accept")
+    held = http("GET", path_of(offer))["body"]
+
+    booking = Appointment.get(Offer.get(offer.offer_id).appointment_id)
+    until = parse_iso(booking.payment_deadline).astimezone(WARSAW)
+    assert booking.status == "awaiting_payment" and (until - now()).total_seconds() <= 600
+    assert f"<h1>Trzymamy dla Ciebie ten termin dziś do {until:%H:%M}</h1>" in held
+    assert "Termin jest Twój" not in held and "umówiona" not in held
+    [pay] = re.findall(r'<a class="button primary" href="/p/([^"]+)">Zapłać 150 zł</a>', held)
+    assert link_signer().resolve("p", pay) == booking.appointment_id
+    [link_sms] = [i for i in OutboxItem.scan() if i.appointment_id == booking.appointment_id
+                  and i.message_kind == "payment_link"]
+    text = composed(link_sms)
+    assert "trzymamy dla Ciebie termin" in text and f"dzis do {until:%H:%M}" in text
+    assert f"kod {booking.visit_code}" in text and "Bez wplaty zostajesz na liscie na swoim miejscu." in text
+
+
+def test_a_yes_left_unpaid_past_its_window_says_the_slot_went_back_and_the_place_is_kept(
+        http, offer, first_visits_prepaid, monkeypatch):
+    from odwolaj.usecases import payment_expiry
+
+    press(http, path_of(offer), "accept")
+    set_now(monkeypatch, now() + timedelta(minutes=11))
+    payment_expiry.sweep()
+
+    page = http("GET", path_of(offer))["body"]
+
+    assert "Czas na wpłatę minął" in page and "Zostajesz na liście oczekujących na swoim miejscu." in page
+    assert "Zapłać" not in page

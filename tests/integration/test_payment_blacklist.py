@@ -7,7 +7,7 @@ import pytest
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.data.models import Appointment, Facility, OutboxItem, Patient
 from odwolaj.language.gsm import transliterate
-from odwolaj.language.texts import MONTHS_GENITIVE
+from odwolaj.language.polish import MONTHS as MONTHS_GENITIVE
 from odwolaj.messaging.outbound_sms import compose
 from odwolaj.payments.rules import save_facility_rules
 from tests.integration.test_clinic_api import call, key, payload, stored_state  # noqa: F401 (fixtures)

@@ -118,8 +118,9 @@ def test_returning_from_stripe_shows_a_polish_page_and_calls_stripe_no_more(http
     done = open_link(http, appointment, query="s=ok")
 
     assert back["statusCode"] == 200 and "Płatność nie została dokończona" in back["body"]
-    assert f'href="{pay_path(appointment)}"' in back["body"] and "Termin płatności" in back["body"]
-    assert done["statusCode"] == 200 and "Dziękujemy, płatność przyjęta" in done["body"]
+    assert f'href="{pay_path(appointment)}"' in back["body"] and "Zapłać <strong>" in back["body"]
+    assert done["statusCode"] == 200 and "Sprawdzamy płatność" in done["body"]
+    assert "przyjęta" not in done["body"] and "Stripe" not in done["body"] + back["body"]
     assert len(stripe_fake.requests) == 1
 
 

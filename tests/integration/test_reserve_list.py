@@ -13,7 +13,7 @@ from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import InvalidInput
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, Conversation, FreedSlot, Offer, OutboxItem, WaitingEntry
-from odwolaj.language.texts import MONTHS_GENITIVE
+from odwolaj.language.polish import MONTHS as MONTHS_GENITIVE
 from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
 from odwolaj.messaging.outbound_sms import deliver
 from odwolaj.reserve import claims, entries, offers, settings, timer

@@ -46,7 +46,7 @@ def empty_phone_log(aws):
     sns_backends["123456789012"][REGION].sms_messages.clear()
 
 
-def test_cancellation_thanks_the_patient_in_gsm7(book):
+def test_cancellation_thanks_the_patient_in_gsm7_and_promises_nothing_when_nobody_waits(book):
     appointment = book(days=3)
     appointments.cancel(appointment, channel="web")
 
@@ -54,7 +54,24 @@ def test_cancellation_thanks_the_patient_in_gsm7(book):
 
     [(phone, text)] = sent_sms()
     assert phone == "+48600100200"
-    assert "odwolana" in text and "Dziekujemy" in text and "inny pacjent" in text
+    assert "odwolana" in text and "Dziekujemy" in text and "Nowy termin? Zadzwon: +48 22 123 45 67" in text
+    assert "kto czeka" not in text and "inny pacjent" not in text
+
+
+def test_cancellation_says_the_visit_may_go_to_someone_only_when_someone_waits_for_it(book, facility):
+    from odwolaj.reserve import entries
+
+    entries.join(facility.facility.facility_id, entries.EntryInput.from_payload({
+        "referral": "R-1", "patient": {"id": "W-1", "phone": "600 100 999", "pesel": "44051401359"},
+        "reason": "I20.8", "category": "stabilny", "planned_date": "2027-06-01", "entered_by": "test",
+        "consent": True, "service": "Poradnia kardiologiczna"}))
+    appointment = book(days=3)
+    appointments.cancel(appointment, channel="web")
+
+    send([queued("cancelled")])
+
+    [text] = [text for phone, text in sent_sms() if phone == "+48600100200"]
+    assert "Termin moze dostac ktos, kto czeka na wizyte" in text
 
 
 def test_the_same_record_delivered_twice_sends_once(book):

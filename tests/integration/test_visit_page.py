@@ -1,13 +1,13 @@
 """The patient's visit page and the lookup, through the template's route and handler, against moto."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from html import unescape
 from urllib.parse import urlencode
 
 import pytest
 
 from odwolaj.appointments import lifecycle as appointments
-from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.clock import WARSAW, now, parse_iso
 from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj.messaging.outbound_sms import compose
 from odwolaj.security.facilities import get_facility
@@ -32,10 +32,15 @@ def post(http, path: str, fields: dict, headers: dict | None = None, **kwargs) -
     return http("POST", path, headers=FORM | (headers or {}), body=urlencode(fields), **kwargs)
 
 
+def page_with(http, path: str, action: str) -> str:
+    """The page that holds the form for `action`: cancelling is asked on its own step, after the
+    visit page's "Odwołuję wizytę" (a GET with ?step=cancel)."""
+    return http("GET", path, query="step=cancel" if action == "cancel" else "")["body"]
+
+
 def press(http, path: str, action: str, **fields) -> dict:
     """Open the page and press one of its buttons, as a browser would."""
-    page = http("GET", path)["body"]
-    return post(http, path, {"action": action, "csrf": form_token(page, action), **fields})
+    return post(http, path, {"action": action, "csrf": form_token(page_with(http, path, action), action), **fields})
 
 
 def events_of(detail_type: str) -> list[OutboxItem]:
@@ -68,8 +73,8 @@ def test_opening_the_link_shows_the_visit_and_changes_nothing(http, book):
     assert "Poradnia kardiologiczna" in page and "dr Anna Nowak" in page and "ul. Długa 5, gab. 12" in page
     assert "Przychodnia Przykładowa" in page and 'href="tel:+48221234567"' in page
     assert appointment.visit_code in page
-    assert re.search(r"(poniedziałek|wtorek|środa|czwartek|piątek|sobota|niedziela), \d{1,2} \w+ \d{4}, godz\. "
-                     r"\d\d:\d\d", page)
+    assert re.search(r"<strong>(poniedziałek|wtorek|środa|czwartek|piątek|sobota|niedziela), \d{1,2} \w+( \d{4})?"
+                     r"</strong><br><strong>godz\. \d\d:\d\d</strong>", page)
     assert "Odwołuję wizytę" in page and "Potwierdzam, przyjdę" in page
     assert not any(phone in page for phone in ("600100200", "600 100 200"))  # not the patient's number
     assert 'value="not_given"' not in page
@@ -97,7 +102,8 @@ def test_cancelling_with_a_reason_thanks_the_patient_and_frees_the_slot(http, bo
     assert (stored.cancellation.channel, stored.cancellation.reason) == ("web", "feel_better")
     thanks = http("GET", path, query="done=cancelled")
     assert thanks["statusCode"] == 200
-    assert "Dziękujemy — Twój termin trafi do innego pacjenta" in thanks["body"]
+    assert "<h1>Wizyta odwołana</h1>" in thanks["body"] and "Dziękujemy, że dajesz znać" in thanks["body"]
+    assert "kto czeka" not in thanks["body"]  # nobody waits for this service: no promise
     assert "Proszę o nowy termin" in thanks["body"] and 'href="tel:+48221234567"' in thanks["body"]
 
 
@@ -122,8 +128,8 @@ def test_an_unknown_reason_is_refused_and_changes_nothing(http, book):
 def test_a_double_click_or_a_resend_cancels_once_and_thanks_the_same(http, book):
     appointment = book(days=3)
     path = link_path(appointment)
-    page = http("GET", path)["body"]
-    fields = {"action": "cancel", "csrf": form_token(page, "cancel"), "reason": "cannot_attend"}
+    fields = {"action": "cancel", "csrf": form_token(page_with(http, path, "cancel"), "cancel"),
+              "reason": "cannot_attend"}
 
     first, second = post(http, path, fields), post(http, path, fields)
 
@@ -175,8 +181,8 @@ def test_a_form_without_its_own_valid_token_is_refused_and_changes_nothing(http,
     tokens = {
         "missing": "",
         "other_action": form_token(http("GET", path)["body"], "confirm"),
-        "other_visit": form_token(http("GET", link_path(other))["body"], "cancel"),
-        "stale": form_token(http("GET", path)["body"], "cancel"),
+        "other_visit": form_token(page_with(http, link_path(other), "cancel"), "cancel"),
+        "stale": form_token(page_with(http, path, "cancel"), "cancel"),
     }
     if forge == "stale":
         clock(hours=25)
@@ -193,7 +199,7 @@ def test_a_form_without_its_own_valid_token_is_refused_and_changes_nothing(http,
 def test_a_post_from_another_site_is_refused_even_with_a_valid_token(http, book, headers):
     appointment = book(days=3)
     path = link_path(appointment)
-    token = form_token(http("GET", path)["body"], "cancel")
+    token = form_token(page_with(http, path, "cancel"), "cancel")
     before = snapshot(appointment)
 
     response = post(http, path, {"action": "cancel", "csrf": token}, headers=headers)
@@ -205,7 +211,7 @@ def test_our_own_form_posted_with_a_null_origin_is_accepted(http, book):
     # No-referrer pages make browsers send `Origin: null` on their own form posts.
     appointment = book(days=3)
     path = link_path(appointment)
-    token = form_token(http("GET", path)["body"], "cancel")
+    token = form_token(page_with(http, path, "cancel"), "cancel")
 
     response = post(http, path, {"action": "cancel", "csrf": token},
                     headers={"origin": "null", "sec-fetch-site": "same-origin", "host": "odw.pl"})
@@ -251,7 +257,7 @@ def test_cancelling_a_visit_that_has_started_gets_a_kind_refusal(http, book, clo
     appointment = book(days=1)
     path = link_path(appointment)
     after_start(clock, appointment, minutes=-30)  # the page is opened just before the visit...
-    token = form_token(http("GET", path)["body"], "cancel")
+    token = form_token(page_with(http, path, "cancel"), "cancel")
     after_start(clock, appointment, minutes=5)  # ...and the button pressed after it started
     if reception_records:
         appointments.record_outcome(appointments.get(appointment.appointment_id), reception_records)
@@ -294,7 +300,8 @@ def look_up(http, code: str, phone: str, source_ip: str = "203.0.113.7") -> dict
 
 
 def without_form_token(html: str) -> str:
-    return re.sub(r'name="csrf" value="[^"]+"', "", html)
+    """The page without the values of its fields: the form token, and what was typed (kept)."""
+    return re.sub(r'value="[^"]*"', 'value=""', html)
 
 
 def test_lookup_by_code_and_phone_leads_to_the_visit_page(http, book):
@@ -366,6 +373,92 @@ def test_lookup_is_limited_per_code_whatever_the_address(http, book):
 
     assert blocked["statusCode"] == 429 and "Zbyt wiele prób" in blocked["body"]
     assert "Location" not in blocked["headers"]
+
+
+def test_after_an_error_the_lookup_keeps_what_was_typed(http, book):
+    wrong = look_up(http, "ABCD-EFGH", "600 100 201")
+    bad_phone = look_up(http, "ABCD-EFGH", "12")
+
+    for answer, phone in ((wrong, "600 100 201"), (bad_phone, "12")):
+        assert 'name="code" value="ABCD-EFGH"' in answer["body"] and f'name="phone" value="{phone}"' in answer["body"]
+    assert 'value="&lt;b&gt;"' in look_up(http, "<b>", "600 100 200")["body"]  # escaped, never markup
+
+
+def test_the_lockout_page_says_until_when_and_whom_to_call_and_offers_no_blocked_form(http, book):
+    for letter in "ABCDEFGHJK":  # ten distinct codes from one address
+        look_up(http, f"ABCDEFG{letter}", "600 100 200")
+
+    blocked = look_up(http, "ABCDEFGM", "600 100 200")
+
+    window_end = (int(now().timestamp()) // 900 + 1) * 900
+    assert blocked["statusCode"] == 429
+    assert 0 < int(blocked["headers"]["Retry-After"]) <= window_end - int(now().timestamp()) + 1
+    until = datetime.fromtimestamp(window_end, tz=timezone.utc).astimezone(WARSAW)
+    assert f"do godz. {until:%H:%M}" in blocked["body"]
+    assert 'href="tel:+48221234567"' in blocked["body"]  # the deployment's one clinic
+    assert 'action="/c"' not in blocked["body"] and 'href="/c"' not in blocked["body"]
+
+
+# --- money on the visit page ----------------------------------------------------------------------
+
+
+def test_a_visit_awaiting_payment_shows_the_amount_the_deadline_and_the_button_to_pay(http, awaiting_payment):
+    appointment = awaiting_payment(amount=10000, deadline_hours=2)
+
+    page = http("GET", link_path(appointment))["body"]
+
+    deadline = parse_iso(appointment.payment_deadline).astimezone(WARSAW)
+    assert "Wizyta czeka na przedpłatę" in page
+    assert f"Zapłać <strong>100 zł {'dziś' if deadline.date() == now().astimezone(WARSAW).date() else 'jutro'} " \
+           f"do {deadline:%H:%M}</strong>" in page
+    [pay] = re.findall(r'<a class="button primary" href="/p/([^"]+)">Zapłać 100 zł</a>', page)
+    assert link_signer().resolve("p", pay) == appointment.appointment_id
+    assert "Odwołuję wizytę" in page and "Potwierdzam" not in page
+
+
+def test_a_visit_cancelled_for_want_of_payment_says_why(http, awaiting_payment):
+    appointment = awaiting_payment()
+    appointments.cancel(appointment, channel="payment_expired", reason="unpaid")
+
+    page = http("GET", link_path(appointment))["body"]
+
+    assert re.search(r"Wizyta \w+, \d+ \w+( \d{4})?, godz.\u00a0\d\d:\d\d została odwołana, bo przedpłata nie "
+                     r"dotarła na czas\.", page)
+    assert "Dziękujemy" not in page and "Proszę o nowy termin" in page
+
+
+def test_a_cancellation_says_the_visit_may_go_to_someone_only_when_someone_waits_for_it(http, book, facility):
+    from odwolaj.reserve import entries
+
+    alone = book(days=3, external_id="ALONE", service="Poradnia okulistyczna")
+    waited_for = book(days=3, external_id="WAITED")
+    entries.join(facility.facility.facility_id, entries.EntryInput.from_payload({
+        "referral": "R-1", "patient": {"id": "W-1", "phone": "600 100 999", "pesel": "44051401359"},
+        "reason": "I20.8", "category": "stabilny", "planned_date": "2027-06-01", "entered_by": "test",
+        "consent": True, "service": "Poradnia kardiologiczna"}))
+
+    for visit in (alone, waited_for):
+        press(http, link_path(visit), "cancel")
+    pages = {visit.external_id: http("GET", link_path(visit))["body"] for visit in (alone, waited_for)}
+
+    assert "Termin może dostać ktoś, kto czeka na wizytę." in pages["WAITED"]
+    assert "kto czeka" not in pages["ALONE"] and "Dziękujemy, że dajesz znać." in pages["ALONE"]
+
+
+def test_the_cancel_button_opens_a_step_that_asks_the_reason_and_changes_nothing(http, book):
+    appointment = book(days=3)
+    path = link_path(appointment)
+    before = snapshot(appointment)
+
+    visit_page = http("GET", path)["body"]
+    step = http("GET", path, query="step=cancel")
+
+    assert '<form method="get"><input type="hidden" name="step" value="cancel">' in visit_page
+    assert 'name="reason"' not in visit_page  # the reason never pushes the buttons down
+    assert step["statusCode"] == 200 and "Odwołać wizytę?" in step["body"]
+    assert step["body"].count('type="radio" name="reason"') == 5 and "Tak, odwołuję wizytę" in step["body"]
+    assert f'href="{path}">Nie, zostawiam wizytę' in step["body"]
+    assert snapshot(appointment) == before
 
 
 # --- every page -----------------------------------------------------------------------------------

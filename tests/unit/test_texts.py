@@ -1,23 +1,30 @@
-"""Default message texts: plain Polish, one segment for the reminder, at most two for the rest."""
+"""Default message texts: plain Polish that survives transliteration, one segment for the
+reminder, at most two for the rest, and the segment counts docs/messages.md states."""
+import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from odwolaj.language.gsm import is_gsm7, segments
+from odwolaj.language.gsm import is_gsm7, segments, transliterate
 from odwolaj.language.texts import DEFAULTS, EMAILS, MessageContext, render, render_email
 
 LONGEST = MessageContext(
     facility="Przychodnia Zdrowie Plus1",  # 25 characters: the longest short name allowed
+    facility_name="Przychodnia Zdrowie Plus sp. z o.o.",  # 35 characters (messages about money)
     starts_at=datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc),
     link="https://odw.pl/c/" + "A" * 18,
     service="Poradnia kardiologiczna dla dorosłych",
     phone="+48 22 123 45 67",
     code="K7M2-QX9A",
 )
+MESSAGES_MD = Path(__file__).resolve().parents[2] / "docs" / "messages.md"
+# Words that read as another word once their diacritics go (SMS are sent without them).
+TRAPS = {"ją": "ja", "mają": "Maja", "płać": "plac", "zająć": "zając", "decyzją": "decyzja", "nią": "nia"}
 
 
-def test_the_facility_name_used_here_is_25_characters():
-    assert len(LONGEST.facility) == 25
+def test_the_facility_names_used_here_are_the_longest_counted():
+    assert len(LONGEST.facility) == 25 and len(LONGEST.facility_name) == 35
 
 
 @pytest.mark.parametrize("kind", ["reminder_two_way", "reminder_one_way"])
@@ -50,6 +57,27 @@ def test_every_default_fits_two_segments(kind):
     assert segments(render(kind, LONGEST)) <= 2
 
 
+@pytest.mark.parametrize("kind", sorted(DEFAULTS))
+def test_no_default_has_a_word_that_changes_meaning_without_its_diacritics(kind):
+    traps = set(DEFAULTS[kind].lower().split()) & set(TRAPS)
+    assert not traps, f"{kind}: {sorted(traps)} read as {[TRAPS[word] for word in sorted(traps)]}"
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULTS))
+def test_no_default_names_the_payment_provider_or_abbreviates_the_phone_label(kind):
+    text = DEFAULTS[kind]
+    assert "Stripe" not in text
+    assert "Nowy termin: $phone" not in text and "Albo:" not in text  # the phone labelled, no abrupt "Albo:"
+    if "$phone" in text:
+        assert re.search(r"(Zadzwoń|zadzwoń): \$phone", text), text
+
+
+def test_only_the_waiting_variant_of_the_cancellation_says_someone_may_get_the_slot():
+    assert "kto czeka" not in DEFAULTS["cancelled"] and "inny pacjent" not in DEFAULTS["cancelled"]
+    assert "Termin może dostać ktoś, kto czeka na wizytę" in DEFAULTS["cancelled_waiting"]
+    assert not any("dostanie inny pacjent" in text for text in DEFAULTS.values())
+
+
 def test_time_is_local_to_the_visit_and_dst_safe():
     winter = MessageContext("X", datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc))
     summer = MessageContext("X", datetime(2026, 7, 2, 9, 30, tzinfo=timezone.utc))
@@ -61,3 +89,43 @@ def test_a_facility_override_replaces_the_default_and_keeps_diacritics_on_reques
     text = render("cancelled", LONGEST, overrides={"cancelled": "$facility: odwołano $when."},
                   keep_diacritics=True)
     assert text == "Przychodnia Zdrowie Plus1: odwołano śr 02.12 o 10:30."
+
+
+@pytest.mark.parametrize("kind", sorted(EMAILS))
+def test_emails_write_dates_in_full_words_without_sms_abbreviations(kind):
+    sent_at = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    context = MessageContext(**{**LONGEST.__dict__, "sent_at": sent_at, "amount": 15000,
+                                "deadline": datetime(2026, 11, 30, 19, 0, tzinfo=timezone.utc)})
+    subject, body = render_email(kind, context)
+    assert "środa, 2 grudnia, godz. 10:30" in subject and "Termin: środa, 2 grudnia, godz. 10:30" in body
+    assert not re.search(r"\b(pn|wt|śr|czw|pt|sob|nd) \d\d\.\d\d\b", subject + body)
+    assert LONGEST.facility_name in subject and "Kod wizyty: ABCD2345" in body and "Stripe" not in body
+
+
+def documented_counts() -> dict[str, tuple[int, int, int]]:
+    """kind → (characters, segments as sent, segments with diacritics) from docs/messages.md's tables."""
+    found = {}
+    for line in MESSAGES_MD.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and re.fullmatch(r"`\w+`", cells[0]) and all(c.isdigit() for c in cells[-3:]):
+            found[cells[0].strip("`")] = tuple(int(c) for c in cells[-3:])
+    return found
+
+
+def documented_context(kind: str) -> MessageContext:
+    from tests.unit.test_payment_texts import LONGEST_PAYMENT
+    from tests.unit.test_reserve_texts import LONGEST_RESERVE
+
+    if kind.startswith(("offer", "waitlist", "planned", "exact")):
+        return LONGEST_RESERVE
+    return LONGEST_PAYMENT if kind.startswith(("payment", "blacklisted")) else LONGEST
+
+
+def test_docs_state_every_default_and_its_true_segment_counts():
+    counts = documented_counts()
+    assert set(counts) == set(DEFAULTS), set(counts) ^ set(DEFAULTS)
+    for kind, (characters, sent, kept) in counts.items():
+        context = documented_context(kind)
+        text, with_diacritics = render(kind, context), render(kind, context, keep_diacritics=True)
+        assert (len(text), segments(text), segments(with_diacritics)) == (characters, sent, kept), kind
+        assert transliterate(with_diacritics) == text

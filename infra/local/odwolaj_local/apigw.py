@@ -17,14 +17,18 @@ def _pattern(path: str) -> re.Pattern:
 
 
 def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    """The route API Gateway would pick: exact method before ANY, static paths before greedy."""
+    """The route API Gateway would pick: exact method before ANY, static paths before greedy, and
+    the $default route (if the template has one) when nothing else matches."""
     candidates = []
     for route in routes:
+        if route.is_default:
+            continue
         found = _pattern(route.path).match(path)
         if found and route.method in (method, "ANY"):
             candidates.append((route.method == "ANY", "{" in route.path, route, found.groupdict()))
     if not candidates:
-        return None
+        fallback = [route for route in routes if route.is_default]
+        return (fallback[0], {}) if fallback else None
     candidates.sort(key=lambda c: (c[0], c[1]))
     return candidates[0][2], candidates[0][3]
 

@@ -8,15 +8,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from odwolaj.appointments import inputs, lifecycle
+from odwolaj.appointments.reminders import SENDING_END, SENDING_START
 from odwolaj.core.clock import WARSAW, now
 from odwolaj.payments.rules import save_facility_rules
 from odwolaj.reserve import entries
 from odwolaj.security.facilities import create_facility
 from odwolaj.security.links import visit_link
+from odwolaj_local.devpages import in_sending_hours
 
 # (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
+# DEMO-1 (cancel it to see the reserve list) is two days ahead: cancelled at any hour, its slot is
+# still worth offering after the clock is moved to the next morning's 8:00.
 VISITS = [
-    (1, 9, "Poradnia kardiologiczna", "dr Anna Nowak"),
+    (2, 10, "Poradnia kardiologiczna", "dr Anna Nowak"),
     (2, 11, "Poradnia okulistyczna", "dr Piotr Zieliński"),
     (3, 13, "Poradnia dermatologiczna", "dr Ewa Wójcik"),
     (5, 15, "Poradnia ortopedyczna", "dr Marek Lewandowski"),
@@ -107,6 +111,10 @@ def banner(demo: dict, path: Path) -> str:
           for v in demo["appointments"]),
         "Waiting for cardiology (cancel DEMO-1, then see the offer in /dev/phone): "
         + ", ".join(f"{w['phone']} ({w['category']})" for w in demo.get("waiting_list", [])),
+        f"Reminders and offers to the waiting list go out {SENDING_START:%H:%M}–{SENDING_END:%H:%M} Warsaw time; it is "
+        f"{now().astimezone(WARSAW):%H:%M} there now."
+        + ("" if in_sending_hours(now()) else
+           f" Outside those hours {base}/dev has a button that moves the clock to the next {SENDING_START:%H:%M}."),
         f"All of it is in {path}",
     ]
     return "\n".join(lines)

@@ -22,11 +22,13 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from odwolaj.core.clock import WARSAW
 from odwolaj_local import demo, devpages
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
 from odwolaj_local.failures import FailureKeeper
 from odwolaj_local.lambdas import FakeLambdaContext, isolate_request_state, load_handler
+from odwolaj_local.mailbox import Mailbox
 from odwolaj_local.observe import EventCapture, Phone, sent_mail
 from odwolaj_local.polling import Polling, log
 from odwolaj_local.scheduler import Scheduler
@@ -60,6 +62,17 @@ class Functions:
     def invoke(self, function: str, event: dict):
         with self._locks[function]:
             return load_handler(function)(event, FakeLambdaContext(function))
+
+
+def _until_warsaw_hour(now: datetime, hour: int) -> timedelta:
+    """From `now` to the next time it is hour:00 in Warsaw."""
+    if not 0 <= hour <= 23:
+        raise ValueError("an hour of the day")
+    local = now.astimezone(WARSAW)
+    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target = (local + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return target.astimezone(timezone.utc) - now.astimezone(timezone.utc)
 
 
 def _clock_offset() -> float:
@@ -123,6 +136,9 @@ class Runner:
         self.capture = EventCapture(self.aws, names["EventBus"], runner_now)
         self.phone = Phone(runner_now)
         self.phone.listen()
+        # The template's SES receipt rule (cancellation by e-mail), run by /dev/mail.
+        self.mailbox = Mailbox(self.aws, self.app.mail_receipts[0], self.functions.invoke) \
+            if self.app.mail_receipts else None
         if self.seed:
             self.demo = demo.seed(self.base_url)
             self.demo_path = demo.write(self.demo)
@@ -209,34 +225,37 @@ class Runner:
 
     def dev(self, method: str, path: str, query: str, headers, body: bytes) -> dict:
         params = dict(parse_qsl(query))
+        status = devpages.Status(runner_now())
         if (method, path) == ("GET", "/dev"):
-            return _html(200, devpages.index(self.demo))
+            return _html(200, devpages.index(self.demo, status, self.stripe.base_url))
         if (method, path) == ("GET", "/dev/phone"):
             if params.get("format") == "json":
                 sent = [m for m in self.phone.records() if params.get("phone") in (None, m.phone)]
                 return _json(*devpages.json_items(sent, {k: v for k, v in params.items() if k != "phone"},
                                                   "messages"))
-            return _html(200, devpages.phone(self.phone.messages()))
+            return _html(200, devpages.phone(self.phone.messages(), status))
         if (method, path) == ("POST", "/dev/phone/reply"):
             return self.reply(_form(headers, body), wants_json=_wants_json(headers))
         if (method, path) == ("GET", "/dev/mail"):
-            return _html(200, devpages.mail(sent_mail(ACCOUNT, REGION)))
+            return _html(200, self.mail_page(status))
+        if (method, path) == ("POST", "/dev/mail/send"):
+            return self.receive_mail(_form(headers, body), status)
         if (method, path) == ("GET", "/dev/events"):
             captured = self.capture.records()
             if params.get("format") == "json":
                 # Unpaged, the events alone as before (EventBridge's shape); paged, with their cursor.
                 return _json(*devpages.json_items(captured, params, "events", unpaged=lambda c: c.event))
-            return _html(200, devpages.events(captured))
+            return _html(200, devpages.events(captured, status))
         if (method, path) == ("GET", "/dev/failed"):
-            return _html(200, devpages.failed(self.failures.listed()))
+            return _html(200, devpages.failed(self.failures.listed(), status))
         if (method, path) == ("POST", "/dev/failed/redrive"):
             outcomes = self.failures.redrive()
             if "json" in headers.get("accept", "") + headers.get("content-type", ""):
                 return _json(200, {function: vars(outcome) for function, outcome in outcomes.items()})
-            return _html(200, devpages.failed(self.failures.listed(), outcomes))
+            return _html(200, devpages.failed(self.failures.listed(), status, outcomes))
         if (method, path) == ("GET", "/dev/clock"):
             state = self.clock_state()
-            return _json(200, state) if params.get("format") == "json" else _html(200, devpages.clock(state))
+            return _json(200, state) if params.get("format") == "json" else _html(200, devpages.clock(state, status))
         if (method, path) == ("POST", "/dev/clock"):
             return self.advance(_form(headers, body), wants_json=_wants_json(headers))
         return _json(404, {"message": "Not Found"})
@@ -245,18 +264,43 @@ class Runner:
         return devpages.clock_state(runner_now(), _clock_offset(), self.scheduler.entries)
 
     def advance(self, form: dict, *, wants_json: bool) -> dict:
+        """Move the clock forward by `advance_minutes` / `advance_hours`, or to the next time it is
+        `to_hour`:00 in Warsaw (the button outside offer hours: to_hour=8)."""
         try:
-            delta = timedelta(minutes=float(form.get("advance_minutes") or 0),
-                              hours=float(form.get("advance_hours") or 0))
+            if form.get("to_hour") not in (None, ""):
+                delta = _until_warsaw_hour(runner_now(), int(form["to_hour"]))
+            else:
+                delta = timedelta(minutes=float(form.get("advance_minutes") or 0),
+                                  hours=float(form.get("advance_hours") or 0))
         except (TypeError, ValueError):
             delta = timedelta(0)
         if delta <= timedelta(0):
-            return _json(400, {"message": "give advance_minutes or advance_hours, a positive number"})
+            return _json(400, {"message": "give advance_minutes or advance_hours (a positive number), "
+                                          "or to_hour (0 to 23, Warsaw time)"})
         fired = self.jump.to(runner_now() + delta)
         log.info("clock advanced by %s; fired %d schedule(s)", delta, len(fired))
         if wants_json:
             return _json(200, {**self.clock_state(), "fired": fired})
         return {"statusCode": 303, "headers": {"location": "/dev/clock"}, "body": ""}
+
+    def mail_page(self, status: devpages.Status, notice: str = "") -> str:
+        address = self.mailbox.address if self.mailbox else ""
+        return devpages.mail(sent_mail(ACCOUNT, REGION), status, address, notice)
+
+    def receive_mail(self, form: dict, status: devpages.Status) -> dict:
+        """An e-mail to the cancellation address, typed on /dev/mail: stored and handed to the
+        function as the template's SES receipt rule would."""
+        sender, text = str(form.get("from", "")).strip(), str(form.get("text", "")).strip()
+        if self.mailbox is None:
+            return _html(501, self.mail_page(status, "The template has no SES receipt rule."))
+        if "@" not in sender or not text:
+            return _html(400, self.mail_page(status, "A sender's address and a text are needed."))
+        try:
+            self.mailbox.receive(sender, str(form.get("subject", "")).strip(), text)
+        except Exception as error:
+            log.warning("%s raised %s", self.mailbox.rule.function, type(error).__name__)
+            return _html(500, self.mail_page(status, f"{self.mailbox.rule.function} failed."))
+        return {"statusCode": 303, "headers": {"location": "/dev/mail"}, "body": ""}
 
     def reply(self, form: dict, *, wants_json: bool = False) -> dict:
         """A reply typed on the phone view: delivered as AWS End User Messaging two-way SMS arrive,
@@ -264,9 +308,11 @@ class Runner:
         requests get the reply's place in the phone's record instead of a redirect."""
         sender, text = str(form.get("from", "")).strip(), str(form.get("text", "")).strip()
         if not sender or not text:
-            return _html(400, devpages.phone(self.phone.messages(), "Both 'from' and 'text' are needed."))
+            return _html(400, devpages.phone(self.phone.messages(), devpages.Status(runner_now()),
+                                             "Both 'from' and 'text' are needed."))
         if not self.app.subscriptions:
-            return _html(501, devpages.phone(self.phone.messages(), "Inbound SMS is not yet wired in template.yaml."))
+            return _html(501, devpages.phone(self.phone.messages(), devpages.Status(runner_now()),
+                                             "Inbound SMS is not yet wired in template.yaml."))
         message_id = str(uuid.uuid4())
         self.phone.record_reply(sender, text, message_id)
         names = self.aws.physical_names()
@@ -279,7 +325,7 @@ class Runner:
                 self.failures.invoke_async(subscription.function, sns_event(topic_arn, message))
             except Exception as error:
                 log.warning("%s raised %s", subscription.function, type(error).__name__)
-                return _html(500, devpages.phone(self.phone.messages(),
+                return _html(500, devpages.phone(self.phone.messages(), devpages.Status(runner_now()),
                                                  f"{subscription.function} failed; kept on /dev/failed."))
         if wants_json:
             [recorded] = [m for m in self.phone.records() if m.message_id == message_id]

@@ -30,6 +30,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -211,6 +212,7 @@ class StripeFake:
             "status": "open", "success_url": params.get("success_url"), "cancel_url": params.get("cancel_url"),
             "locale": params.get("locale"), "url": f"{self.base_url}/checkout/{session_id}",
             "_payment_intent_metadata": (params.get("payment_intent_data") or {}).get("metadata") or {},
+            "_line_item": items[0],
         }
         self.sessions[session_id] = session
         return self._public(session)
@@ -340,33 +342,47 @@ class StripeFake:
 
     # -- the hosted checkout page --------------------------------------------------------------
     def checkout_page(self, session_id: str) -> str:
+        """The hosted checkout, on a phone as on a desktop; times in Warsaw time, as patients read them."""
         session = self._session(session_id)
         amount = f"{session['amount_total'] / 100:.2f}".replace(".", ",")
-        expires = datetime.fromtimestamp(session["expires_at"]).strftime("%Y-%m-%d %H:%M")
+        expires = warsaw_time(session["expires_at"])
+        base = f"/checkout/{escape(session_id)}"
         if session["status"] == "open":
             actions = (
-                f'<form method="post" action="/checkout/{escape(session_id)}/pay"><button>Zapłać / Pay</button></form>'
-                f'<form method="post" action="/checkout/{escape(session_id)}/pay?delayed=1">'
-                '<button>Przelew Przelewy24 (bank potwierdzi później) / Bank transfer, confirmed later</button></form>'
-                f'<form method="post" action="/checkout/{escape(session_id)}/abandon">'
-                '<button>Porzuć / Abandon</button></form>')
+                f'<form method="post" action="{base}/pay"><button class="main">Zapłać / Pay</button></form>'
+                f'<form method="post" action="{base}/pay?delayed=1"><button>Przelew Przelewy24 (bank potwierdzi '
+                "później) / Bank transfer, confirmed later</button></form>"
+                f'<form method="post" action="{base}/abandon"><button>Porzuć / Abandon</button></form>')
         elif session["status"] == "complete" and session["payment_status"] == "unpaid":
             actions = (
-                "<p>Czekamy na bank / Waiting for the bank.</p>"
-                f'<form method="post" action="/checkout/{escape(session_id)}/bank?ok=1"><button>Bank potwierdza / '
+                "<p><strong>Przelew czeka na bank / The transfer waits for the bank.</strong></p>"
+                f'<form method="post" action="{base}/bank?ok=1"><button class="main">Bank potwierdza / '
                 "Bank confirms</button></form>"
-                f'<form method="post" action="/checkout/{escape(session_id)}/bank?ok=0"><button>Bank odrzuca / '
-                "Bank declines</button></form>")
+                f'<form method="post" action="{base}/bank?ok=0"><button>Bank odrzuca / Bank declines</button></form>')
         else:
-            actions = f"<p>Sesja: {escape(session['status'])}, płatność: {escape(session['payment_status'])}.</p>"
-        return (
-            '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>Stripe Checkout (lokalnie)</title>'
-            '<style>body{font:1.25rem/1.5 sans-serif;max-width:36rem;margin:2rem auto}button{font-size:1.25rem;'
-            'margin:.5rem 0;padding:.5rem 1rem}</style></head><body>'
-            "<p><strong>Lokalna atrapa Stripe Checkout</strong> / local stand-in for Stripe Checkout</p>"
+            actions = (f"<p>Sesja / session: {escape(session['status'])}, płatność / payment: "
+                       f"{escape(session['payment_status'])}.</p>")
+        product = session["_line_item"]["price_data"].get("product_data", {}).get("name", "")
+        return _stand_in_page("Stripe Checkout (lokalnie)", (
             f"<h1>{escape(amount)} {escape(session['currency'].upper())}</h1>"
-            f"<p>Metody / methods: {escape(', '.join(session['payment_method_types']))}</p>"
-            f"<p>Ważna do / valid until: {escape(expires)}</p>{actions}</body></html>")
+            + (f"<p>{escape(product)}</p>" if product else "")
+            + f"<p>Metody / methods: {escape(', '.join(session['payment_method_types']))}</p>"
+            f"<p>Ważna do / valid until: {escape(expires)}</p>{actions}"
+            f"<p><a href='/'>Wszystkie sesje / all sessions</a></p>"))
+
+    def index_page(self) -> str:
+        """Every session, newest first: where a transfer waiting for the bank can be confirmed."""
+        rows = "".join(
+            f"<li><a href='/checkout/{escape(s['id'])}'>{escape(s['id'])}</a>: "
+            f"{s['amount_total'] / 100:.2f} {escape(s['currency'].upper())}, {escape(s['status'])}, "
+            f"{escape(s['payment_status'])}"
+            + (" <strong>(czeka na bank / waits for the bank)</strong>"
+               if s["status"] == "complete" and s["payment_status"] == "unpaid" else "")
+            + f", {escape(warsaw_time(s['created']))}</li>"
+            for s in reversed(list(self.sessions.values())))
+        return _stand_in_page("Stripe (lokalnie): sesje", (
+            "<h1>Sesje płatności / Checkout Sessions</h1>"
+            + (f"<ul>{rows}</ul>" if rows else "<p>Brak / none yet.</p>")))
 
     def checkout_action(self, session_id: str, action: str, query: dict) -> str:
         """Run a button; the address to send the browser to."""
@@ -382,6 +398,27 @@ class StripeFake:
             target = session["cancel_url"]
         self.wait_delivered(event)
         return (target or f"/checkout/{session_id}").replace("{CHECKOUT_SESSION_ID}", session_id)
+
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+_STYLE = ("body{font:1.2rem/1.5 system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:.5rem 1rem}"
+          "header{border-bottom:3px solid #635bff;font-weight:700;padding:.5rem 0}h1{margin:.75rem 0}"
+          "button{display:block;width:100%;font:inherit;margin:.9rem 0;padding:.6rem;border:2px solid #333;"
+          "border-radius:.4rem;background:#fff;color:#111}button.main{background:#635bff;border-color:#635bff;color:#fff}"
+          "li{margin:.4rem 0;overflow-wrap:anywhere}:focus-visible{outline:3px solid #111;outline-offset:3px}")
+
+
+def warsaw_time(timestamp: float) -> str:
+    """'30.11.2026, 08:43 (czas warszawski / Warsaw time)'."""
+    return f"{datetime.fromtimestamp(timestamp, WARSAW):%d.%m.%Y, %H:%M} (czas warszawski / Warsaw time)"
+
+
+def _stand_in_page(title: str, body: str) -> str:
+    return ('<!doctype html><html lang="pl"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+            "<header>Lokalna atrapa Stripe Checkout / local stand-in for Stripe Checkout</header>"
+            f"<main>{body}</main></body></html>")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -411,6 +448,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if found and self.command == "GET" and not found.group(2):
                 self._answer(200, fake.checkout_page(found.group(1)).encode(), "text/html; charset=utf-8")
+                return
+            if url.path == "/" and self.command == "GET":
+                self._answer(200, fake.index_page().encode(), "text/html; charset=utf-8")
                 return
             if found and self.command == "POST" and found.group(2):
                 target = fake.checkout_action(found.group(1), found.group(2), dict(parse_qsl(url.query)))

@@ -29,15 +29,22 @@ class Function:
     async_retries: int = 2  # EventInvokeConfig's MaximumRetryAttempts (Lambda's default: 2)
 
 
+DEFAULT_ROUTE_PATH = "/$default"  # how SAM writes an HttpApi event without Path and Method
+
+
 @dataclass(frozen=True)
 class Route:
     method: str  # GET, POST, ANY
-    path: str  # /c/{token}, /api/v1/{proxy+}
+    path: str  # /c/{token}, /api/v1/{proxy+}, or /$default (whatever no other route matches)
     function: str
 
     @property
+    def is_default(self) -> bool:
+        return self.path == DEFAULT_ROUTE_PATH
+
+    @property
     def route_key(self) -> str:
-        return f"{self.method} {self.path}"
+        return "$default" if self.is_default else f"{self.method} {self.path}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,16 @@ class TopicSubscription:
     function: str
 
 
+@dataclass(frozen=True)
+class MailReceipt:
+    """An SES receipt rule that stores a message in a bucket, then invokes a function."""
+
+    recipients: tuple[object, ...]  # as written: addresses or {"Ref": parameter}
+    bucket: str  # logical id of the AWS::S3::Bucket
+    prefix: str
+    function: str
+
+
 @dataclass
 class Application:
     source: dict
@@ -83,6 +100,7 @@ class Application:
     streams: list[StreamSource] = field(default_factory=list)
     subscriptions: list[TopicSubscription] = field(default_factory=list)
     failure_queues: dict[str, FailureQueue] = field(default_factory=dict)  # by the queue's logical id
+    mail_receipts: list[MailReceipt] = field(default_factory=list)
 
     def resources(self, resource_type: str) -> dict[str, dict]:
         return {k: v for k, v in self.cfn["Resources"].items() if v["Type"] == resource_type}
@@ -148,6 +166,7 @@ def application() -> Application:
         if stream.failure_queue:
             app.failure_queues[stream.failure_queue] = FailureQueue(stream.failure_queue, stream.function,
                                                                     stream.filters, stream.batch_size)
+    app.mail_receipts = _mail_receipts(source)
     return app
 
 
@@ -155,6 +174,21 @@ def _queue_of(destination_config: dict) -> str | None:
     """The logical id of an on-failure SQS destination (`Destination: !GetAtt Queue.Arn`)."""
     target = destination_config.get("OnFailure", {}).get("Destination", {})
     return target["Fn::GetAtt"][0] if isinstance(target, dict) and "Fn::GetAtt" in target else None
+
+
+def _mail_receipts(source: dict) -> list[MailReceipt]:
+    """Receipt rules with an S3 action followed by a Lambda action (how the template receives mail)."""
+    found = []
+    for resource in source["Resources"].values():
+        if resource["Type"] != "AWS::SES::ReceiptRule":
+            continue
+        rule = resource["Properties"]["Rule"]
+        stored = next((a["S3Action"] for a in rule.get("Actions", []) if "S3Action" in a), None)
+        invoked = next((a["LambdaAction"] for a in rule.get("Actions", []) if "LambdaAction" in a), None)
+        if stored and invoked:
+            found.append(MailReceipt(tuple(rule.get("Recipients", [])), stored["BucketName"]["Ref"],
+                                     stored.get("ObjectKeyPrefix", ""), invoked["FunctionArn"]["Fn::GetAtt"][0]))
+    return found
 
 
 def _routes(cfn: dict) -> list[Route]:

@@ -37,11 +37,12 @@ from odwolaj.payments import blacklist, booking as payment_booking, checkout as 
 from odwolaj.payments.rules import PaymentRequirement
 
 CHANNELS = ("web", "sms", "email", "clinic_api", "reception", "payment_expired")
+# Labels as the cancellation page offers them: short, one line each on a phone.
 CANCEL_REASONS = {
-    "cannot_attend": "Nie mogę przyjść w tym terminie",
-    "feel_better": "Czuję się lepiej / wizyta niepotrzebna",
-    "treated_elsewhere": "Skorzystam z wizyty gdzie indziej",
-    "need_other_date": "Potrzebuję innego terminu",
+    "cannot_attend": "Nie dam rady przyjść",
+    "feel_better": "Czuję się lepiej",
+    "treated_elsewhere": "Leczę się gdzie indziej",
+    "need_other_date": "Chcę inny termin",
     "other": "Inny powód",
     "not_given": "Nie podano",
     "unpaid": "Nie wpłynęła przedpłata",  # the deadline sweep's, never the patient's choice

@@ -1,6 +1,8 @@
 """Typed domain errors. Handlers map them to HTTP (or an SMS answer) in one place each."""
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base class: `code` is stable for integrators, the message is English for them."""
@@ -59,6 +61,10 @@ class LinkExpired(LinkInvalid):
 
 class RateLimited(DomainError):
     code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at  # when the window ends and a new try counts again
 
 
 class PrepaymentRefused(Conflict):

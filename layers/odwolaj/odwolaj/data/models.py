@@ -420,6 +420,8 @@ class Payment(Model):
     refund_id = UnicodeAttribute(null=True)
     refunded_at = UnicodeAttribute(null=True)
     outcome = UnicodeAttribute(null=True)  # confirmed, reinstated, refunded_late, refunded_by_clinic
+    # A bank transfer started (a session completed unpaid): the bank's answer is still to come.
+    transfer_started_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

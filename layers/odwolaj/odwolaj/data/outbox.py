@@ -16,7 +16,9 @@ from odwolaj.data.models import Appointment, OutboxItem, WaitingEntry
 RETENTION = timedelta(days=7)
 # Messages whose link opens the payment page rather than the visit page; they go by e-mail too.
 PAYMENT_LINK_KINDS = frozenset({"payment_link", "payment_optional"})
-EMAIL_KINDS = PAYMENT_LINK_KINDS
+# What became of a payment: the e-mail is the patient's receipt.
+PAYMENT_OUTCOME_KINDS = frozenset({"payment_received", "payment_reinstated", "payment_refunded"})
+EMAIL_KINDS = PAYMENT_LINK_KINDS | PAYMENT_OUTCOME_KINDS
 PAYMENT_LINK_EMAIL_CAUSE = "payment-link"
 
 
@@ -39,11 +41,13 @@ def queue_email(appointment: Appointment, message_kind: str, at: datetime, cause
                  appointment_id=appointment.appointment_id)
 
 
-def queue_emails_for(appointment: Appointment, message_kind: str, at: datetime) -> list[OutboxItem]:
-    """The e-mail a new booking's message also goes as: one for a payment link to a known address."""
+def queue_emails_for(appointment: Appointment, message_kind: str, at: datetime,
+                     cause: str = PAYMENT_LINK_EMAIL_CAUSE) -> list[OutboxItem]:
+    """The e-mail a message also goes as: one for a payment link or a payment's outcome, when the
+    clinic gave the patient's address; none otherwise."""
     if message_kind not in EMAIL_KINDS or not appointment.email:
         return []
-    return [queue_email(appointment, message_kind, at, PAYMENT_LINK_EMAIL_CAUSE)]
+    return [queue_email(appointment, message_kind, at, cause)]
 
 
 def queue_entry_sms(entry: WaitingEntry, message_kind: str, at: datetime, cause: str,

@@ -1,10 +1,15 @@
-"""Default SMS texts, one per message kind, in plain Polish.
+"""Default SMS and e-mail texts, one per message kind, in plain Polish.
 
-Written with diacritics for people to read here; sent transliterated to GSM-7 by default, so a
-reminder with its link fits one 160-character segment. Wording says plainly that an uncancelled
-visit blocks someone else's care: stating that cost measurably cuts no-shows. A two-way number
-can ask for TAK/NIE; an alphanumeric sender (the clinic's name) cannot receive replies, so its
-messages carry the link instead of asking for an answer.
+Written with diacritics for people to read here; SMS are sent transliterated to GSM-7 by default,
+so a reminder with its link fits one 160-character segment. So no SMS uses a word that changes
+meaning without its diacritics ("ją" reads as "ja", "płać" as "plac", "mają" as "Maja").
+
+A reminder says that cancelling frees the visit for others: stating that cost measurably cuts
+no-shows. A message says that the freed visit may go to someone else only when someone waits for
+that service (the `_waiting` kinds, picked by the sender). Messages about money name the facility
+in full, the visit, its code, the amount and the deadline, so they cannot pass for the common
+"dopłata" phishing SMS. A two-way number can ask for TAK/NIE; an alphanumeric sender (the
+clinic's name) cannot receive replies, so its messages carry the link instead.
 """
 from __future__ import annotations
 
@@ -13,114 +18,157 @@ from datetime import datetime
 from string import Template
 from zoneinfo import ZoneInfo
 
+from odwolaj.language import polish
 from odwolaj.language.gsm import transliterate
 
-WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
-WEEKDAYS_FULL = ("poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela")
-# "do środy 26 listopada": a deadline in words takes the genitive.
-WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
-MONTHS_GENITIVE = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
-                   "września", "października", "listopada", "grudnia")
+SMS_WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
 
 DEFAULTS: dict[str, str] = {
     "reminder_two_way": "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. "
-                        "Nieodwołana blokuje innego pacjenta. $link",
-    "reminder_one_way": "$facility: wizyta $when. Nie możesz przyjść? Odwołaj, by ktoś inny "
-                        "mógł z niej skorzystać: $link",
-    "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj: $link",
-    "cancelled": "$facility: wizyta $when odwołana. Dziękujemy! Twój termin dostanie inny pacjent. "
-                 "Nowy termin: $phone",
-    "booked": "$facility: umówiono wizytę $when, $service. Kod wizyty: $code. Nie możesz przyjść? Odwołaj: $link",
-    "moved": "$facility: zmiana terminu wizyty na $when, $service. Nie pasuje? Odwołaj: $link",
-    "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz, lub NIE, by odwołać wizytę $when. "
-            "Albo: $link lub tel. $phone",
+                        "Odwołując, zwalniasz termin dla innych. $link",
+    "reminder_one_way": "$facility: wizyta $when. Nie możesz przyjść? Odwołaj wizytę, a zwolnisz termin "
+                        "dla innych: $link",
+    "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj wizytę: $link",
+    "cancelled": "$facility: wizyta $when odwołana. Dziękujemy, że dajesz znać. Nowy termin? Zadzwoń: $phone",
+    "cancelled_waiting": "$facility: wizyta $when odwołana. Dziękujemy! Termin może dostać ktoś, kto czeka "
+                         "na wizytę. Nowy termin? Zadzwoń: $phone",
+    "booked": "$facility: umówiono wizytę $when, $service. Kod wizyty: $code. Nie możesz przyjść? "
+              "Odwołaj wizytę: $link",
+    "moved": "$facility: zmieniono termin wizyty ($service) na $when. Nie pasuje? Odwołaj wizytę: $link",
+    "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz na wizytę $when, albo NIE, "
+            "by odwołać wizytę. Możesz też wybrać tutaj: $link",
     # One short question after a bare NIE to a message that asked nothing: the answer binds this visit.
-    "question": "$facility: wizyta $when. Odpisz TAK, jeśli przyjdziesz, lub NIE, by odwołać wizytę.",
+    "question": "$facility: wizyta $when. Odpisz TAK, jeśli przyjdziesz, albo NIE, by odwołać wizytę.",
     # A reply that could mean several visits: asked about one ($link: the others' pages).
-    "clarify": "$facility: masz kilka wizyt. Odpisz TAK, jeśli przyjdziesz na wizytę $when, lub NIE, by odwołać "
-               "tę wizytę. Inne wizyty: $link",
-    "stopped": "$facility: nie będziemy wysyłać przypomnień. Potwierdzenia zmian wizyt nadal dotrą. "
-               "By wznowić, odpisz START.",
-    "started": "$facility: przypomnienia o wizytach wznowione.",
-    "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
-               "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
-    "payment_received": "$facility: dziękujemy za wpłatę. Wizyta $when potwierdzona. Gdyby coś się zmieniło, "
-                        "odwołaj: $link",
-    "payment_reinstated": "$facility: wpłata dotarła po terminie, ale Twój termin był wolny: wizyta $when "
-                          "przywrócona i potwierdzona. Odwołanie: $link",
-    "payment_refunded": "$facility: wpłata dotarła po anulowaniu wizyty $when, więc zwracamy ją w całości. "
-                        "Nowy termin: $phone",
-    "payment_link": "$facility: wizyta $when zarezerwowana. Potwierdzimy ją po wpłacie $amount $deadline: "
-                    "$link Bez wpłaty rezerwacja przepadnie.",
-    "payment_optional": "$facility: umówiono wizytę $when, $service. Możesz zapłacić $amount z góry: $link",
-    "blacklisted_no_shows": "$facility: z powodu nieodwołanych nieobecności na wizytach do $until każdą "
-                            "wizytę trzeba opłacić z góry przy rezerwacji. Pytania: $phone",
-    "blacklisted": "$facility: decyzją placówki do $until każdą wizytę trzeba opłacić z góry przy rezerwacji. "
-                   "Pytania: $phone",
-    "payment_expired": "$facility: wizyta $when anulowana: przedpłata nie wpłynęła w terminie. "
-                       "Termin dostanie inny pacjent. Nowy termin: $phone",
+    "clarify": "$facility: masz kilka wizyt. Odpisz TAK, jeśli przyjdziesz na wizytę $when, albo NIE, by "
+               "odwołać tę wizytę. Inne wizyty: $link",
+    "stopped": "$facility: nie będziemy wysyłać przypomnień o wizytach. Potwierdzenia zmian wizyt nadal "
+               "dotrą. Aby to cofnąć, odpisz START.",
+    "started": "$facility: znów będziemy wysyłać przypomnienia o wizytach.",
+    "no_show": "$facility: nie było Cię na wizycie $when. Jeśli następnym razem nie dasz rady przyjść, "
+               "odwołaj wizytę przez link z SMS-a lub zadzwoń: $phone",
+    # Money: the facility's full name, the visit, its code.
+    "payment_link": "$facility_name: wizyta $when, $service, kod $code, czeka na przedpłatę $amount. "
+                    "Zapłać $deadline: $link Bez wpłaty wizyta zostanie odwołana.",
+    "payment_claim": "$facility_name: trzymamy dla Ciebie termin $when, $service, kod $code, $deadline. "
+                     "Będzie Twój po wpłacie $amount: $link Bez wpłaty zostajesz na liście na swoim miejscu.",
+    "payment_optional": "$facility_name: umówiono wizytę $when, $service, kod $code. Możesz zapłacić "
+                        "z góry $amount: $link",
+    "payment_received": "$facility_name: dziękujemy za wpłatę $amount. Wizyta $when, $service, kod $code, "
+                        "jest potwierdzona. Gdyby coś się zmieniło, odwołaj wizytę: $link",
+    "payment_reinstated": "$facility_name: wpłata $amount dotarła po czasie, ale termin wizyty był wolny. "
+                          "Wizyta $when, kod $code, jest potwierdzona. Odwołanie wizyty: $link",
+    "payment_refunded": "$facility_name: wpłata $amount za wizytę $when, kod $code, dotarła po odwołaniu wizyty, "
+                        "więc zwracamy całą kwotę. Nowy termin? Zadzwoń: $phone",
+    "payment_expired": "$facility_name: wizyta $when, $service, kod $code, została odwołana, bo przedpłata "
+                       "nie dotarła na czas. Nowy termin? Zadzwoń: $phone",
+    "payment_expired_transfer": "$facility_name: wizyta $when, kod $code, została odwołana, bo przelew nie dotarł "
+                                "na czas. Gdy dotrze, przywrócimy wizytę, jeśli termin będzie wolny, a jeśli nie, "
+                                "zwrócimy całą kwotę.",
+    "blacklisted_no_shows": "$facility: ponieważ nie odwołano wizyt, na których Cię nie było, do $until każdą "
+                            "wizytę trzeba opłacić z góry. Pytania? Zadzwoń: $phone",
+    "blacklisted": "$facility: przychodnia zdecydowała, że do $until każdą wizytę trzeba opłacić z góry. "
+                   "Pytania? Zadzwoń: $phone",
     # Reserve (waiting) list
     "waitlist_joined": "$facility: jesteś na liście oczekujących ($service), miejsce $position. "
-                       "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, napiszemy.",
-    "planned_date_moved": "$facility: zmienił się planowany termin ($service): $forecast. "
-                          "Pytania: $phone",
+                       "Przewidywany termin: $forecast. Gdy zwolni się wcześniejszy, możemy go zaproponować SMS-em.",
+    "planned_date_moved": "$facility: nowy przewidywany termin wizyty ($service): $forecast. "
+                          "Pytania? Zadzwoń: $phone",
     "exact_date": "$facility: dokładny termin Twojej wizyty z listy oczekujących ($service): $forecast. "
-                  "Pytania: $phone",
+                  "Pytania? Zadzwoń: $phone",
     # An offer names the day in words: it may come days ahead, and is read by seniors. No reply-by
     # hour: a yes counts while the slot is free.
-    "offer_two_way": "$facility: zwolnił się termin $day o $time, $service. Chcesz go? Odpowiedz TAK lub NIE. "
-                     "Albo: $link",
-    "offer_one_way": "$facility: zwolnił się termin $day o $time, $service. Chcesz go? Wybierz: $link",
+    "offer_two_way": "$facility: zwolnił się termin $day o $time, $service. Chcesz go? Odpisz TAK lub NIE "
+                     "albo wybierz tutaj: $link",
+    "offer_two_way_prepaid": "$facility: zwolnił się termin $day o $time, $service. Przedpłata: $amount. "
+                             "Chcesz go? Odpisz TAK lub NIE albo wybierz tutaj: $link",
+    "offer_one_way": "$facility: zwolnił się termin $day o $time, $service. Chcesz go? Wybierz tutaj: $link",
+    "offer_one_way_prepaid": "$facility: zwolnił się termin $day o $time, $service. Przedpłata: $amount. "
+                             "Chcesz go? Wybierz tutaj: $link",
     "offer_taken": "$facility: termin $when zajął już ktoś inny. Przepraszamy! Zostajesz na liście "
                    "oczekujących na swoim miejscu.",
     "offer_expired": "$facility: na termin $when jest już za późno. Zostajesz na liście oczekujących "
                      "na swoim miejscu.",
     "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
     # An offer's answer that is neither TAK nor NIE.
-    "offer_help": "$facility: chcesz termin $when? Odpisz TAK, by go wziąć, lub NIE, by czekać dalej na swoim "
-                  "miejscu. Albo: $link",
+    "offer_help": "$facility: chcesz termin $when? Odpisz TAK, by go wziąć, albo NIE, by czekać dalej na swoim "
+                  "miejscu. Możesz też wybrać tutaj: $link",
 }
 
+_VISIT = ("Termin: $when\n"
+          "Świadczenie: $service\n"
+          "Przychodnia: $facility\n"
+          "Kod wizyty: $code\n")
+_FOOTER = ("Pytania: $contact\n\n"
+           "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n")
+
 # E-mails (subject, plain-text body), sent when the appointment has an address: the same facts
-# as the SMS of the same kind, with room to say them in full. `$facility` is the full name here.
+# as the SMS of the same kind, in full words and dates. `$facility` is the full name here.
 EMAILS: dict[str, tuple[str, str]] = {
-    "payment_link": (
-        "Przedpłata za wizytę $when: $facility",
+    # The answer to a cancellation sent to the cancellation address (the sender may be a relative).
+    "cancelled": (
+        "Wizyta odwołana: $when – $facility",
         "Dzień dobry,\n\n"
-        "wizyta $when ($service) w placówce $facility jest zarezerwowana. Potwierdzimy ją po wpłacie "
-        "$amount $deadline. Bez wpłaty w tym terminie rezerwacja przepadnie, a termin dostanie inny "
-        "pacjent.\n\n"
-        "Zapłać tutaj: $link\n\n"
-        "Kod wizyty: $code\n\n"
-        "Pytania: $contact\n\n"
-        "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
+        "zgodnie z Twoją wiadomością odwołaliśmy wizytę:\n\n" + _VISIT + "\n"
+        "Dziękujemy za wiadomość. Jeśli potrzebujesz nowego terminu, zadzwoń do rejestracji.\n\n" + _FOOTER,
+    ),
+    "cancelled_waiting": (
+        "Wizyta odwołana: $when – $facility",
+        "Dzień dobry,\n\n"
+        "zgodnie z Twoją wiadomością odwołaliśmy wizytę:\n\n" + _VISIT + "\n"
+        "Dziękujemy! Ten termin może teraz dostać ktoś, kto czeka na wizytę. Jeśli potrzebujesz nowego terminu, "
+        "zadzwoń do rejestracji.\n\n" + _FOOTER,
+    ),
+    "payment_link": (
+        "Przedpłata za wizytę: $when – $facility",
+        "Dzień dobry,\n\n"
+        "zarezerwowaliśmy dla Ciebie wizytę:\n\n" + _VISIT + "\n"
+        "Potwierdzimy ją po wpłacie $amount $deadline. Zapłacić możesz tutaj:\n$link\n\n"
+        "Jeśli wpłata nie dotrze w tym czasie, wizyta zostanie odwołana.\n\n" + _FOOTER,
+    ),
+    "payment_claim": (
+        "Zwolniony termin czeka na przedpłatę: $when – $facility",
+        "Dzień dobry,\n\n"
+        "przyjęliśmy Twoją odpowiedź na propozycję terminu z listy oczekujących:\n\n" + _VISIT + "\n"
+        "Trzymamy ten termin dla Ciebie $deadline. Aby go zająć, wpłać $amount tutaj:\n$link\n\n"
+        "Jeśli wpłata nie dotrze w tym czasie, zaproponujemy termin komuś innemu, a Ty zostaniesz na liście "
+        "oczekujących na swoim miejscu.\n\n" + _FOOTER,
     ),
     "payment_optional": (
-        "Możliwość przedpłaty za wizytę $when: $facility",
+        "Możliwość przedpłaty za wizytę: $when – $facility",
         "Dzień dobry,\n\n"
-        "umówiono wizytę $when ($service) w placówce $facility. Możesz zapłacić $amount z góry: $link\n\n"
-        "Kod wizyty: $code\n\n"
-        "Pytania: $contact\n\n"
-        "Wiadomość wysłana automatycznie, prosimy na nią nie odpowiadać.\n",
+        "umówiliśmy dla Ciebie wizytę:\n\n" + _VISIT + "\n"
+        "Jeśli chcesz, możesz zapłacić z góry $amount tutaj:\n$link\n\n" + _FOOTER,
     ),
-    # Answers to e-mails sent to the cancellation address (odwolaj.messaging.inbound_email).
-    "email_cancelled": (
-        "Wizyta odwołana — dziękujemy",
+    "payment_received": (
+        "Potwierdzenie wpłaty za wizytę: $when – $facility",
         "Dzień dobry,\n\n"
-        "wizyta $when ($service) w placówce $facility została odwołana. Dziękujemy, że dałeś znać — "
-        "ten termin dostanie teraz inny pacjent.\n\n"
-        "Kod wizyty: $code\n\n"
-        "Jeśli potrzebujesz nowego terminu, skontaktuj się z rejestracją: $contact\n",
+        "dziękujemy, otrzymaliśmy Twoją wpłatę $amount. Wizyta jest potwierdzona:\n\n" + _VISIT + "\n"
+        "Gdyby coś się zmieniło, odwołaj wizytę tutaj:\n$link\n\n" + _FOOTER,
     ),
+    "payment_reinstated": (
+        "Wizyta przywrócona po wpłacie: $when – $facility",
+        "Dzień dobry,\n\n"
+        "Twoja wpłata $amount dotarła po terminie płatności, ale termin wizyty był jeszcze wolny, "
+        "więc wizyta wróciła i jest potwierdzona:\n\n" + _VISIT + "\n"
+        "Gdyby coś się zmieniło, odwołaj wizytę tutaj:\n$link\n\n" + _FOOTER,
+    ),
+    "payment_refunded": (
+        "Zwrot wpłaty za wizytę: $when – $facility",
+        "Dzień dobry,\n\n"
+        "Twoja wpłata $amount dotarła, gdy tej wizyty już nie było:\n\n" + _VISIT + "\n"
+        "Dlatego zwracamy całą kwotę na konto, z którego zapłacono. Zwrot może potrwać kilka dni roboczych.\n\n"
+        + _FOOTER,
+    ),
+    # The answer to an e-mail cancellation of a visit already cancelled (odwolaj.messaging.inbound_email).
     "email_already_cancelled": (
-        "Wizyta była już odwołana",
+        "Wizyta była już odwołana: $when – $facility",
         "Dzień dobry,\n\n"
-        "wizyta $when ($service) w placówce $facility była już wcześniej odwołana. Nic więcej nie trzeba "
-        "robić.\n\n"
-        "Kod wizyty: $code\n\n"
-        "Dziękujemy!\n",
+        "ta wizyta była już wcześniej odwołana:\n\n" + _VISIT + "\n"
+        "Nic więcej nie trzeba robić. Dziękujemy!\n\n" + _FOOTER,
     ),
 }
+
 # Answers that name no visit: they have no placeholders but $lookup (the lookup page's address).
 EMAIL_ASK_FOR_CODE = (
     "Której wizyty dotyczy wiadomość?",
@@ -147,69 +195,72 @@ class MessageContext:
     link: str = ""
     service: str = ""
     phone: str = ""
+    facility_name: str = ""  # the full name (messages about money); the short name when empty
+    code: str = ""  # the visit code
+    sent_at: datetime | None = None  # when the message is composed: "dziś do 11:25" in SMS
     deadline: datetime | None = None  # a prepayment's
     amount: int | None = None  # grosze
     position: int | None = None  # reserve list: place in the queue
     forecast: str = ""  # reserve list: the planned date, as the patient reads it
     until: datetime | None = None  # the end of a prepayment blacklist entry
-    code: str = ""  # the visit code, as the patient types it on the lookup page ("K7M2-QX9A")
 
     def when(self) -> str:
+        """'śr 02.12 o 10:30' (SMS)."""
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
-        return f"{WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
+        return f"{SMS_WEEKDAYS[local.weekday()]} {local:%d.%m} o {local:%H:%M}"
 
     def day(self) -> str:
-        """'czwartek 14 stycznia' (the local date in words)."""
-        local = self.starts_at.astimezone(ZoneInfo(self.timezone))
-        return f"{WEEKDAYS_FULL[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}"
+        """'czwartek 14 stycznia' (the local date in words: an offer may come days ahead)."""
+        at = polish.local(self.starts_at, self.timezone)
+        return f"{polish.WEEKDAYS[at.weekday()]} {at.day} {polish.MONTHS[at.month - 1]}"
 
-    def deadline_words(self) -> str:
-        """'do środy 26 listopada, godz. 20:00' (local time)."""
+    def when_in_words(self) -> str:
+        """'czwartek, 3 grudnia, godz. 10:00' (e-mail)."""
+        return polish.day_and_time(self.starts_at, self.timezone, today=self.sent_at or self.starts_at)
+
+    def deadline_words(self, *, relative: bool = False) -> str:
+        """'do środy 26 listopada, godz. 20:00'; `relative` (SMS): 'dziś do 11:25', 'jutro do 20:00'."""
         if self.deadline is None:
             return ""
-        local = self.deadline.astimezone(ZoneInfo(self.timezone))
-        return (f"do {WEEKDAYS_GENITIVE[local.weekday()]} {local.day} {MONTHS_GENITIVE[local.month - 1]}, "
-                f"godz. {local:%H:%M}")
+        return polish.deadline_words(self.deadline, self.timezone, today=self.sent_at if relative else None)
 
     def until_words(self) -> str:
         """'26 listopada 2026' (the local date)."""
-        if self.until is None:
-            return ""
-        local = self.until.astimezone(ZoneInfo(self.timezone))
-        return f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year}"
+        return polish.date_words(self.until, self.timezone) if self.until is not None else ""
 
     def contact(self) -> str:
         """Who to ask: the facility, with its phone when it has one."""
-        return f"{self.facility}, tel. {self.phone}" if self.phone else self.facility
+        name = self.facility_name or self.facility
+        return f"{name}, tel. {self.phone}" if self.phone else name
 
     def amount_words(self) -> str:
         """'150 zł' or '150,50 zł'."""
-        if self.amount is None:
-            return ""
-        zloty, grosze = divmod(int(self.amount), 100)
-        return f"{zloty} zł" if not grosze else f"{zloty},{grosze:02d} zł"
+        return polish.amount_words(self.amount) if self.amount is not None else ""
 
 
 def render(kind: str, context: MessageContext, *, overrides: dict[str, str] | None = None,
            keep_diacritics: bool = False) -> str:
-    """The text of one message. A facility's override replaces the default for its kind."""
+    """The text of one SMS. A facility's override replaces the default for its kind."""
     template = (overrides or {}).get(kind) or DEFAULTS[kind]
-    text = _fill(template, context)
+    text = _fill(template, context, when=context.when(), deadline=context.deadline_words(relative=True),
+                 facility=context.facility)
     return text if keep_diacritics else transliterate(text)
 
 
 def render_email(kind: str, context: MessageContext) -> tuple[str, str]:
-    """(subject, plain-text body) of one e-mail, with diacritics (e-mail is not GSM-7)."""
+    """(subject, plain-text body) of one e-mail, with diacritics (e-mail is not GSM-7) and dates
+    in full words ("czwartek, 3 grudnia, godz. 10:00"); `$facility` is the full name."""
     subject, body = EMAILS[kind]
-    return _fill(subject, context), _fill(body, context)
+    values = {"when": context.when_in_words(), "deadline": context.deadline_words(),
+              "facility": context.facility_name or context.facility}
+    return _fill(subject, context, **values), _fill(body, context, **values)
 
 
-def _fill(template: str, context: MessageContext) -> str:
+def _fill(template: str, context: MessageContext, *, when: str, deadline: str, facility: str) -> str:
     return Template(template).safe_substitute(
-        facility=context.facility, when=context.when(), link=context.link,
-        service=context.service, phone=context.phone, contact=context.contact(),
-        deadline=context.deadline_words(), amount=context.amount_words(), until=context.until_words(),
+        facility=facility, facility_name=context.facility_name or context.facility, when=when,
+        link=context.link, service=context.service, phone=context.phone, contact=context.contact(),
+        code=context.code, deadline=deadline, amount=context.amount_words(), until=context.until_words(),
         position=context.position or "", forecast=context.forecast, day=context.day(),
-        time=f"{context.starts_at.astimezone(ZoneInfo(context.timezone)):%H:%M}",
-        code=context.code,
+        time=polish.clock_time(context.starts_at, context.timezone),
     )

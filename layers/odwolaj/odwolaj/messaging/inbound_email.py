@@ -29,7 +29,7 @@ from odwolaj.data.models import Appointment, Facility
 from odwolaj.language.replies import Context, Intent, parse
 from odwolaj.language.texts import EMAIL_ASK_FOR_CODE, EMAIL_PASSED_ON, render_email
 from odwolaj.messaging.mail_text import MailText, codes_in, read_mail, unwrapped
-from odwolaj.messaging.outbound_sms import message_context
+from odwolaj.messaging.outbound_sms import message_context, template_for
 
 CODES_LOOKED_UP = 10  # per message: more written codes than that is not a patient's cancellation
 
@@ -139,9 +139,11 @@ def _cancel(mail: InboundMail, visit: Appointment) -> MailResult:
     except DomainError:  # over, or no longer cancellable: a person looks at it
         return _forward(mail, visit, "not_cancellable", tell_sender=True)
     facility = Facility.get(visit.facility_id)
-    context = message_context("email_cancelled", outcome.appointment, facility, facility_name=facility.name)
     if outcome.changed:
-        return MailResult(MailOutcome.CANCELLED, *render_email("email_cancelled", context))
+        kind = template_for("cancelled", facility, outcome.appointment)  # a promise only when someone waits
+        context = message_context(kind, outcome.appointment, facility)
+        return MailResult(MailOutcome.CANCELLED, *render_email(kind, context))
+    context = message_context("email_already_cancelled", outcome.appointment, facility)
     return MailResult(MailOutcome.ALREADY_CANCELLED, *render_email("email_already_cancelled", context))
 
 

@@ -1,7 +1,8 @@
 """E-mail to patients: queued in the outbox with its cause (odwolaj.data.outbox), composed at send
 time from the appointment and facility as they are then, and sent once (odwolaj.messaging.sending)
-through SES by the e-mail sender function. Today: the payment link, when the clinic gave the
-patient's address.
+through SES by the e-mail sender function, when the clinic gave the patient's address: the payment
+link (odwolaj.data.outbox EMAIL_KINDS) and what became of the payment (received, reinstated,
+refunded: the receipt).
 
 The outbox item names only the appointment and the kind; the address is read when sending.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from odwolaj.adapters.ses import OutboundEmail, SesMailer
 from odwolaj.data.models import Appointment, Facility, OutboxItem
 from odwolaj.language.texts import render_email
-from odwolaj.messaging.outbound_sms import message_context, still_applies
+from odwolaj.messaging.outbound_sms import message_context, still_applies, template_for
 from odwolaj.messaging.sending import Outcome, send_once
 
 
@@ -20,8 +21,8 @@ def compose(item: OutboxItem) -> OutboundEmail | None:
     if not appointment.email or not still_applies(item.message_kind, appointment):
         return None
     facility = Facility.get(appointment.facility_id)
-    context = message_context(item.message_kind, appointment, facility, facility_name=facility.name)
-    subject, text = render_email(item.message_kind, context)
+    context = message_context(item.message_kind, appointment, facility)
+    subject, text = render_email(template_for(item.message_kind, facility, appointment), context)
     return OutboundEmail(to=appointment.email, subject=subject, text=text)
 
 

@@ -21,7 +21,9 @@ from odwolaj.language.texts import MessageContext, render
 from odwolaj.messaging import conversations
 from odwolaj.messaging.deliveries import record_sent
 from odwolaj.messaging.sending import SENT, UNKNOWN, Outcome, send_once
+from odwolaj.payments.checkout import get_payment, transfer_under_way
 from odwolaj.reserve import messages as reserve_messages
+from odwolaj.reserve.entries import anyone_waiting
 from odwolaj.security.links import payment_link, visit_link
 
 # A message about a visit that is still to happen is pointless once it is cancelled or over.
@@ -46,10 +48,9 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
         until = _blacklisted_until(appointment)
         if until is None:
             return None
-    context = message_context(message_kind, appointment, facility, facility_name=facility.short_name,
-                              links=links, until=until)
+    context = message_context(message_kind, appointment, facility, links=links, until=until)
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
-    text = render(template_for(message_kind, facility), context, overrides=overrides)
+    text = render(template_for(message_kind, facility, appointment), context, overrides=overrides)
     return OutboundSms(to=appointment.phone, text=text, sender=facility.sms_sender, ref=ref)
 
 
@@ -62,12 +63,14 @@ def still_applies(message_kind: str, appointment: Appointment) -> bool:
     return not (message_kind in ONLY_WHILE_AWAITING_PAYMENT and appointment.status != AWAITING_PAYMENT)
 
 
-def message_context(message_kind: str, appointment: Appointment, facility: Facility, *, facility_name: str,
+def message_context(message_kind: str, appointment: Appointment, facility: Facility, *,
                     links: str | None = None, until: datetime | None = None) -> MessageContext:
     """What a message about this appointment says, as it is now."""
     link = payment_link if message_kind in PAYMENT_LINK_KINDS else visit_link
     return MessageContext(
-        facility=facility_name,
+        facility=facility.short_name,
+        facility_name=facility.name,
+        sent_at=now(),
         starts_at=parse_iso(appointment.starts_at),
         timezone=facility.timezone,
         link=links or link(appointment.appointment_id),
@@ -89,11 +92,21 @@ def _blacklisted_until(appointment: Appointment) -> datetime | None:
     return until if until and until > now() else None
 
 
-def template_for(message_kind: str, facility: Facility) -> str:
-    """A reminder asks for TAK/NIE only from a two-way number (an alphanumeric sender cannot
-    receive replies)."""
+def template_for(message_kind: str, facility: Facility, appointment: Appointment) -> str:
+    """The text a kind of message takes for this visit, as things are when it is sent:
+    - a reminder asks for TAK/NIE only from a two-way number (an alphanumeric sender cannot
+      receive replies);
+    - a cancellation says the visit may go to someone else only when someone waits for it;
+    - a payment link for a slot taken from the reserve list says how long it is held;
+    - a booking cancelled unpaid while a bank transfer is under way says what its arrival will do."""
     if message_kind == "reminder":
         return "reminder_two_way" if facility.sms_two_way else "reminder_one_way"
+    if message_kind == "cancelled" and anyone_waiting(appointment.facility_id, appointment.service):
+        return "cancelled_waiting"
+    if message_kind == "payment_link" and appointment.reserve_slot_id:
+        return "payment_claim"
+    if message_kind == "payment_expired" and transfer_under_way(get_payment(appointment.appointment_id)):
+        return "payment_expired_transfer"
     return message_kind
 
 
@@ -119,7 +132,7 @@ def _composed(item: OutboxItem) -> OutboundSms | None:
     message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
     if message is not None:
         # Before sending: a reply, however fast, finds this message as the number's latest.
-        conversations.remember_sent(appointment, template_for(item.message_kind, facility))
+        conversations.remember_sent(appointment, template_for(item.message_kind, facility, appointment))
     return message
 
 

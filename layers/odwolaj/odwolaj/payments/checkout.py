@@ -86,20 +86,31 @@ def _ensure_record(appointment: Appointment) -> Payment:
     return payment
 
 
+def transfer_under_way(payment: Payment | None) -> bool:
+    """A bank transfer was started (its session completed unpaid) and the bank has not answered."""
+    return payment is not None and bool(payment.transfer_started_at) and payment.status in (PENDING, EXPIRED)
+
+
 def payment_state(appointment: Appointment) -> str:
     """What the payment link can do for this visit: 'payable', or why not: 'paid', 'cancelled',
-    'refunded', 'over', 'expired' (deadline passed, or the payment was closed), 'not_required'."""
+    'refunded', 'over', 'in_progress' (a bank transfer is under way), 'expired' (deadline passed,
+    or the payment was closed), 'transfer_late' (cancelled unpaid while a transfer is still under
+    way: it will reinstate the visit or be refunded), 'not_required'."""
     at = now()
     payment = get_payment(appointment.appointment_id)
     if payment is not None and payment.status in (PAID, REFUNDED):
         return payment.status
     if appointment.status == CANCELLED:
         lapsed = appointment.cancellation is not None and appointment.cancellation.channel == "payment_expired"
-        return "expired" if lapsed else "cancelled"
+        if lapsed:
+            return "transfer_late" if transfer_under_way(payment) else "expired"
+        return "cancelled"
     if appointment.status not in OPEN or parse_iso(appointment.starts_at) <= at:
         return "over"
     if not requires_payment(appointment):
         return "not_required"
+    if transfer_under_way(payment):
+        return "in_progress"
     if (payment is not None and payment.status == EXPIRED) or deadline_of(appointment) <= at:
         return "expired"
     return "payable"

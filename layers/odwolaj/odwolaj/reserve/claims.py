@@ -36,7 +36,6 @@ from odwolaj.data import events
 from odwolaj.data.models import FreedSlot, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.data.status import AWAITING_PAYMENT
-from odwolaj.payments import rules as payment_rules
 from odwolaj.reserve.entries import ACTIVE, SERVED, priority_class, queue_rank
 from odwolaj.reserve.offers import (
     ACCEPTED,
@@ -54,6 +53,7 @@ from odwolaj.reserve.offers import (
     get_slot,
     minutes_since_freed,
     next_wave,
+    requirement,
     slot_cutoff,
     slot_data,
 )
@@ -144,13 +144,11 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
     # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
     # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
     try:
-        requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
-                                                    specialist=slot.specialist, starts_at=data.starts_at,
-                                                    booked_at=at)
+        needed = requirement(entry, slot, at)
     except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
         return _too_late(offer, at, slot=slot, entry=entry, expired=True)
     appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
-                                             requirement=requirement, claim_deadline=at + strategy.claim_window,
+                                             requirement=needed, claim_deadline=at + strategy.claim_window,
                                              appointment_id=booking_key(offer.offer_id), channel="reserve_list",
                                              waiting_entry_id=entry.entry_id, reserve_slot_id=slot.slot_id)
     awaiting_payment = appointment.status == AWAITING_PAYMENT

@@ -202,6 +202,11 @@ def list_active(facility_id: str, service: str, limit: int = 200) -> list[Waitin
     return [found[key] for key in keys if key in found]
 
 
+def anyone_waiting(facility_id: str, service: str) -> bool:
+    """Whether someone is on this service's list: a visit freed now may go to them. One item read."""
+    return any(True for _ in WaitingEntry.by_queue.query(queue_of(facility_id, service), limit=1))
+
+
 def position(entry: WaitingEntry) -> int:
     """1 + the active entries ahead of this one (a count on the index, never the items)."""
     return 1 + WaitingEntry.by_queue.count(entry.queue, WaitingEntry.queue_rank < entry.queue_rank)

@@ -7,7 +7,7 @@ from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.data.models import Conversation, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.language.polish import MONTHS
 from odwolaj.language.texts import MessageContext, render
-from odwolaj.reserve import notices
+from odwolaj.reserve import notices, offers
 from odwolaj.reserve.planned_dates import is_week, planned_day
 from odwolaj.security.links import offer_link
 
@@ -24,7 +24,7 @@ def compose(item: OutboxItem) -> OutboundSms | None:
     entry = WaitingEntry.get(item.entry_id)
     facility = Facility.get(entry.facility_id)
     kind = item.message_kind
-    starts_at, link = parse_iso(entry.entered_at), ""
+    starts_at, link, amount = parse_iso(entry.entered_at), "", None
     if item.offer_id:
         offer = Offer.get(item.offer_id)
         slot = FreedSlot.get(offer.slot_id)
@@ -34,11 +34,14 @@ def compose(item: OutboxItem) -> OutboundSms | None:
                 return None  # answered, lost or expired before it could be sent
             if kind == "offer":
                 kind = "offer_two_way" if facility.sms_two_way else "offer_one_way"
+                prepayment = offers.prepayment_for(entry, slot, now())
+                if prepayment is not None:  # the offer says what taking it costs at once
+                    kind, amount = f"{kind}_prepaid", prepayment.amount
             link = offer_link(offer.offer_id)
     context = MessageContext(
         facility=facility.short_name, starts_at=starts_at, timezone=facility.timezone or "Europe/Warsaw", link=link,
         service=entry.service, phone=facility.phone or "", position=int(entry.position_at_entry),
-        forecast=forecast_text(entry.planned_date),
+        forecast=forecast_text(entry.planned_date), amount=amount,
     )
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
     text = render(kind, context, overrides=overrides)

@@ -25,12 +25,13 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from odwolaj.core.clock import iso, now, parse_iso
-from odwolaj.core.errors import NotFound
+from odwolaj.core.errors import NotFound, PrepaymentRefused
 from odwolaj.core.sharding import shard_of
 from odwolaj.core.transactions import Write, applied, condition_failed, transact
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
+from odwolaj.payments import rules as payment_rules
 from odwolaj.reserve.entries import ACTIVE, SERVED, queue_of, queue_rank
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
@@ -71,6 +72,29 @@ def slot_unchanged(slot: FreedSlot) -> Condition:
 def facility_settings(facility_id: str) -> tuple[Strategy, str]:
     facility = Facility.get(facility_id)
     return strategy_of(facility), facility.timezone or "Europe/Warsaw"
+
+
+def requirement(entry: WaitingEntry, slot: FreedSlot, at: datetime) -> payment_rules.PaymentRequirement | None:
+    """The payment this patient's yes would need (payments.rules); PrepaymentRefused when the rules
+    leave no time to pay."""
+    return payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id, specialist=slot.specialist,
+                                         starts_at=parse_iso(slot.starts_at), booked_at=at)
+
+
+def prepayment_for(entry: WaitingEntry, slot: FreedSlot, at: datetime) -> payment_rules.PaymentRequirement | None:
+    """What this patient would have to pay at once on taking this slot (pay-to-claim), so the offer
+    can say so; None when nothing (or only an optional payment) is asked."""
+    try:
+        found = requirement(entry, slot, at)
+    except PrepaymentRefused:
+        return None  # the yes would be refused anyway (no time to pay): nothing to announce
+    return found if found is not None and found.mode == payment_rules.MANDATORY else None
+
+
+def claim_minutes(facility_id: str) -> int:
+    """How long a yes that needs payment holds the slot for that payment."""
+    strategy, _timezone = facility_settings(facility_id)
+    return int(strategy.claim_window.total_seconds() // 60)
 
 
 def slot_cutoff(slot: FreedSlot, strategy: Strategy) -> datetime:

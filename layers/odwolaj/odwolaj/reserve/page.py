@@ -7,10 +7,14 @@ patient.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.core.clock import now, parse_iso
 from odwolaj.core.errors import InvalidInput, LinkExpired
-from odwolaj.data.models import Facility, FreedSlot, Offer
+from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
+from odwolaj.payments import checkout
 from odwolaj.reserve import claims, offers
 from odwolaj.reserve.settings import strategy_of
 from odwolaj.security.facilities import get_facility
@@ -27,6 +31,7 @@ class OfferView:
     offer: Offer
     slot: FreedSlot
     facility: Facility
+    booking: Appointment | None = None  # the visit a yes booked
 
     @property
     def stage(self) -> str:
@@ -40,13 +45,44 @@ class OfferView:
             return self.offer.status
         return "gone"
 
+    @cached_property
+    def payment_state(self) -> str | None:
+        """For a yes that must be paid (pay-to-claim): checkout.payment_state of its booking."""
+        if self.booking is None or not checkout.requires_payment(self.booking):
+            return None
+        return checkout.payment_state(self.booking)
+
+    def pay_href(self) -> str | None:
+        """The payment page of a held slot, while it can be paid."""
+        if self.booking is None or self.payment_state != "payable":
+            return None
+        return f"/p/{link_signer().issue('p', self.booking.appointment_id)}"
+
+    def prepayment(self) -> int | None:
+        """What a yes would cost at once (grosze), for an open offer; None when nothing."""
+        entry = WaitingEntry.get(self.offer.entry_id)
+        requirement = offers.prepayment_for(entry, self.slot, now())
+        return requirement.amount if requirement is not None else None
+
+    def claim_minutes(self) -> int:
+        return offers.claim_minutes(self.facility.facility_id)
+
 
 def open_link(token: str) -> OfferView:
     offer = offers.get_offer(link_signer().resolve("o", token))
     slot = FreedSlot.get(offer.slot_id, consistent_read=True)
     if parse_iso(slot.starts_at) <= now():
         raise LinkExpired("the offered visit has started")
-    return OfferView(offer, slot, get_facility(offer.facility_id))
+    return OfferView(offer, slot, get_facility(offer.facility_id), _booking(offer))
+
+
+def _booking(offer: Offer) -> Appointment | None:
+    if offer.status != offers.ACCEPTED or not offer.appointment_id:
+        return None
+    try:
+        return Appointment.get(offer.appointment_id, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def _scope(offer_id: str, action: str) -> str:

@@ -73,3 +73,10 @@ def authenticate(authorization_header: str | None) -> ApiKey:
 
 def get_facility(facility_id: str) -> Facility:
     return Facility.get(facility_id)
+
+
+def only_facility() -> Facility | None:
+    """The facility when the deployment serves just one (a page that knows no visit can then give
+    its phone); None when there are several or none. Reads at most two items."""
+    found = list(Facility.scan(limit=2))
+    return found[0] if len(found) == 1 else None

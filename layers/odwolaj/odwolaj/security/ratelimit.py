@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 
 from odwolaj.core.clock import now
 from odwolaj.data.models import RateLimitBucket
@@ -23,3 +24,9 @@ def hit(scope: str, subject: str, *, limit: int, window_seconds: int) -> bool:
         RateLimitBucket.expires_at.set((window + 1) * window_seconds + 3600),
     ])
     return bucket.hits <= limit
+
+
+def window_end(window_seconds: int) -> datetime:
+    """When the current window ends: a subject over its limit may try again then."""
+    moment = int(now().timestamp())
+    return datetime.fromtimestamp((moment // window_seconds + 1) * window_seconds, tz=timezone.utc)

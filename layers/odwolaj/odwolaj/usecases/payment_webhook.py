@@ -44,7 +44,7 @@ from odwolaj.core.errors import Conflict, InvalidInput, Unauthorized
 from odwolaj.core.transactions import applied, conditionally
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, FreedSlot, Payment
-from odwolaj.data.outbox import queue_sms
+from odwolaj.data.outbox import queue_emails_for, queue_sms
 from odwolaj.data.status import AWAITING_PAYMENT, BOOKED, CANCELLED, CONFIRMED
 from odwolaj.payments.checkout import EXPIRED, PAID, PENDING, REFUNDED, get_payment
 from odwolaj.reserve.offers import FREE, OFFERING, UNFILLED, fill_claimed_slot
@@ -133,8 +133,29 @@ def _payment_for(obj: dict) -> Payment | None:
 
 def session_completed(session: dict) -> str:
     if session.get("payment_status") == "unpaid":
-        return "awaiting_bank"  # async_payment_succeeded / _failed will follow
+        return _transfer_started(session)  # async_payment_succeeded / _failed will follow
     return settle(session)
+
+
+def _transfer_started(session: dict) -> str:
+    """A bank transfer is under way: remembered, so the pages and messages say "czekamy na
+    potwierdzenie z banku" (before the deadline) or what its arrival will do (after it)."""
+    payment = _payment_for(session)
+    if payment is None or payment.status not in (PENDING, EXPIRED):
+        return "awaiting_bank"
+    conditionally(lambda: payment.update(
+        actions=[Payment.transfer_started_at.set(iso(now())), Payment.updated_at.set(iso(now()))],
+        condition=Payment.status.is_in(PENDING, EXPIRED)))
+    return "awaiting_bank"
+
+
+def transfer_failed(session: dict) -> str:
+    """The bank declined the transfer: no transfer is under way any more; the session closes."""
+    payment = _payment_for(session)
+    if payment is not None and payment.transfer_started_at:
+        conditionally(lambda: payment.update(actions=[Payment.transfer_started_at.remove()],
+                                             condition=Payment.status.is_in(PENDING, EXPIRED)))
+    return session_closed(session)
 
 
 def session_closed(session: dict) -> str:
@@ -181,6 +202,13 @@ def settle(session: dict) -> str:
     raise Conflict("the visit kept changing while its payment was applied; Stripe will retry")
 
 
+def _tell(transaction: TransactWrite, appointment: Appointment, kind: str, at: datetime, cause: str) -> None:
+    """The patient's SMS, and the same by e-mail (the receipt) when the clinic gave the address."""
+    transaction.save(queue_sms(appointment, kind, at, cause))
+    for email in queue_emails_for(appointment, kind, at, cause):
+        transaction.save(email)
+
+
 class _Raced(Exception):
     pass
 
@@ -191,6 +219,7 @@ class _SlotTaken(Exception):
 
 def _paid_actions(session: dict, at: datetime, outcome: str, status: str = PAID) -> list:
     return [Payment.status.set(status), Payment.outcome.set(outcome), Payment.paid_at.set(iso(at)),
+            Payment.transfer_started_at.remove(),
             *([Payment.payment_intent.set(session["payment_intent"])] if session.get("payment_intent") else []),
             Payment.amount_paid.set(int(session.get("amount_total") or 0)), Payment.updated_at.set(iso(at))]
 
@@ -218,7 +247,7 @@ def _confirm(appointment: Appointment, payment: Payment, session: dict[str, Any]
         transaction.save(received.to_outbox(at))
         if appointment.status != CONFIRMED:
             transaction.save(confirmed.to_outbox(at))
-        transaction.save(queue_sms(appointment, "payment_received", at, "payment-received"))
+        _tell(transaction, appointment, "payment_received", at, "payment-received")
         fill_claimed_slot(transaction, appointment, at)  # a reserve-list claim held for this payment
 
     if not applied(write):
@@ -244,7 +273,7 @@ def _reinstate(appointment: Appointment, payment: Payment, session: dict[str, An
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(received.to_outbox(at))
         transaction.save(reinstated.to_outbox(at))
-        transaction.save(queue_sms(appointment, "payment_reinstated", at, "payment-reinstated"))
+        _tell(transaction, appointment, "payment_reinstated", at, "payment-reinstated")
 
     if applied(write):
         return "reinstated"
@@ -272,7 +301,7 @@ def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: 
                                              Payment.refunded_at.set(iso(at))],
                            condition=Payment.status.is_in(PENDING, EXPIRED))
         transaction.save(refunded.to_outbox(at))
-        transaction.save(queue_sms(appointment, "payment_refunded", at, "payment-refunded"))
+        _tell(transaction, appointment, "payment_refunded", at, "payment-refunded")
 
     if not applied(write):
         raise _Raced()
@@ -326,7 +355,7 @@ def charge_refunded(charge: dict) -> str:
 HANDLERS = {
     "checkout.session.completed": session_completed,
     "checkout.session.async_payment_succeeded": settle,
-    "checkout.session.async_payment_failed": session_closed,
+    "checkout.session.async_payment_failed": transfer_failed,
     "checkout.session.expired": session_closed,
     "charge.refunded": charge_refunded,
 }

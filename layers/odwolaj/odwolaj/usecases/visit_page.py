@@ -7,16 +7,20 @@ to the one action it performs, so another site cannot make a patient's browser a
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import timedelta
 
 from odwolaj.appointments import lifecycle as appointments
-from odwolaj.core.clock import now, parse_iso
+from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import InvalidInput, LinkExpired, RateLimited
 from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
 from odwolaj.core.phone import normalize_phone
 from odwolaj.data.models import Appointment
 from odwolaj.data.status import CANCELLED, OPEN
+from odwolaj.payments import checkout
+from odwolaj.reserve.entries import anyone_waiting
 from odwolaj.security import ratelimit
+from odwolaj.security.facilities import only_facility
 from odwolaj.security.links import link_signer
 
 LINK_LIFETIME_AFTER_START = timedelta(hours=24)
@@ -48,6 +52,35 @@ def stage(appointment: Appointment) -> str:
     if appointment.status in OPEN and parse_iso(appointment.starts_at) > now():
         return "open"
     return "over"
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    amount: int  # grosze
+    deadline: str  # UTC ISO-8601
+    state: str  # checkout.payment_state: payable, in_progress, paid, transfer_late, …
+    pay_href: str | None  # the payment page, while the visit can be paid
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a visit's pages say besides the visit itself."""
+
+    payment: PaymentFacts | None
+    others_waiting: bool  # someone waits for this service: the freed visit may go to them
+
+
+def facts(appointment: Appointment) -> Facts:
+    """The prepayment (amount, deadline, state, the link to pay while it can be paid) and, for a
+    cancelled visit, whether anyone waits for its service. Reads nothing for a visit without either."""
+    payment = None
+    if checkout.requires_payment(appointment):
+        state = checkout.payment_state(appointment)
+        payment = PaymentFacts(int(appointment.payment_amount), iso(checkout.deadline_of(appointment)), state,
+                               f"/p/{link_signer().issue('p', appointment.appointment_id)}" if state == "payable"
+                               else None)
+    waiting = appointment.status == CANCELLED and anyone_waiting(appointment.facility_id, appointment.service)
+    return Facts(payment, waiting)
 
 
 def cancelled_by_patient(appointment: Appointment) -> bool:
@@ -94,19 +127,25 @@ def lookup_form_is_genuine(value: str | None) -> bool:
     return link_signer().check_form_token(LOOKUP_SCOPE, value or "", _seconds(), max_age=LOOKUP_FORM_MAX_AGE)
 
 
+def clinic_phone() -> str | None:
+    """The phone a page that knows no visit can give: the clinic's, when the deployment serves one."""
+    facility = only_facility()
+    return facility.phone if facility is not None else None
+
+
 def lookup(code_text: str, phone_text: str, source_ip: str) -> str | None:
     """The visit page's token when code and phone belong together, else None: the caller answers
     the same whether the code exists or not. InvalidInput for a phone that is not a number;
     RateLimited once the address or the code has had too many tries."""
     if not ratelimit.hit("lookup-ip", source_ip, limit=LOOKUP_LIMIT_PER_IP[0], window_seconds=LOOKUP_LIMIT_PER_IP[1]):
-        raise RateLimited("too many lookups from this address")
+        raise RateLimited("too many lookups from this address", retry_at=ratelimit.window_end(LOOKUP_LIMIT_PER_IP[1]))
     phone = normalize_phone(phone_text)
     code = normalize_visit_code(code_text or "")
     if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
         return None  # cannot exist: no query, same answer
     if not ratelimit.hit("lookup-code", code, limit=LOOKUP_LIMIT_PER_CODE[0],
                          window_seconds=LOOKUP_LIMIT_PER_CODE[1]):
-        raise RateLimited("too many lookups for this code")
+        raise RateLimited("too many lookups for this code", retry_at=ratelimit.window_end(LOOKUP_LIMIT_PER_CODE[1]))
     for candidate in Appointment.by_code.query(code, limit=5):
         if hmac.compare_digest(candidate.phone.encode(), phone.encode()):
             return link_signer().issue("c", candidate.appointment_id)
