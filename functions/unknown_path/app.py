@@ -3,15 +3,18 @@ capital letter or a trailing slash is redirected to its page; /api/… and /webh
 everything else the Polish 'not found' page, with the way to find the visit and whom to call."""
 import json
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from odwolaj.core.config import check_environment
 from odwolaj.edge.web import addresses, pages
 from odwolaj.edge.web.responses import html, patient_pages
 from odwolaj.usecases import visit_page
 
+check_environment()
 logger = Logger()
+tracer = Tracer()
 app = patient_pages(logger, "unknown address", visit_page.clinic_phone)
 
 
@@ -30,5 +33,6 @@ def unknown_address(error: Exception) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -1,4 +1,5 @@
 """The clinic API through the template's route (ANY /api/v1/{proxy+}), as API Gateway calls it."""
+import inspect
 import io
 import json
 import os
@@ -161,7 +162,7 @@ def test_a_bad_update_leaves_the_existing_appointment_as_it_was(call, key):
 @pytest.fixture
 def app_logs(aws, monkeypatch):
     """What the function's Powertools logger writes, at its most verbose level."""
-    logger = load_handler("ClinicApiFunction").__wrapped__.__globals__["logger"]
+    logger = inspect.unwrap(load_handler("ClinicApiFunction")).__globals__["logger"]  # under Tracer's wrapper
     written = io.StringIO()
     monkeypatch.setattr(logger.registered_handler, "stream", written)
     previous = logger.log_level

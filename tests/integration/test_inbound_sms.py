@@ -131,7 +131,7 @@ def test_a_clear_cancellation_after_the_booking_sms_cancels_thanks_and_frees_the
     assert Appointment.get(appointment.appointment_id).cancellation.channel == "sms"
     assert FreedSlot.get(appointment.appointment_id).status == "free"  # for the reserve list
     assert phone.receive() == ["cancelled"]
-    assert "dostanie inny pacjent" in phone.texts[-1]
+    assert "odwolana. Dziekujemy" in phone.texts[-1]  # nobody waits: no promise the slot goes to someone
 
 
 def test_a_bare_nie_to_the_booking_sms_gets_one_question_and_the_answer_decides(http, aws, booked, phone):
@@ -141,7 +141,7 @@ def test_a_bare_nie_to_the_booking_sms_gets_one_question_and_the_answer_decides(
 
     assert status(appointment) == "booked"
     assert phone.receive() == ["question"]
-    assert "Odpisz TAK, jesli przyjdziesz, lub NIE, by odwolac wizyte" in phone.texts[-1]
+    assert "Odpisz TAK, jesli przyjdziesz, albo NIE, by odwolac wizyte" in phone.texts[-1]
 
     twilio(http, aws, "Nie", sid="SM2")  # the question bound the answer to this visit
 

@@ -91,7 +91,7 @@ def many_fields(**real) -> str:
 
 def test_a_visit_form_with_more_fields_than_it_has_is_refused_and_changes_nothing(http, book):
     appointment = book(days=3)
-    token = form_token(http("GET", link_path(appointment))["body"], "cancel")
+    token = form_token(http("GET", link_path(appointment), query="step=cancel")["body"], "cancel")
     before = snapshot(appointment)
 
     answer = http("POST", link_path(appointment), headers=FORM, body=many_fields(action="cancel", csrf=token))
@@ -112,7 +112,7 @@ def test_a_lookup_form_with_many_fields_or_not_utf8_is_a_400(http, book):
 
 def test_a_visit_form_that_is_not_utf8_is_refused(http, book):
     appointment = book(days=3)
-    token = form_token(http("GET", link_path(appointment))["body"], "cancel")
+    token = form_token(http("GET", link_path(appointment), query="step=cancel")["body"], "cancel")
     before = snapshot(appointment)
 
     answer = http("POST", link_path(appointment), headers=FORM,
@@ -124,7 +124,7 @@ def test_a_visit_form_that_is_not_utf8_is_refused(http, book):
 @pytest.mark.parametrize("reason", ["unpaid", "not_given"])
 def test_a_reason_the_page_does_not_offer_is_refused(http, book, reason):
     appointment = book(days=3)
-    token = form_token(http("GET", link_path(appointment))["body"], "cancel")
+    token = form_token(http("GET", link_path(appointment), query="step=cancel")["body"], "cancel")
     before = snapshot(appointment)
 
     answer = http("POST", link_path(appointment), headers=FORM,

@@ -4,6 +4,7 @@ payment's life: paid by card (a thank-you and a receipt), a bank transfer under 
 transfer the bank declines. Events from the local Stripe stand-in, signed as Stripe signs them."""
 import pytest
 
+from odwolaj.core.ids import display_visit_code
 from odwolaj.data.models import Appointment, Facility, OutboxItem, Payment
 from odwolaj.messaging import outbound_email, outbound_sms
 from odwolaj.payments import checkout
@@ -46,7 +47,7 @@ def test_paid_by_card_the_patient_is_thanked_and_gets_a_receipt_by_email(http, s
     [receipt] = [i for i in OutboxItem.scan() if i.kind == "email" and i.message_kind == "payment_received"]
     mail = outbound_email.compose(receipt)
     assert mail.to == ADDRESS and "otrzymaliśmy Twoją wpłatę 100 zł" in mail.text
-    assert f"Kod wizyty: {appointment.visit_code}" in mail.text and "Stripe" not in mail.text
+    assert f"Kod wizyty: {display_visit_code(appointment.visit_code)}" in mail.text and "Stripe" not in mail.text
     assert "dziekujemy za wplate 100 zl" in sms(appointment, "payment_received")
     # Opened again later, the link says the visit is paid (no second thank-you, no payment).
     assert "Ta wizyta jest już opłacona" in pay_page(http, appointment)["body"]
@@ -74,7 +75,7 @@ def test_after_the_deadline_a_transfer_under_way_is_told_what_its_arrival_will_d
     expire_by_the_sweep(appointment)
 
     text = sms(appointment, "payment_expired")
-    assert "bo przelew nie dotarl na czas" in text and f"kod {appointment.visit_code}" in text
+    assert "bo przelew nie dotarl na czas" in text and f"kod {display_visit_code(appointment.visit_code)}" in text
     assert "przywrocimy wizyte, jesli termin bedzie wolny" in text and "zwrocimy cala kwote" in text
     assert text.startswith("Przychodnia Przykladowa: ")  # the full name, on a message about money
     page, visit = pay_page(http, appointment), http("GET", link_path(appointment))["body"]

@@ -321,7 +321,7 @@ def test_the_lookup_page_says_where_the_code_is_and_the_booking_sms_has_it_there
     appointment = book(days=3)
     sms = compose("booked", appointment, get_facility(appointment.facility_id), "ref")
 
-    assert "Jest w SMS-ie o umówieniu wizyty, po słowach „Kod wizyty”, i w każdym e-mailu od przychodni." in page
+    assert "Kod ma 8 znaków, na przykład K7M2-QX9A. Jest w SMS-ie o umówieniu wizyty i w każdym e-mailu od przychodni." in page
     code = appointment.visit_code
     assert f"Kod wizyty: {code[:4]}-{code[4:]}" in sms.text
 

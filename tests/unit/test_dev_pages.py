@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from odwolaj_local import devpages
-from odwolaj_local.observe import Sms
+from odwolaj_local.observe import Captured, Sms
 from odwolaj_local.runner import _until_warsaw_hour
 from odwolaj_local.stripe_fake import warsaw_time
 
@@ -36,8 +36,8 @@ def test_outside_offer_hours_every_page_says_so_and_offers_the_jump():
 
 
 def test_the_phone_view_shows_each_message_in_warsaw_time_with_its_link_clickable():
-    message = Sms("out", "+48500000001", "Demo: wizyta. Odwolaj: http://127.0.0.1:3000/c/abc", "m-1",
-                  "2026-11-30T05:10:00+00:00")
+    message = Sms(1, "out", "+48500000001", "Demo: wizyta. Odwolaj: http://127.0.0.1:3000/c/abc", "m-1",
+                  "2026-11-30T05:10:00+00:00", "2026-11-30T07:00:00+00:00")
 
     page = devpages.phone([message], devpages.Status(utc(2026, 11, 30, 5, 11)))
 
@@ -50,7 +50,9 @@ def test_events_are_listed_by_when_they_occurred_in_runner_time():
     event = {"detail-type": "SlotFreed", "time": "2026-11-30T05:00:00Z",
              "detail": {"occurred_at": "2026-11-30T07:00:05Z", "data": {}}}
 
-    page = devpages.events([event], devpages.Status(utc(2026, 11, 30, 7, 1)))
+    captured = Captured(1, "2026-11-30T07:00:06Z", "2026-11-30T07:00:06Z", event)
+
+    page = devpages.events([captured], devpages.Status(utc(2026, 11, 30, 7, 1)))
 
     assert "<td>Mon 30 Nov 08:00</td><td>SlotFreed</td>" in page and "05:00" not in page.split("<h1>")[1]
 

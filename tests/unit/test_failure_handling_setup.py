@@ -140,11 +140,23 @@ def test_a_deployed_function_without_its_configuration_stops_at_init_and_says_wh
 def test_settings_have_no_local_fallback_outside_the_runner(monkeypatch):
     monkeypatch.delenv(config.LOCAL_FLAG, raising=False)
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("STAGE", "prod")  # set, as the template sets it: only the missing one is named
 
     with pytest.raises(config.ConfigurationError, match="PUBLIC_BASE_URL"):
         config.Settings.from_env()
     monkeypatch.setenv(config.LOCAL_FLAG, "1")
     assert config.Settings.from_env().public_base_url == "http://127.0.0.1:3000"
+
+
+@pytest.fixture(autouse=True)
+def handlers_loaded_here():
+    """Handlers these tests load are unloaded after each: loaded without the template's environment
+    (no metrics namespace), they would fail the tests that run them later."""
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name.startswith("odwolaj_fn_"):
+            del sys.modules[name]
 
 
 def test_every_handler_but_the_health_check_is_traced():

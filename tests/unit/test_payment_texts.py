@@ -54,7 +54,7 @@ def test_a_message_about_money_names_the_clinic_in_full_the_visit_and_its_code(k
     """So it cannot pass for a "dopłata" phishing SMS: a short sender, a link and a demand."""
     text = render(kind, LONGEST_PAYMENT, keep_diacritics=True)
     assert text.startswith(LONGEST_PAYMENT.facility_name + ": ")
-    assert "czw 29.10 o 10:30" in text and "kod ABCD2345" in text
+    assert "czw 29.10 o 10:30" in text and f"kod {LONGEST_PAYMENT.code}" in text
     if "$amount" in DEFAULTS[kind]:
         assert "12345,67 zł" in text
 

@@ -36,7 +36,7 @@ DEFAULTS: dict[str, str] = {
               "Odwołaj wizytę: $link",
     "moved": "$facility: zmieniono termin wizyty ($service) na $when. Nie pasuje? Odwołaj wizytę: $link",
     "help": "$facility: nie rozumiemy odpowiedzi. Odpisz TAK, jeśli przyjdziesz na wizytę $when, albo NIE, "
-            "by odwołać wizytę. Możesz też wybrać tutaj: $link",
+            "by odwołać wizytę. Możesz też wybrać tutaj: $link lub zadzwoń: $phone",
     # One short question after a bare NIE to a message that asked nothing: the answer binds this visit.
     "question": "$facility: wizyta $when. Odpisz TAK, jeśli przyjdziesz, albo NIE, by odwołać wizytę.",
     # A reply that could mean several visits: asked about one ($link: the others' pages).

@@ -51,7 +51,7 @@ def offer_page(view, form_tokens: dict[str, str]) -> str:
         cost = (f'<p class="note">Przedpłata <strong>{_e(amount_words(amount))}</strong>: po „Tak” masz '
                 f"{view.claim_minutes()} minut na wpłatę.</p>\n")
     body = (
-        "<h1>Zwolnił się wcześniejszy termin</h1>\n"
+        "<h1>Zwolnił się termin</h1>\n"
         # No reply-by hour: a yes counts while the slot is free (odwolaj.reserve.claims).
         "<p>Termin jest Twój, jeśli go weźmiesz, zanim zajmie go ktoś inny.</p>\n"
         f"{cost}{_slot(view)}\n"
