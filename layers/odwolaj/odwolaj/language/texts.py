@@ -37,6 +37,7 @@ DEFAULTS: dict[str, str] = {
     "stopped": "$facility: nie będziemy wysyłać przypomnień. Potwierdzenia zmian wizyt nadal dotrą. "
                "By wznowić, odpisz START.",
     "started": "$facility: przypomnienia o wizytach wznowione.",
+    "visit_link": "$facility: Twoja wizyta $when. Tu ją potwierdzisz lub odwołasz: $link",
     "no_show": "$facility: nie było Cię na wizycie $when. Odwołana wizyta trafia do kogoś, kto czeka. "
                "Następnym razem odwołaj: odpisz NIE lub zadzwoń $phone",
     "payment_received": "$facility: dziękujemy za wpłatę. Wizyta $when potwierdzona. Gdyby coś się zmieniło, "

@@ -49,7 +49,7 @@ CLAIM_SECONDS = WORST_SECONDS + 15
 # visit. When the provider cannot tell whether it took one, it goes again: a duplicate is the
 # lesser harm. Every other kind (thanks, confirmations, reminders, offers, answers) does not: a
 # second reminder or offer asking TAK/NIE confuses more than a missing one costs.
-AT_LEAST_ONCE = frozenset({"booked", "moved", "payment_link", "payment_optional", "exact_date"})
+AT_LEAST_ONCE = frozenset({"booked", "moved", "payment_link", "payment_optional", "exact_date", "visit_link"})
 SENT_WRITE_DELAYS_SECONDS = (0.2, 1.0)  # the provider took it: recording that is retried here, not the send
 
 
