@@ -152,6 +152,14 @@ def test_our_signature_matches_the_twilio_sdk_for_repeated_and_unicode_params():
     assert signature("token", TWILIO_URL, params) == expected
 
 
+@pytest.mark.parametrize("header", ["żółć", "\u0000", "a" * 28])
+def test_a_twilio_signature_header_that_cannot_match_is_refused_not_raised(header):
+    """A non-ASCII header raised TypeError in compare_digest: a 500 (found by test_fuzz)."""
+    from odwolaj.adapters.twilio import is_valid
+
+    assert not is_valid("token", TWILIO_URL, {"Body": ["NIE"]}, header)
+
+
 def test_visits_no_longer_open_are_forgotten_by_the_conversation(http, aws, reminded):
     from odwolaj.appointments import lifecycle as appointments
 
