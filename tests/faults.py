@@ -23,12 +23,14 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import botocore.client
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
+_real_sleep = time.sleep  # the suite makes time.sleep instant (back-off waits); Lambda's retry delays are real
 THROTTLED, SERVER_ERROR, CONNECTION_RESET, TIMEOUT_AFTER = "throttled", "5xx", "connection reset", "timeout after"
 BEFORE = (THROTTLED, SERVER_ERROR, CONNECTION_RESET)
 # Calls that are not ours to fault: Lambda's own stream poller (the pump below plays it).
@@ -255,5 +257,24 @@ class Driver:
         raise AssertionError(f"still failing after {tries} tries: {last!r}")
 
     def run_async(self, function: str, event: dict):
-        """An asynchronous invocation (a schedule, SNS): Lambda retries a failed one twice."""
-        return self.until(lambda: self.invoke(function, event), lambda _result: True, tries=3)
+        """An asynchronous invocation (a schedule, SNS): Lambda retries a failed one twice, a minute
+        and more later, long after the failed invocation's timeout, so an idempotency record it
+        left in progress (Powertools lets it expire with the invocation) no longer blocks. Here a
+        retry that met such a record waits the invocation's time out, in real time (Powertools
+        reads the wall clock); other retries come at once."""
+        from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+
+        contexts: list[FakeLambdaContext] = []
+        blocked: list[bool] = []
+
+        def attempt():
+            if blocked and blocked[-1]:
+                _real_sleep(contexts[-1].get_remaining_time_in_millis() / 1000 + 0.1)
+            contexts.append(FakeLambdaContext(function))
+            try:
+                return load_handler(function)(event, contexts[-1])
+            except Exception as error:
+                blocked.append(type(error).__name__ == "IdempotencyAlreadyInProgressError")
+                raise
+
+        return self.until(attempt, lambda _result: True, tries=3)
