@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -216,6 +217,7 @@ class Driver:
         self.dropped: list[tuple[str, int]] = []  # (function, records) given up after the retries
         self.retries = 0  # attempts after a first one failed, in every actor
         streams = aws.client("dynamodbstreams")
+        self.dynamodb = aws.client("dynamodb")
         self.pollers = [StreamPoller(source, aws.stream_arn(source.table), streams, self.invoke,
                                      retry_wait=lambda attempt: 0.0, on_failure=self._dropped)
                         for source in application().streams]
@@ -247,6 +249,7 @@ class Driver:
         for number in range(tries):
             if number:
                 self.retries += 1
+                self._wait_out_in_progress()
             try:
                 last = attempt()
             except Exception as error:  # what Lambda would see as the invocation failing
@@ -257,24 +260,17 @@ class Driver:
         raise AssertionError(f"still failing after {tries} tries: {last!r}")
 
     def run_async(self, function: str, event: dict):
-        """An asynchronous invocation (a schedule, SNS): Lambda retries a failed one twice, a minute
-        and more later, long after the failed invocation's timeout, so an idempotency record it
-        left in progress (Powertools lets it expire with the invocation) no longer blocks. Here a
-        retry that met such a record waits the invocation's time out, in real time (Powertools
-        reads the wall clock); other retries come at once."""
-        from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+        """An asynchronous invocation (a schedule, SNS): Lambda retries a failed one twice."""
+        return self.until(lambda: self.invoke(function, event), lambda _result: True, tries=3)
 
-        contexts: list[FakeLambdaContext] = []
-        blocked: list[bool] = []
-
-        def attempt():
-            if blocked and blocked[-1]:
-                _real_sleep(contexts[-1].get_remaining_time_in_millis() / 1000 + 0.1)
-            contexts.append(FakeLambdaContext(function))
-            try:
-                return load_handler(function)(event, contexts[-1])
-            except Exception as error:
-                blocked.append(type(error).__name__ == "IdempotencyAlreadyInProgressError")
-                raise
-
-        return self.until(attempt, lambda _result: True, tries=3)
+    def _wait_out_in_progress(self) -> None:
+        """A real retry comes seconds to minutes after a failure (a patient, Stripe's back-off,
+        Lambda's asynchronous retries a minute apart): by then an idempotency record the failed
+        attempt left in progress has expired with its invocation (Powertools). Here the retry
+        waits for that, in real time (Powertools reads the wall clock); other retries come at once."""
+        items = self.dynamodb.scan(TableName=os.environ["IDEMPOTENCY_TABLE"], FilterExpression="#s = :p",
+                                   ExpressionAttributeNames={"#s": "status"},
+                                   ExpressionAttributeValues={":p": {"S": "INPROGRESS"}})["Items"]
+        ends = [int(item["in_progress_expiration"]["N"]) / 1000 for item in items if "in_progress_expiration" in item]
+        if ends:
+            _real_sleep(max(0.0, max(ends) - time.time()) + 0.1)

@@ -152,6 +152,33 @@ def test_our_signature_matches_the_twilio_sdk_for_repeated_and_unicode_params():
     assert signature("token", TWILIO_URL, params) == expected
 
 
+def test_a_reply_whose_write_failed_is_applied_by_the_retry(aws, reminded, monkeypatch):
+    """The confirmation's transaction fails (a 5xx after the SDK's retries): the visit must still
+    await the reply, so the retry confirms it. Before, the reply was settled anyway and the retry
+    ignored it (found by make faults)."""
+    from botocore.exceptions import ClientError
+
+    from odwolaj.appointments import lifecycle
+
+    appointment = reminded(days=3)
+    event = load_event("sns_two_way_inbound.json")
+    handler = load_handler("SmsInboundSnsFunction")
+    real, failures = lifecycle.confirm, []
+
+    def confirm_failing_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "TransactWriteItems")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "confirm", confirm_failing_once)
+    with pytest.raises(ClientError):
+        handler(event, FakeLambdaContext("SmsInboundSnsFunction"))
+    handler(copy.deepcopy(event), FakeLambdaContext("SmsInboundSnsFunction"))  # Lambda's retry
+
+    assert status(appointment) == "confirmed" and answers() == ["confirmed"]
+
+
 @pytest.mark.parametrize("header", ["żółć", "\u0000", "a" * 28])
 def test_a_twilio_signature_header_that_cannot_match_is_refused_not_raised(header):
     """A non-ASCII header raised TypeError in compare_digest: a 500 (found by test_fuzz)."""

@@ -71,13 +71,16 @@ def handle(sms: InboundSms) -> Outcome:
     try:
         if intent is Intent.CONFIRM:
             appointments.confirm(appointment, channel="sms")
-            return Outcome.CONFIRMED
-        appointments.cancel(appointment, channel="sms")
-        return Outcome.CANCELLED
+            outcome = Outcome.CONFIRMED
+        else:
+            appointments.cancel(appointment, channel="sms")
+            outcome = Outcome.CANCELLED
     except DomainError:
-        return Outcome.IGNORED  # e.g. the visit started meanwhile; the clinic handles it
-    finally:
-        _settle(conversation, appointment.appointment_id)
+        outcome = Outcome.IGNORED  # e.g. the visit started meanwhile; the clinic handles it
+    # Only once the reply was applied (or never can be): a failed write leaves the visit awaiting
+    # it, so the retry of this message applies it.
+    _settle(conversation, appointment.appointment_id)
+    return outcome
 
 
 _OFFER_OUTCOMES = {Answer.ACCEPTED: Outcome.OFFER_ACCEPTED, Answer.DECLINED: Outcome.OFFER_DECLINED,
