@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SAM_VENV ?= .venv-sam
 PORT ?= 3000
 
-.PHONY: dev test test-fast faults bench lint build install browser clean
+.PHONY: dev test test-fast faults fuzz bench lint build install browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,14 @@ dev: install  ## the whole system on http://127.0.0.1:$(PORT), moto as the embed
 test: install browser lint  ## everything CI runs
 	$(PY) -m pytest
 	$(PY) -m pytest -m faults
+	$(PY) -m pytest -m fuzz
 
 faults: install  ## every fault point of the main flows, and the table of outcomes (tests/integration/test_fault_injection.py)
 	$(PY) -m pytest -m faults -s
+
+FUZZ_EXAMPLES ?= 50
+fuzz: install  ## the clinic API from docs/openapi.yaml (Schemathesis), patient forms and webhooks: requests and answers >= 500
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -m fuzz -s
 
 test-fast: install  ## no browser, no local-runner end-to-end tests
 	$(PY) -m pytest -m "not browser and not e2e"

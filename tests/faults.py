@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import botocore.client
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
+_real_sleep = time.sleep  # the suite makes time.sleep instant (back-off waits); Lambda's retry delays are real
 THROTTLED, SERVER_ERROR, CONNECTION_RESET, TIMEOUT_AFTER = "throttled", "5xx", "connection reset", "timeout after"
 BEFORE = (THROTTLED, SERVER_ERROR, CONNECTION_RESET)
 # Calls that are not ours to fault: Lambda's own stream poller (the pump below plays it).
@@ -214,6 +217,7 @@ class Driver:
         self.dropped: list[tuple[str, int]] = []  # (function, records) given up after the retries
         self.retries = 0  # attempts after a first one failed, in every actor
         streams = aws.client("dynamodbstreams")
+        self.dynamodb = aws.client("dynamodb")
         self.pollers = [StreamPoller(source, aws.stream_arn(source.table), streams, self.invoke,
                                      retry_wait=lambda attempt: 0.0, on_failure=self._dropped)
                         for source in application().streams]
@@ -245,6 +249,7 @@ class Driver:
         for number in range(tries):
             if number:
                 self.retries += 1
+                self._wait_out_in_progress()
             try:
                 last = attempt()
             except Exception as error:  # what Lambda would see as the invocation failing
@@ -257,3 +262,15 @@ class Driver:
     def run_async(self, function: str, event: dict):
         """An asynchronous invocation (a schedule, SNS): Lambda retries a failed one twice."""
         return self.until(lambda: self.invoke(function, event), lambda _result: True, tries=3)
+
+    def _wait_out_in_progress(self) -> None:
+        """A real retry comes seconds to minutes after a failure (a patient, Stripe's back-off,
+        Lambda's asynchronous retries a minute apart): by then an idempotency record the failed
+        attempt left in progress has expired with its invocation (Powertools). Here the retry
+        waits for that, in real time (Powertools reads the wall clock); other retries come at once."""
+        items = self.dynamodb.scan(TableName=os.environ["IDEMPOTENCY_TABLE"], FilterExpression="#s = :p",
+                                   ExpressionAttributeNames={"#s": "status"},
+                                   ExpressionAttributeValues={":p": {"S": "INPROGRESS"}})["Items"]
+        ends = [int(item["in_progress_expiration"]["N"]) / 1000 for item in items if "in_progress_expiration" in item]
+        if ends:
+            _real_sleep(max(0.0, max(ends) - time.time()) + 0.1)

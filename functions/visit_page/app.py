@@ -85,14 +85,16 @@ def lookup() -> Response:
     if cross_site or not visit_page.lookup_form_is_genuine(form.get("csrf")):
         return again(403, pages.LOOKUP_FORM_EXPIRED)
     try:
-        token = visit_page.lookup(typed["code"], typed["phone"], app.current_event.request_context.http.source_ip)
+        answer = visit_page.lookup(typed["code"], typed["phone"], app.current_event.request_context.http.source_ip)
     except InvalidInput:
         return again(400, pages.LOOKUP_BAD_PHONE)
     # Whether it matched, never what was typed: codes and phone numbers stay out of the logs.
-    logger.info("visit lookup", extra={"found": token is not None})
-    if token is None:
+    logger.info("visit lookup", extra={"found": answer.token is not None, "by_sms": answer.by_sms})
+    if answer.by_sms:
+        return again(200, pages.LOOKUP_SENT_BY_SMS)
+    if answer.token is None:
         return again(200, pages.LOOKUP_NOT_FOUND)
-    return _see_other(f"/c/{token}")
+    return _see_other(f"/c/{answer.token}")
 
 
 @app.exception_handler(DomainError)

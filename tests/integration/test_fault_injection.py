@@ -206,7 +206,8 @@ def _book_prepaid(run: Run) -> str:
     created = api(run, "PUT", f"appointments/V-{run.number}", {
         "patient": {"id": f"P-{run.number}", "phone": run.phone(1)}, "starts_at": warsaw(5, 10).isoformat(),
         "service": "Poradnia kardiologiczna"})
-    assert created["statusCode"] == 201 and json.loads(created["body"])["status"] == "awaiting_payment", created
+    # 200 when the clinic's system retried a PUT whose first answer was lost: the visit exists.
+    assert created["statusCode"] in (200, 201) and json.loads(created["body"])["status"] == "awaiting_payment", created
     visit = link_signer().resolve("c", json.loads(created["body"])["cancel_link"].rsplit("/", 1)[1])
     run.ids["appointment"] = visit
     return f"/p/{link_signer().issue('p', visit)}"
@@ -312,7 +313,7 @@ def test_every_fault_point_of_the_flow_keeps_the_guarantees(world, name, capsys)
         run.facility_id, run.api_key = created.facility.facility_id, created.api_key
         run.ids.update(monkeypatch=monkeypatch, stripe=stripe_fake, faults=faults)
         setup(run)
-        run.ids["since"] = max(i.created_at for i in OutboxItem.scan())  # what the act writes comes after
+        run.ids["since"] = max((i.created_at for i in OutboxItem.scan()), default="")  # the act writes after
         return run, capture
 
     clean, _capture = new_run()

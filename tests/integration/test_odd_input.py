@@ -9,10 +9,10 @@ import pytest
 import stripe
 
 from odwolaj.appointments import lifecycle as appointments
-from odwolaj.data.models import Appointment, OutboxItem, Payment
+from odwolaj.data.models import Appointment, Payment
 from odwolaj_local.apigw import response_body
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
-from tests.conftest import load_event
+from tests.conftest import load_event, queue_item
 from tests.integration.test_clinic_api import payload
 from tests.integration.test_stripe_webhook import deliver, opened, state, stored
 from tests.integration.test_visit_page import FORM, form_token, link_path, look_up, snapshot
@@ -249,7 +249,7 @@ def test_a_good_sns_message_after_a_malformed_one_is_still_handled(aws, book):
     message = json.loads(event["Records"][1]["Sns"]["Message"])
     message["messageBody"] = "NIE"
     event["Records"][1]["Sns"]["Message"] = json.dumps(message)
-    reminded = OutboxItem(outbox_id="r", kind="sms", message_kind="reminder", appointment_id=appointment.appointment_id)
+    reminded = queue_item("r", "reminder", appointment.appointment_id)  # saved: the sender records its progress on it
     from odwolaj.messaging import outbound_sms
     from tests.conftest import RecordingGateway
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from odwolaj.core.ids import display_visit_code
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import WARSAW, now, parse_iso
+from odwolaj.core.ids import display_visit_code
 from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.messaging import outbound_sms
 from odwolaj.reserve import entries, messages as reserve_messages, offers
@@ -117,7 +117,8 @@ def test_an_offer_that_must_be_prepaid_says_how_much_and_a_yes_holds_it_until_a_
                   and i.message_kind == "payment_link"]
     text = composed(link_sms)
     assert "trzymamy dla Ciebie termin" in text and f"dzis do {until:%H:%M}" in text
-    assert f"kod {display_visit_code(booking.visit_code)}" in text and "Bez wplaty zostajesz na liscie na swoim miejscu." in text
+    assert f"kod {display_visit_code(booking.visit_code)}" in text
+    assert "Bez wplaty zostajesz na liscie na swoim miejscu." in text
 
 
 def test_a_yes_left_unpaid_past_its_window_says_the_slot_went_back_and_the_place_is_kept(

@@ -9,9 +9,11 @@ import pytest
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import WARSAW, now, parse_iso
 from odwolaj.data.models import Appointment, OutboxItem
+from odwolaj.messaging import outbound_sms
 from odwolaj.messaging.outbound_sms import compose
 from odwolaj.security.facilities import get_facility
 from odwolaj.security.links import link_signer
+from tests.conftest import RecordingGateway
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -321,7 +323,8 @@ def test_the_lookup_page_says_where_the_code_is_and_the_booking_sms_has_it_there
     appointment = book(days=3)
     sms = compose("booked", appointment, get_facility(appointment.facility_id), "ref")
 
-    assert "Kod ma 8 znaków, na przykład K7M2-QX9A. Jest w SMS-ie o umówieniu wizyty i w każdym e-mailu od przychodni." in page
+    assert ("Kod ma 8 znaków, na przykład K7M2-QX9A. Jest w SMS-ie o umówieniu wizyty i w każdym e-mailu "
+            "od przychodni.") in page
     code = appointment.visit_code
     assert f"Kod wizyty: {code[:4]}-{code[4:]}" in sms.text
 
@@ -364,15 +367,58 @@ def test_lookup_is_limited_per_address(http, book):
     assert look_up(http, "ABCDEFGH", "600 100 200", source_ip="198.51.100.1")["statusCode"] == 200
 
 
-def test_lookup_is_limited_per_code_whatever_the_address(http, book):
+def guessed(http, appointment, tries: int = 5) -> None:
+    """Someone tries wrong phone numbers against the code, each from another address."""
+    for attempt in range(tries):
+        look_up(http, appointment.visit_code, f"600 100 3{attempt:02d}", source_ip=f"198.51.100.{attempt}")
+
+
+def link_messages(appointment) -> list[OutboxItem]:
+    return [i for i in OutboxItem.scan() if i.appointment_id == appointment.appointment_id
+            and i.message_kind == "visit_link"]
+
+
+def test_guesses_against_a_code_do_not_lock_its_owner_out_the_link_goes_by_sms(http, book):
     appointment = book(days=3, phone="600 100 200")
-    for attempt in range(5):
-        look_up(http, appointment.visit_code, "600 100 201", source_ip=f"198.51.100.{attempt}")
+    guessed(http, appointment)
 
-    blocked = look_up(http, appointment.visit_code, "600 100 200", source_ip="198.51.100.99")
+    owner = look_up(http, appointment.visit_code, "600 100 200", source_ip="198.51.100.99")
 
-    assert blocked["statusCode"] == 429 and "Zbyt wiele prób" in blocked["body"]
-    assert "Location" not in blocked["headers"]
+    assert owner["statusCode"] == 200 and "Location" not in owner["headers"]
+    assert "wysłaliśmy na ten numer SMS z linkiem do wizyty" in owner["body"]
+    [item] = link_messages(appointment)
+    gateway = RecordingGateway()
+    outbound_sms.deliver(item, gateway)
+    [sms] = gateway.sent
+    assert sms.to == "+48600100200" and re.search(r"https://odw\.pl/c/\S+", sms.text)
+    link = re.search(r"https://odw\.pl(/c/\S+)", sms.text).group(1)
+    assert link_signer().resolve("c", link.removeprefix("/c/")) == appointment.appointment_id
+
+
+def test_once_a_codes_tries_are_used_up_a_guess_learns_nothing_and_sends_nothing(http, book):
+    """Enumeration stays as hard as with a lock: after five tries, a wrong phone and the right one
+    get the same page, and only the right one makes an SMS (to the visit's own phone)."""
+    appointment = book(days=3, phone="600 100 200")
+    guessed(http, appointment)
+
+    wrong = look_up(http, appointment.visit_code, "600 100 399", source_ip="198.51.100.98")
+    right = look_up(http, appointment.visit_code, "600 100 200", source_ip="198.51.100.99")
+
+    assert wrong["statusCode"] == right["statusCode"] == 200
+    assert without_form_token(wrong["body"]) == without_form_token(right["body"])
+    assert len(link_messages(appointment)) == 1
+
+
+def test_the_link_by_sms_goes_once_an_hour_however_often_the_right_phone_is_typed(http, book, clock):
+    appointment = book(days=3, phone="600 100 200")
+    guessed(http, appointment)
+
+    for attempt in range(3):
+        look_up(http, appointment.visit_code, "600 100 200", source_ip=f"203.0.113.{attempt}")
+    assert len(link_messages(appointment)) == 1
+
+    clock(hours=1)  # a new window: the code's tries are back, and the page opens directly
+    assert look_up(http, appointment.visit_code, "600 100 200")["statusCode"] == 303
 
 
 def test_after_an_error_the_lookup_keeps_what_was_typed(http, book):

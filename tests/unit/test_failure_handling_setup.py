@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from odwolaj.adapters import stripe_api
+from odwolaj.adapters import failures, stripe_api
 from odwolaj.core import config
 from odwolaj.messaging.sending import WORST_SECONDS
 from odwolaj_local.aws import LocalAws
@@ -28,8 +28,11 @@ def functions() -> dict[str, dict]:
     return {k: v for k, v in application().source["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
 
 
-def queue_of(destination: dict) -> str:
+def queue_of(destination: dict, function: str) -> str:
+    """The failure queue a destination names, named after its function (`odwolaj-admin redrive`
+    pairs a deployed stack's queues with their functions by these names)."""
     target = destination["Destination"]["Fn::GetAtt"]
+    assert target[0] == function.removesuffix(failures.FUNCTION_SUFFIX) + failures.QUEUE_SUFFIX
     assert target[1] == "Arn" and destination.get("Type") == "SQS"
     assert application().source["Resources"][target[0]]["Type"] == "AWS::SQS::Queue"
     return target[0]
@@ -51,7 +54,7 @@ def test_every_stream_source_keeps_its_failed_batches_on_a_queue_with_an_alarm()
 
     assert len(sources) == 4
     for name, event in sources:
-        queue = queue_of(event["Properties"]["DestinationConfig"]["OnFailure"])
+        queue = queue_of(event["Properties"]["DestinationConfig"]["OnFailure"], name)
         assert queue in alarmed_queues(), name
         assert 0 < event["Properties"]["MaximumRetryAttempts"] <= 10, name
 
@@ -64,7 +67,7 @@ def test_every_asynchronously_invoked_function_keeps_what_fails_on_a_queue_with_
     assert len(asynchronous) == 7
     for name in asynchronous:
         properties = functions()[name]["Properties"]
-        queue = queue_of(properties["EventInvokeConfig"]["DestinationConfig"]["OnFailure"])
+        queue = queue_of(properties["EventInvokeConfig"]["DestinationConfig"]["OnFailure"], name)
         assert queue in alarmed_queues(), name
         for event in properties.get("Events", {}).values():  # could not even invoke: the same queue
             if event["Type"] in ("ScheduleV2", "EventBridgeRule"):
@@ -79,7 +82,7 @@ def test_a_failed_stream_batch_is_redriven_before_the_stream_forgets_it():
     for name, fn in functions().items():
         for event in fn["Properties"].get("Events", {}).values():
             if event["Type"] == "DynamoDB":
-                queue = queue_of(event["Properties"]["DestinationConfig"]["OnFailure"])
+                queue = queue_of(event["Properties"]["DestinationConfig"]["OnFailure"], name)
                 assert age_alarms[queue] <= 12 * 3600, name
 
 
@@ -139,6 +142,7 @@ def test_a_deployed_function_without_its_configuration_stops_at_init_and_says_wh
 
 def test_settings_have_no_local_fallback_outside_the_runner(monkeypatch):
     monkeypatch.delenv(config.LOCAL_FLAG, raising=False)
+    monkeypatch.setenv("STAGE", "prod")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.setenv("STAGE", "prod")  # set, as the template sets it: only the missing one is named
 

@@ -24,7 +24,7 @@ def doc() -> dict:
 
 def served_routes() -> set[tuple[str, str]]:
     """(path, method) of every route the handler registers, as Powertools itself lists them."""
-    app = inspect.unwrap(load_handler("ClinicApiFunction")).__globals__["app"]
+    app = inspect.unwrap(load_handler("ClinicApiFunction")).__globals__["app"]  # under Logger's and Tracer's wrappers
     paths = app.get_openapi_schema().paths
     return {(path, method) for path, item in paths.items() for method in METHODS if getattr(item, method)}
 

@@ -120,7 +120,8 @@ def test_a_form_token_with_a_moved_issue_time_is_refused(scope, issued_at):
     assert not SIGNER.check_form_token(scope, f"{issued_at + 60}.{mac}", issued_at + 60)
 
 
-@pytest.mark.parametrize("value", ["", ".", "abc", "12.", ".deadbeef", "-5.abc", None])
+@pytest.mark.parametrize("value", ["", ".", "abc", "12.", ".deadbeef", "-5.abc", None,
+                                   "1700000000.ż", "١٧٠٠٠٠٠٠٠٠.abc"])  # raised TypeError (found by test_fuzz)
 def test_a_malformed_form_token_is_refused(value):
     assert not SIGNER.check_form_token("visit|x|cancel", value, 1_700_000_000)
 

@@ -1,9 +1,13 @@
-"""odwolaj-admin: create a facility and issue API keys.
+"""odwolaj-admin: create a facility and issue API keys; replay what failed after its retries.
 
 Talks to the same tables as the functions: either name a deployed stack (--stack, the table
 names are read from CloudFormation) or set the variables the functions use (FACILITIES_TABLE,
 API_KEYS_TABLE); AWS_ENDPOINT_URL points it at the local runner's moto. A key is printed once,
 as JSON on stdout; only its hash is stored.
+
+`redrive` (needs --stack) replays every failure queue of the stack through its function
+(odwolaj.adapters.failures; docs/operations.md); `--list` only shows what is there. It exits 1
+when something failed again or is past the stream's 24 hours (left on its queue).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import sys
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist
 
+from odwolaj.adapters import failures
 from odwolaj.core.errors import DomainError
 from odwolaj.security import facilities
 
@@ -34,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--label", help="what the key is for (e.g. the clinic system's name)")
     issue.add_argument("--right", action="append", default=[], dest="rights",
                        help="a right beyond the basic API, e.g. payments:override (repeatable)")
+    redrive = commands.add_parser("redrive", help="replay what a stream or an asynchronous source gave up on")
+    redrive.add_argument("--function", help="only this function's failures (its logical id, e.g. SmsSenderFunction)")
+    redrive.add_argument("--list", action="store_true", help="show what is kept, replay nothing")
     return parser
 
 
@@ -50,7 +58,24 @@ def _issue_key(args: argparse.Namespace) -> dict:
             "api_key": facilities.issue_api_key(facility.facility_id, label=args.label, rights=args.rights)}
 
 
-COMMANDS = {"create-facility": _create_facility, "issue-key": _issue_key}
+def _redrive(args: argparse.Namespace) -> dict:
+    queues = [queue for queue in failures.stack_failure_queues(args.stack)
+              if args.function in (None, queue.function)]
+    if not queues:
+        raise DomainError(f"stack {args.stack} has no failure queue for {args.function}")
+    if args.list:
+        return {queue.function: [{"shape": failed.shape, "what": failed.summary, "received": failed.received}
+                                 for failed in failures.look(failures.aws_client("sqs"), queue.url)]
+                for queue in queues}
+    return {queue.function: vars(failures.redrive_queue(queue)) for queue in queues}
+
+
+def _left_on_a_queue(result: dict) -> bool:
+    """After a redrive: whether anything failed again or could not be read (the exit status says so)."""
+    return any(outcome["failed"] or outcome["expired"] for outcome in result.values())
+
+
+COMMANDS = {"create-facility": _create_facility, "issue-key": _issue_key, "redrive": _redrive}
 # Environment variable the functions read → the table's logical id in template.yaml.
 TABLES = {"FACILITIES_TABLE": "FacilitiesTable", "API_KEYS_TABLE": "ApiKeysTable"}
 
@@ -66,18 +91,20 @@ def _use_stack_tables(stack: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "redrive" and not args.stack:
+        print("odwolaj-admin: redrive needs --stack (the local runner redrives on /dev/failed)", file=sys.stderr)
+        return 2
     try:
-        if args.stack:
+        if args.stack and args.command != "redrive":
             _use_stack_tables(args.stack)
+        missing = [env_var for env_var in TABLES if not os.environ.get(env_var)]
+        if missing and args.command != "redrive":
+            print(f"odwolaj-admin: give --stack or set {' and '.join(missing)}", file=sys.stderr)
+            return 2
+        result = COMMANDS[args.command](args)
     except ClientError as error:
         print(f"odwolaj-admin: stack {args.stack}: {error.response['Error']['Message']}", file=sys.stderr)
         return 2
-    missing = [env_var for env_var in TABLES if not os.environ.get(env_var)]
-    if missing:
-        print(f"odwolaj-admin: give --stack or set {' and '.join(missing)}", file=sys.stderr)
-        return 2
-    try:
-        result = COMMANDS[args.command](args)
     except DomainError as error:
         print(f"odwolaj-admin: {error.message}", file=sys.stderr)
         return 2
@@ -85,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"odwolaj-admin: no facility {args.facility_id}", file=sys.stderr)
         return 2
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    return 0
+    return 1 if args.command == "redrive" and not args.list and _left_on_a_queue(result) else 0
 
 
 if __name__ == "__main__":

@@ -26,8 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from odwolaj.adapters.aws import client as aws_client
+
 STREAM, ASYNC, UNDELIVERED = "stream batch", "asynchronous invocation", "undelivered event"
 READ_LIMIT = 1000  # GetRecords' largest page
+QUEUE_SUFFIX, FUNCTION_SUFFIX = "FailedQueue", "Function"  # template.yaml: <X>FailedQueue ↔ <X>Function
+LAMBDA_LONGEST_SECONDS = 900  # Lambda's largest timeout
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,65 @@ def redrive(sqs: Any, queue_url: str, streams: Any, invoke: Callable[[dict[str, 
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=failed.receipt_handle)
         outcome.replayed += 1
     return outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# A deployed stack: its failure queues, their functions and the functions' stream filters.
+
+
+@dataclass(frozen=True)
+class FailureQueue:
+    url: str
+    function: str  # logical id
+    function_name: str  # physical name
+    filters: tuple[dict[str, Any], ...] = ()
+    batch_size: int = 100
+
+
+def stack_failure_queues(stack: str) -> list[FailureQueue]:
+    """The failure queues of a deployed stack, each with its function (template.yaml names them
+    `<X>FailedQueue` and `<X>Function`) and, for a stream source, the event source mapping's
+    filters and batch size: a replay delivers what Lambda would have."""
+    pages = aws_client("cloudformation").get_paginator("list_stack_resources").paginate(StackName=stack)
+    by_logical_id = {r["LogicalResourceId"]: r for page in pages for r in page["StackResourceSummaries"]}
+    found = []
+    for logical_id, resource in sorted(by_logical_id.items()):
+        if resource["ResourceType"] != "AWS::SQS::Queue" or not logical_id.endswith(QUEUE_SUFFIX):
+            continue
+        function = logical_id.removesuffix(QUEUE_SUFFIX) + FUNCTION_SUFFIX
+        name = by_logical_id[function]["PhysicalResourceId"]
+        mappings = aws_client("lambda").list_event_source_mappings(FunctionName=name)["EventSourceMappings"]
+        stream: dict[str, Any] = next((m for m in mappings if ":dynamodb:" in m.get("EventSourceArn", "")), {})
+        filters = tuple(json.loads(f["Pattern"]) for f in stream.get("FilterCriteria", {}).get("Filters", []))
+        found.append(FailureQueue(resource["PhysicalResourceId"], function, name, filters,
+                                  int(stream.get("BatchSize", 100))))
+    return found
+
+
+def replay_invoker() -> Any:
+    """Lambda for synchronous replays: waits as long as any function may run and never retries
+    on its own (a read timeout retried would run the function again while the first still runs)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("lambda", config=Config(read_timeout=LAMBDA_LONGEST_SECONDS + 10,
+                                                retries={"total_max_attempts": 1}))
+
+
+def redrive_queue(queue: FailureQueue) -> Outcome:
+    """Replay a deployed failure queue: each event invoked synchronously on its function."""
+    lambdas = replay_invoker()
+
+    def invoke(event: dict[str, Any]) -> None:
+        answer = lambdas.invoke(FunctionName=queue.function_name, InvocationType="RequestResponse",
+                                Payload=json.dumps(event).encode())
+        payload = json.loads(answer["Payload"].read() or b"null")
+        if answer.get("FunctionError"):
+            raise ReplayFailed(f"{answer['FunctionError']}: {(payload or {}).get('errorType')}")
+        checked(payload)
+
+    return redrive(aws_client("sqs"), queue.url, aws_client("dynamodbstreams"), invoke,
+                   filters=queue.filters, batch_size=queue.batch_size)
 
 
 class ReplayFailed(Exception):

@@ -23,4 +23,5 @@ def is_valid(auth_token: str, url: str, params: dict[str, list[str]], header: st
         raise RuntimeError("the Twilio auth token is not configured")  # fail closed, loudly
     if not header:
         return False
-    return hmac.compare_digest(signature(auth_token, url, params), header)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged header may have them).
+    return hmac.compare_digest(signature(auth_token, url, params).encode(), header.encode("utf-8", "replace"))

@@ -316,6 +316,7 @@ class OutboxItem(Model):
     send_state = UnicodeAttribute(null=True)  # absent: queued; sending, sent, skipped, unsure, unknown
     send_attempts = NumberAttribute(null=True)  # claims made: the condition every state change is written on
     claimed_at = UnicodeAttribute(null=True)  # when the current claim was made (a live call, or a dead one)
+    claim_id = UnicodeAttribute(null=True)  # who made it: an attempt whose claim's answer was lost can tell
     provider = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
     sent_at = UnicodeAttribute(null=True)

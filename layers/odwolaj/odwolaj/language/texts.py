@@ -45,6 +45,8 @@ DEFAULTS: dict[str, str] = {
     "stopped": "$facility: nie będziemy wysyłać przypomnień o wizytach. Potwierdzenia zmian wizyt nadal "
                "dotrą. Aby to cofnąć, odpisz START.",
     "started": "$facility: znów będziemy wysyłać przypomnienia o wizytach.",
+    # The visit's link for its owner, after the lookup page's tries for its code were used up.
+    "visit_link": "$facility: wizyta $when. Potwierdzenie lub odwołanie wizyty: $link",
     "no_show": "$facility: nie było Cię na wizycie $when. Jeśli następnym razem nie dasz rady przyjść, "
                "odwołaj wizytę przez link z SMS-a lub zadzwoń: $phone",
     # Money: the facility's full name, the visit, its code.

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -49,7 +50,7 @@ CLAIM_SECONDS = WORST_SECONDS + 15
 # visit. When the provider cannot tell whether it took one, it goes again: a duplicate is the
 # lesser harm. Every other kind (thanks, confirmations, reminders, offers, answers) does not: a
 # second reminder or offer asking TAK/NIE confuses more than a missing one costs.
-AT_LEAST_ONCE = frozenset({"booked", "moved", "payment_link", "payment_optional", "exact_date"})
+AT_LEAST_ONCE = frozenset({"booked", "moved", "payment_link", "payment_optional", "exact_date", "visit_link"})
 SENT_WRITE_DELAYS_SECONDS = (0.2, 1.0)  # the provider took it: recording that is retried here, not the send
 
 
@@ -138,11 +139,21 @@ def _unchanged_since(attempt: int) -> Any:
 
 
 def _claim(record: OutboxItem) -> int:
-    """Write the claim before the call; SendInProgress when another attempt claimed it first."""
-    read = int(record.send_attempts or 0)
-    if not conditionally(lambda: record.update(actions=[
+    """Write the claim before the call; SendInProgress when another attempt claimed it first.
+    When the answer to the claim is lost, the item says whether it landed: if it holds this
+    attempt's claim id, nothing went out yet and the call goes ahead (a retry would find a claim
+    it cannot tell from a call in flight, and settle an unsent message as `unknown`)."""
+    read, claim_id = int(record.send_attempts or 0), uuid.uuid4().hex
+    try:
+        claimed = conditionally(lambda: record.update(actions=[
             OutboxItem.send_state.set(SENDING), OutboxItem.claimed_at.set(iso(now())),
-            OutboxItem.send_attempts.set(read + 1)], condition=_unchanged_since(read))):
+            OutboxItem.send_attempts.set(read + 1), OutboxItem.claim_id.set(claim_id)],
+            condition=_unchanged_since(read)))
+    except Exception:
+        if OutboxItem.get(record.outbox_id, consistent_read=True).claim_id != claim_id:
+            raise
+        claimed = True
+    if not claimed:
         raise SendInProgress(record.outbox_id)
     return read + 1
 

@@ -58,9 +58,10 @@ class LinkSigner:
 
     def check_form_token(self, scope: str, value: str, now: int, max_age: int = 4 * 3600) -> bool:
         issued, _, _mac = (value or "").partition(".")
-        if not issued.isdigit():
+        if not (issued.isascii() and issued.isdigit()):
             return False
         issued_at = int(issued)
         if not 0 <= now - issued_at <= max_age:
             return False
-        return hmac.compare_digest(self.form_token(scope, issued_at), value)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged value may have them).
+        return hmac.compare_digest(self.form_token(scope, issued_at).encode(), value.encode("utf-8", "replace"))

@@ -16,6 +16,7 @@ from odwolaj.core.errors import InvalidInput, LinkExpired, RateLimited
 from odwolaj.core.ids import CODE_ALPHABET, CODE_LENGTH, normalize_visit_code
 from odwolaj.core.phone import normalize_phone
 from odwolaj.data.models import Appointment
+from odwolaj.data.outbox import queue_sms
 from odwolaj.data.status import CANCELLED, OPEN
 from odwolaj.payments import checkout
 from odwolaj.reserve.entries import anyone_waiting
@@ -34,6 +35,17 @@ LOOKUP_SCOPE = "lookup"
 # Guessing a code needs both the code and the phone number; these limits make it hopeless.
 LOOKUP_LIMIT_PER_IP = (10, 15 * 60)
 LOOKUP_LIMIT_PER_CODE = (5, 3600)
+LINK_BY_SMS = "visit_link"  # the message a lookup sends once a code's tries are used up
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """What a lookup tells the person who typed: the visit page's token (code and phone belong
+    together), or nothing; `by_sms` once the code's tries are used up, whatever was typed: the
+    link then goes by SMS to the visit's own phone if, and only if, the typed phone is it."""
+
+    token: str | None = None
+    by_sms: bool = False
 
 
 def open_link(token: str, purpose: str = "c") -> Appointment:
@@ -133,20 +145,25 @@ def clinic_phone() -> str | None:
     return facility.phone if facility is not None else None
 
 
-def lookup(code_text: str, phone_text: str, source_ip: str) -> str | None:
-    """The visit page's token when code and phone belong together, else None: the caller answers
-    the same whether the code exists or not. InvalidInput for a phone that is not a number;
-    RateLimited once the address or the code has had too many tries."""
+def lookup(code_text: str, phone_text: str, source_ip: str) -> LookupAnswer:
+    """Find a visit by code and phone. The answer is the same whether the code exists or not.
+    InvalidInput for a phone that is not a number; RateLimited once the address has had too many
+    tries. Guesses against one code never lock its owner out: after the code's tries, every answer
+    is `by_sms` (so it tells a guesser nothing) and the owner's right phone gets the link by SMS."""
     if not ratelimit.hit("lookup-ip", source_ip, limit=LOOKUP_LIMIT_PER_IP[0], window_seconds=LOOKUP_LIMIT_PER_IP[1]):
         raise RateLimited("too many lookups from this address", retry_at=ratelimit.window_end(LOOKUP_LIMIT_PER_IP[1]))
     phone = normalize_phone(phone_text)
     code = normalize_visit_code(code_text or "")
     if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
-        return None  # cannot exist: no query, same answer
-    if not ratelimit.hit("lookup-code", code, limit=LOOKUP_LIMIT_PER_CODE[0],
-                         window_seconds=LOOKUP_LIMIT_PER_CODE[1]):
-        raise RateLimited("too many lookups for this code", retry_at=ratelimit.window_end(LOOKUP_LIMIT_PER_CODE[1]))
-    for candidate in Appointment.by_code.query(code, limit=5):
-        if hmac.compare_digest(candidate.phone.encode(), phone.encode()):
-            return link_signer().issue("c", candidate.appointment_id)
-    return None
+        return LookupAnswer()  # cannot exist: no query, same answer
+    within_limit = ratelimit.hit("lookup-code", code, limit=LOOKUP_LIMIT_PER_CODE[0],
+                                 window_seconds=LOOKUP_LIMIT_PER_CODE[1])
+    found = next((candidate for candidate in Appointment.by_code.query(code, limit=5)
+                  if hmac.compare_digest(candidate.phone.encode(), phone.encode())), None)
+    if within_limit:
+        return LookupAnswer(link_signer().issue("c", found.appointment_id) if found else None)
+    if found:  # once per visit and window: guesses cannot flood the owner's phone
+        at = now()
+        window = int(at.timestamp()) // LOOKUP_LIMIT_PER_CODE[1]
+        queue_sms(found, LINK_BY_SMS, at, f"lookup:{window}").save_once()
+    return LookupAnswer(by_sms=True)

@@ -423,6 +423,8 @@ def transition_page(current_status: str, *, back: str) -> str:
 
 
 LOOKUP_NOT_FOUND = "Nie znaleźliśmy wizyty o tym kodzie i numerze telefonu. Sprawdź, czy są wpisane poprawnie."
+LOOKUP_SENT_BY_SMS = ("Ten kod był już wpisywany wiele razy, więc dla bezpieczeństwa nie pokazujemy tu wizyty. "
+                      "Jeśli kod i numer telefonu są poprawne, wysłaliśmy na ten numer SMS z linkiem do wizyty.")
 LOOKUP_BAD_PHONE = "Sprawdź numer telefonu: wpisz 9 cyfr, na przykład 600 100 200."
 LOOKUP_FORM_EXPIRED = "Formularz był otwarty zbyt długo. Sprawdź dane i wyślij jeszcze raz."
 
