@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from odwolaj_local import demo, devpages
+from odwolaj_local import demo, devpages, eventrules
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
@@ -108,6 +108,7 @@ class Runner:
         self.functions = Functions()
         names = self.aws.physical_names()
         self.capture = EventCapture(self.aws, names["EventBus"])
+        rules = eventrules.start(self.aws, self.app, self.functions.invoke)  # bus → functions (moto fires none)
         self.phone = Phone(ACCOUNT, REGION)
         if self.seed:
             self.demo = demo.seed(self.base_url)
@@ -118,7 +119,7 @@ class Runner:
         self.scheduler = Scheduler(self.app.schedules, self.functions.invoke, runner_now)
         ticker = _Ticker(self)
         server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
-        self._threads = [self.capture, *pollers, ticker, server]
+        self._threads = [self.capture, *rules, *pollers, ticker, server]
         for thread in self._threads:
             thread.start()
         return self.base_url
@@ -241,7 +242,7 @@ class Runner:
         return {"statusCode": 303, "headers": {"location": "/dev/phone"}, "body": ""}
 
 
-DRIVEN_EVENT_TYPES = {"HttpApi", "DynamoDB", "SNS", "Schedule", "ScheduleV2"}
+DRIVEN_EVENT_TYPES = {"HttpApi", "DynamoDB", "SNS", "Schedule", "ScheduleV2", "EventBridgeRule"}
 
 
 def _warn_about_undriven_events(app) -> None:

@@ -11,7 +11,9 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsGateway
+from odwolaj.appointments.views import event_data
 from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.data import events
 from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
@@ -126,7 +128,22 @@ def _queued_message(item: OutboxItem):
     facility = Facility.get(appointment.facility_id)
     message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
     asks = template_for(item.message_kind, facility) == "reminder_two_way"
-    return message, (lambda _provider_id: _await_reply(appointment)) if asks else None
+    if item.message_kind != "reminder":
+        return message, None
+
+    def after_sending(_provider_id: str) -> None:
+        if asks:
+            _await_reply(appointment)
+        _reminder_sent(item, appointment)
+
+    return message, after_sending
+
+
+def _reminder_sent(item: OutboxItem, appointment: Appointment) -> None:
+    """For the clinic and the outcome statistics: this reminder reached the provider (its event id
+    is the queued reminder's, so a retried send cannot count it twice)."""
+    events.DomainEvent(events.REMINDER_SENT, appointment.facility_id, f"{item.outbox_id}:sent",
+                       event_data(appointment)).to_outbox(now()).save_once()
 
 
 def _opted_out(phone: str) -> bool:

@@ -1,0 +1,53 @@
+"""The figures of a facility's period, as the dashboard and GET /api/v1/stats read them: one Query
+for the period, one or two for the comparison (a year before; a quarter before when the year has
+no data), one GetItem for the standing figures and one for the facility's settings, whatever the
+number of visits."""
+from __future__ import annotations
+
+from datetime import date
+
+from odwolaj.core.clock import WARSAW, now
+from odwolaj.core.errors import InvalidInput
+from odwolaj.security.facilities import get_facility
+from odwolaj.stats import store
+from odwolaj.stats.counting import ALL, service_scope, specialist_scope
+from odwolaj.stats.figures import Figures, Period, compute
+from odwolaj.stats.settings import settings_of
+
+MAX_DAYS = 366
+COMPARISONS = (("year_before", {"years": 1}), ("quarter_before", {"months": 3}))
+
+
+def period(first: date, last: date) -> Period:
+    """A period of whole days (Europe/Warsaw), at most a year; InvalidInput names the field."""
+    if last < first:
+        raise InvalidInput("to must not be before from", field="to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise InvalidInput(f"the period from..to may span at most {MAX_DAYS} days", field="to")
+    return Period(first, last)
+
+
+def scope_of(service: str | None = None, specialist: str | None = None) -> str:
+    """The scope of a dashboard: the whole facility, one service or one specialist (not both)."""
+    if service and specialist:
+        raise InvalidInput("give service or specialist, not both", field="specialist")
+    if service:
+        return service_scope(service)
+    if specialist:
+        return specialist_scope(specialist)
+    return ALL
+
+
+def figures_for(facility_id: str, wanted: Period, scope: str = ALL) -> Figures:
+    items = store.read_days(facility_id, scope, wanted.first, wanted.last)
+    comparison = None
+    for kind, shift in COMPARISONS:
+        earlier = wanted.shifted(**shift)
+        earlier_items = store.read_days(facility_id, scope, earlier.first, earlier.last)
+        if earlier_items:
+            comparison = (kind, earlier, earlier_items)
+            break
+    standing = store.read_standing(facility_id)
+    settings = settings_of(get_facility(facility_id))
+    return compute(items, standing, settings, period=wanted, scope=scope, today=now().astimezone(WARSAW).date(),
+                   comparison=comparison)
