@@ -4,7 +4,7 @@ else float; string sets as sets. boto3 is imported on first use."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 from odwolaj.adapters.aws import client
 
@@ -51,3 +51,46 @@ def get(table: str, key: dict[str, str]) -> dict[str, Any] | None:
     """One item by its (string) key, or None."""
     found = client("dynamodb").get_item(TableName=table, Key={name: {"S": value} for name, value in key.items()})
     return _decode(found["Item"]) if "Item" in found else None
+
+
+def partition(table: str, hash_name: str, hash_value: str) -> list[dict[str, Any]]:
+    """Every item of one partition (for batch jobs, never a request path)."""
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "#h = :h",
+                               "ExpressionAttributeNames": {"#h": hash_name},
+                               "ExpressionAttributeValues": {":h": {"S": hash_value}}}
+    while True:
+        page = client("dynamodb").query(**request)
+        items += [_decode(item) for item in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _encode(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+
+    def exact(value: Any) -> Any:  # DynamoDB numbers are decimals: floats go through their text
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        if isinstance(value, list):
+            return [exact(v) for v in value]
+        return value
+
+    return {name: serializer.serialize(exact(value)) for name, value in item.items() if value is not None}
+
+
+def write_many(table: str, puts: list[dict[str, Any]], deletes: Sequence[dict[str, str]] = ()) -> int:
+    """Put and delete items in batches of 25, retrying what DynamoDB left unprocessed; requests made."""
+    requests = [{"PutRequest": {"Item": _encode(item)}} for item in puts]
+    requests += [{"DeleteRequest": {"Key": {k: {"S": v} for k, v in key.items()}}} for key in deletes]
+    made = 0
+    while requests:
+        batch, requests = requests[:25], requests[25:]
+        while batch:
+            made += 1
+            answer = client("dynamodb").batch_write_item(RequestItems={table: batch})
+            batch = answer.get("UnprocessedItems", {}).get(table, [])
+    return made

@@ -161,6 +161,8 @@ LEAD_TIMES = {"under_2h": "poniżej 2 godzin", "2_24h": "2–24 godziny", "1_3d"
               "over_7d": "7 dni i więcej"}
 FILL_BANDS = {"under_24h": "poniżej 24 godzin", "1_3d": "1–3 dni", "3_7d": "3–7 dni", "over_7d": "7 dni i więcej"}
 GROUPS = {"entitled": "uprawnieni poza kolejnością", "pilny": "pilni", "stabilny": "stabilni"}
-STRIKE_OFF_REASONS = {"no_show": "niezgłoszenie się bez powiadomienia", "service_performed": "wykonanie świadczenia",
-                      "provider_stopped": "zaprzestanie udzielania świadczeń", "patient_resigned": "rezygnacja pacjenta"}
+STRIKE_OFF_REASONS = {"no_show": "niezgłoszenie się bez powiadomienia",
+                      "service_performed": "wykonanie świadczenia",
+                      "provider_stopped": "zaprzestanie udzielania świadczeń",
+                      "patient_resigned": "rezygnacja pacjenta"}
 UNFILLED_REASONS = {"too_close": "za blisko terminu", "no_eligible_patient": "brak chętnych na liście"}

@@ -38,6 +38,15 @@ def scope_of(service: str | None = None, specialist: str | None = None) -> str:
     return ALL
 
 
+def checked_scope(scope: str) -> str:
+    """A scope as the dashboard's links carry it (`all`, `s:…`, `p:…`)."""
+    if scope in ("", ALL):
+        return ALL
+    if len(scope) > 600 or scope[:2] not in ("s:", "p:"):
+        raise InvalidInput("scope must be a service (s:…) or a specialist (p:…)", field="scope")
+    return scope
+
+
 def figures_for(facility_id: str, wanted: Period, scope: str = ALL) -> Figures:
     items = store.read_days(facility_id, scope, wanted.first, wanted.last)
     comparison = None
@@ -51,3 +60,9 @@ def figures_for(facility_id: str, wanted: Period, scope: str = ALL) -> Figures:
     settings = settings_of(get_facility(facility_id))
     return compute(items, standing, settings, period=wanted, scope=scope, today=now().astimezone(WARSAW).date(),
                    comparison=comparison)
+
+
+def catalogue(facility_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The services and specialists the facility's events have named."""
+    standing = store.read_standing(facility_id)
+    return tuple(sorted(standing.get("services") or ())), tuple(sorted(standing.get("specialists") or ()))

@@ -22,7 +22,7 @@ from odwolaj.adapters import items
 from odwolaj.core.clock import iso, now
 from odwolaj.core.config import table_name
 from odwolaj.core.errors import Conflict
-from odwolaj.core.transactions import applied
+from odwolaj.core.transactions import Write, applied
 from odwolaj.data.models import StatsItem
 from odwolaj.stats.counting import (
     STANDING,
@@ -31,6 +31,7 @@ from odwolaj.stats.counting import (
     Delta,
     LedgerChange,
     LedgerState,
+    LedgerStep,
     count,
     ledger_step,
 )
@@ -112,21 +113,24 @@ def _move_ledger(facility_id: str, change: LedgerChange) -> None:
             current: StatsItem | None = StatsItem.get(key, LEDGER, consistent_read=True)
         except DoesNotExist:
             current = None
-        before = ledger_state(current)
-        step = ledger_step(before, change)
-        if step.after is None:
-            return
-        after = step.after
-
-        def write(transaction: TransactWrite) -> None:
-            condition = StatsItem.pk.does_not_exist() if current is None else StatsItem.state == current.state
-            transaction.save(ledger_item(facility_id, change.entry_id, after), condition=condition)
-            for delta in step.deltas:
-                update(transaction, facility_id, delta)
-
-        if applied(write):
+        step = ledger_step(ledger_state(current), change)
+        if step.after is None or applied(_ledger_write(facility_id, change.entry_id, current, step)):
             return
     raise Conflict("a waiting-list entry's ledger kept changing; the event will be retried")
+
+
+def _ledger_write(facility_id: str, entry_id: str, current: StatsItem | None, step: LedgerStep) -> Write:
+    """The ledger's new state, on the condition that it is still `current`, with what that adds."""
+    after = step.after
+    assert after is not None
+    condition = StatsItem.pk.does_not_exist() if current is None else StatsItem.state == current.state
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(ledger_item(facility_id, entry_id, after), condition=condition)
+        for delta in step.deltas:
+            update(transaction, facility_id, delta)
+
+    return write
 
 
 # ---------------------------------------------------------------------------------------------
