@@ -17,6 +17,7 @@ from odwolaj.edge import api
 from odwolaj.payments import blacklist, report, rules
 from odwolaj.reserve import entries, settings
 from odwolaj.security import facilities
+from odwolaj.stats import report as report_stats
 from odwolaj.usecases import reception
 
 logger = Logger()
@@ -89,6 +90,12 @@ def payments_report():
         return Response(status_code=200, content_type=report.XLSX_CONTENT_TYPE, body=report.to_xlsx(rows, start, end),
                         headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
     return _json(200, {"from": iso(start), "to": iso(end), "payments": rows})
+
+
+@app.get("/api/v1/stats")
+def stats():
+    first, last, scope = api.stats_query(app.current_event.query_string_parameters or {})
+    return _json(200, report_stats.figures_for(_facility(), report_stats.period(first, last), scope).as_json())
 
 
 @app.post("/api/v1/waiting-list")

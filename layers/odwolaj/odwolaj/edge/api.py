@@ -26,6 +26,7 @@ from odwolaj.core.validation import moment, reject_unknown
 from odwolaj.data.models import Appointment, WaitingEntry
 from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
 from odwolaj.security.links import visit_link
+from odwolaj.stats import report as stats_report
 
 
 class MalformedRequest(InvalidInput):
@@ -137,6 +138,23 @@ def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
     if fmt not in REPORT_FORMATS:
         raise InvalidInput(f"format must be one of: {', '.join(REPORT_FORMATS)}", field="format")
     return start, end, fmt
+
+
+def _day(value: str | None, field: str) -> date:
+    if not value or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidInput(f"{field} is required: a date YYYY-MM-DD (a whole day in Poland)", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a valid date", field=field) from None
+
+
+def stats_query(query: dict[str, str]) -> tuple[date, date, str]:
+    """The statistics' period (whole days in Poland, `to` included) and scope (all, one service or
+    one specialist)."""
+    reject_unknown(query, ("from", "to", "service", "specialist"), what="query parameter(s)")
+    return _day(query.get("from"), "from"), _day(query.get("to"), "to"), \
+        stats_report.scope_of(query.get("service"), query.get("specialist"))
 
 
 def page_limit(query: dict[str, str]) -> int:
