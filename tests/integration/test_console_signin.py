@@ -235,3 +235,23 @@ def test_too_many_attempts_from_one_address_are_refused(manager, browser, monkey
         browser.submit("/panel/logowanie", {"email": manager.email, "password": "Zle-Haslo-123"})
     answer = browser.submit("/panel/logowanie", {"email": manager.email, "password": manager.password})
     assert answer["statusCode"] == 429 and "za kwadrans" in answer["body"]
+
+
+def test_odwolaj_admin_invites_a_facility_s_first_manager(facility_id, browser, capsys, monkeypatch):
+    from odwolaj import cli
+
+    assert cli.main(["invite-manager", "--facility-id", facility_id, "--email", "Szefowa@A.pl"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["email"] == "szefowa@a.pl" and len(printed["temporary_password"]) == 16
+    user = cognito.get_user(printed["sub"])
+    assert (user.role, user.facility_id, user.totp) == ("manager", facility_id, False)
+    [entry] = [e for e in AuditEntry.query(facility_id) if e.action == "staff_invited"]
+    assert (entry.actor, entry.subject) == (audit.SYSTEM, printed["sub"])
+    first = browser.sign_in(Person(printed["email"], printed["sub"], printed["temporary_password"]))
+    assert location(first) == "/panel/nowe-haslo"
+
+    assert cli.main(["invite-manager", "--facility-id", facility_id, "--email", "szefowa@a.pl"]) == 2
+    assert "already" in capsys.readouterr().err
+    monkeypatch.delenv("STAFF_USER_POOL_ID")
+    assert cli.main(["invite-manager", "--facility-id", facility_id, "--email", "inna@a.pl"]) == 2
+    assert "STAFF_USER_POOL_ID" in capsys.readouterr().err
