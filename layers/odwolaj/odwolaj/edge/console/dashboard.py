@@ -102,14 +102,17 @@ def table_html(table: Table) -> str:
         values = "".join(f'<td class="num">{_e(cell(v))}</td>' for v in row[1:])
         chart = f'<td class="chart">{drawn[index]}</td>' if drawn else ""
         rows.append(f'<tr><th scope="row">{label}</th>{values}{chart}</tr>')
-    return (f'<div class="table-wrap"><table aria-labelledby="h-{table.key}"><thead><tr>{head}</tr></thead>'
+    # Focusable, so a keyboard can scroll a table wider than the screen.
+    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="Tabela: {_e(table.title)}">'
+            f'<table aria-labelledby="h-{table.key}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _chart(table: Table) -> str:
     if table.chart == "line" and len(table.rows) > 1:
         svg, legend = charts.line(table, TREND_SERIES)
-        return f'<div class="chart-scroll">{svg}</div>{legend}'
+        return (f'<div class="chart-scroll" tabindex="0" role="region" aria-label="Wykres: {_e(table.title)}">'
+                f"{svg}</div>{legend}")
     return ""
 
 

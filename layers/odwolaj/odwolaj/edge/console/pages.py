@@ -242,7 +242,8 @@ def staff_page(session: ConsoleSession, people: list[StaffMember], *, notice: st
         "<h1>Zespół</h1>\n"
         f"{_alert(notice, 'ok')}{_alert(problem)}"
         '<section class="card" aria-labelledby="people"><h2 id="people">Osoby z dostępem do panelu</h2>'
-        '<div class="table-wrap"><table><thead><tr><th scope="col">E-mail</th><th scope="col">Rola</th>'
+        '<div class="table-wrap" tabindex="0" role="region" aria-label="Tabela osób"><table><thead><tr>'
+        '<th scope="col">E-mail</th><th scope="col">Rola</th>'
         '<th scope="col">Status</th><th scope="col">Weryfikacja dwuetapowa</th><th scope="col">Ostatnie logowanie'
         f'</th><th scope="col">Działania</th></tr></thead><tbody>{rows}</tbody></table></div></section>\n'
         '<section class="card" aria-labelledby="invite"><h2 id="invite">Zaproś osobę</h2>'
@@ -302,7 +303,8 @@ def audit_page(session: ConsoleSession, entries: list[AuditEntry], names: dict[s
     body = (
         "<h1>Dziennik zmian</h1>\n<p>Kto i kiedy zmienił coś w panelu przychodni: logowania, zespół, ustawienia. "
         "Najnowsze na górze. Czas polski.</p>\n"
-        '<div class="table-wrap"><table><thead><tr><th scope="col">Kiedy</th><th scope="col">Kto</th>'
+        '<div class="table-wrap" tabindex="0" role="region" aria-label="Wpisy dziennika"><table><thead><tr>'
+        '<th scope="col">Kiedy</th><th scope="col">Kto</th>'
         '<th scope="col">Co</th><th scope="col">Czego dotyczy</th><th scope="col">Szczegóły</th></tr></thead>'
         f"<tbody>{rows or '<tr><td colspan=5>Brak wpisów.</td></tr>'}</tbody></table></div>\n{more}"
     )
