@@ -95,7 +95,8 @@ def payments_report():
 @app.get("/api/v1/stats")
 def stats():
     first, last, scope = api.stats_query(app.current_event.query_string_parameters or {})
-    return _json(200, report_stats.figures_for(_facility(), report_stats.period(first, last), scope).as_json())
+    facility = facilities.get_facility(_facility())
+    return _json(200, report_stats.figures_for(facility, report_stats.period(first, last), scope).as_json())
 
 
 @app.post("/api/v1/waiting-list")

@@ -251,9 +251,9 @@ def _period_and_scope() -> tuple[date, date, str, str | None]:
 def dashboard() -> Response:
     session = _session()
     first, last, scope, problem = _period_and_scope()
-    figures = console.dashboard(session, first, last, scope)
-    return http.html(200, dashboard_page(session, console.facility_name(session), figures, scope=scope,
-                                         today=_today(), problem=problem))
+    found = console.dashboard(session, first, last, scope)
+    return http.html(200, dashboard_page(session, found.facility, found.figures, scope=scope, today=_today(),
+                                         problem=problem))
 
 
 @app.get("/panel/eksport/<name>")
@@ -264,8 +264,8 @@ def export(name: str) -> Response:
         raise NotFound("no such export")
     key, fmt = found.groups()
     first, last, scope, _problem = _period_and_scope()
-    figures = console.dashboard(session, first, last, scope)
-    every = tables(figures)
+    found = console.dashboard(session, first, last, scope)
+    every = tables(found.figures)
     chosen = every if key == "wszystko" and fmt == "xlsx" else [t for t in every if t.key == key]
     if not chosen:
         raise NotFound("no such table")
@@ -273,7 +273,7 @@ def export(name: str) -> Response:
     logger.info("export", extra={"table": key, "format": fmt})
     if fmt == "csv":
         return http.download(exports.to_csv(chosen[0]), exports.CSV, filename)
-    title = f"Odwołaj – {console.facility_name(session)} – {period_label(first, last)}"
+    title = f"Odwołaj – {found.facility} – {period_label(first, last)}"
     return http.download(exports.to_xlsx(chosen, title), exports.XLSX, filename)
 
 

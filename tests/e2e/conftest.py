@@ -45,7 +45,7 @@ def runner(tmp_path_factory):
     process = subprocess.Popen([sys.executable, "-m", "odwolaj_local.runner"], cwd=REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a loaded 2-core machine: the start (moto, the demo) can take 30 s
     while True:
         try:
             if requests.get(f"{base}/healthz", timeout=2).status_code == 200:

@@ -26,7 +26,7 @@ from tests.stats_helpers import Delivered, deliver, outbox_events
 def figures(facility_id: str, first_days: int = -2, last_days: int = 14, **scope):
     today = now().date()
     period = Period(today + timedelta(days=first_days), today + timedelta(days=last_days))
-    return report.figures_for(facility_id, period, report.scope_of(**scope))
+    return report.figures_for(Facility.get(facility_id), period, report.scope_of(**scope))
 
 
 @pytest.fixture

@@ -116,7 +116,7 @@ def test_the_api_refuses_bad_parameters_in_english(clinic_history, http):
 def test_the_api_and_the_console_show_the_same_numbers(clinic_history, http):
     body = stats(http, clinic_history, service="Poradnia kardiologiczna")
     first, last = week()
-    figures = report.figures_for(clinic_history.facility.facility_id,
+    figures = report.figures_for(clinic_history.facility,
                                  Period(*(report.date.fromisoformat(d) for d in (first, last))),
                                  report.scope_of("Poradnia kardiologiczna"))
     assert body == json.loads(json.dumps(figures.as_json()))

@@ -15,6 +15,7 @@ from odwolaj.stats.figures import Period, compute
 from odwolaj.stats.settings import StatsSettings
 
 NBSP = "\u00a0"
+MARCH = Period(date(2030, 3, 1), date(2030, 3, 31))
 
 
 def test_numbers_read_as_in_poland():
@@ -56,7 +57,7 @@ def test_bars_are_drawn_to_scale_and_hidden_from_screen_readers():
 
 
 def test_the_line_chart_is_an_image_that_says_its_numbers():
-    found = compute([], {}, StatsSettings(), period=Period(date(2030, 3, 1), date(2030, 3, 31)), today=date(2030, 3, 31))
+    found = compute([], {}, StatsSettings(), period=MARCH, today=date(2030, 3, 31))
     weeks = next(t for t in tables(found) if t.key == "tygodnie")
     svg, legend = charts.line(weeks, ("Do odbycia", "Odwołania", "Nieobecności", "Zajęte z listy"))
     assert svg.startswith('<svg role="img" aria-labelledby=') and "<desc" in svg and "Do odbycia: 0, 0" in svg
@@ -64,7 +65,7 @@ def test_the_line_chart_is_an_image_that_says_its_numbers():
 
 
 def test_every_dashboard_table_has_a_distinct_export_name():
-    found = compute([], {}, StatsSettings(), period=Period(date(2030, 3, 1), date(2030, 3, 31)), today=date(2030, 3, 31))
+    found = compute([], {}, StatsSettings(), period=MARCH, today=date(2030, 3, 31))
     keys = [t.key for t in tables(found)]
     assert len(keys) == len(set(keys)) == 14 and all(k.replace("-", "").isalpha() for k in keys)
 

@@ -8,7 +8,6 @@ import pytest
 
 from odwolaj.stats.counting import (
     LedgerChange,
-    LedgerState,
     count,
     day_key,
     lead_band,
@@ -79,8 +78,8 @@ def test_the_ledger_counts_waiting_once_and_never_comes_back():
     join = LedgerChange("e1", "join", at, group="pilny", service="Kardiologia", entered_at="2030-02-02T09:00:00Z")
     joined = ledger_step(None, join)
     assert joined.after.state == "waiting"
-    assert {d.sk: dict(d.add) for d in joined.deltas} == {"standing": {"waiting:all:pilny": 1,
-                                                                      f"waiting:{service_scope('Kardiologia')}:pilny": 1}}
+    service = f"waiting:{service_scope('Kardiologia')}:pilny"
+    assert {d.sk: dict(d.add) for d in joined.deltas} == {"standing": {"waiting:all:pilny": 1, service: 1}}
     assert ledger_step(joined.after, join).after is None  # a redelivered join
     left = ledger_step(joined.after, LedgerChange("e1", "leave", at, served=True))
     day = {d.sk: dict(d.add) for d in left.deltas}["all#2030-03-04"]

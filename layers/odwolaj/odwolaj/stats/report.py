@@ -1,14 +1,14 @@
 """The figures of a facility's period, as the dashboard and GET /api/v1/stats read them: one Query
 for the period, one or two for the comparison (a year before; a quarter before when the year has
-no data), one GetItem for the standing figures and one for the facility's settings, whatever the
-number of visits."""
+no data) and one GetItem for the standing figures, whatever the number of visits; the settings
+come with the facility the caller has read."""
 from __future__ import annotations
 
 from datetime import date
 
 from odwolaj.core.clock import WARSAW, now
 from odwolaj.core.errors import InvalidInput
-from odwolaj.security.facilities import get_facility
+from odwolaj.data.models import Facility
 from odwolaj.stats import store
 from odwolaj.stats.counting import ALL, service_scope, specialist_scope
 from odwolaj.stats.figures import Figures, Period, compute
@@ -47,7 +47,8 @@ def checked_scope(scope: str) -> str:
     return scope
 
 
-def figures_for(facility_id: str, wanted: Period, scope: str = ALL) -> Figures:
+def figures_for(facility: Facility, wanted: Period, scope: str = ALL) -> Figures:
+    facility_id = facility.facility_id
     items = store.read_days(facility_id, scope, wanted.first, wanted.last)
     comparison = None
     for kind, shift in COMPARISONS:
@@ -57,7 +58,7 @@ def figures_for(facility_id: str, wanted: Period, scope: str = ALL) -> Figures:
             comparison = (kind, earlier, earlier_items)
             break
     standing = store.read_standing(facility_id)
-    settings = settings_of(get_facility(facility_id))
+    settings = settings_of(facility)
     return compute(items, standing, settings, period=wanted, scope=scope, today=now().astimezone(WARSAW).date(),
                    comparison=comparison)
 

@@ -109,14 +109,18 @@ def sign_out(raw_id: str | None, session: ConsoleSession | None) -> None:
 # The dashboard
 
 
-def dashboard(session: ConsoleSession, first: date, last: date, scope: str = "") -> Figures:
+@dataclass(frozen=True)
+class Dashboard:
+    facility: str  # its name
+    figures: Figures
+
+
+def dashboard(session: ConsoleSession, first: date, last: date, scope: str = "") -> Dashboard:
     """The figures of the person's own facility (never another's: the facility is the session's)."""
     require(session, "dashboard")
-    return report.figures_for(session.facility_id or "", report.period(first, last), report.checked_scope(scope))
-
-
-def facility_name(session: ConsoleSession) -> str:
-    return str(get_facility(session.facility_id or "").name)
+    facility = get_facility(session.facility_id or "")
+    figures = report.figures_for(facility, report.period(first, last), report.checked_scope(scope))
+    return Dashboard(str(facility.name), figures)
 
 
 def late_threshold(session: ConsoleSession) -> int:
@@ -144,7 +148,8 @@ def _deliver(session: ConsoleSession, invitation: staff.Invitation) -> Invited:
     sender = os.environ.get("MAIL_FROM_ADDRESS", "")
     if not sender:
         return Invited(invitation.member, False, invitation.temporary_password)
-    subject, text = invitation_mail(facility=facility_name(session), role=invitation.member.role,
+    subject, text = invitation_mail(facility=str(get_facility(session.facility_id or "").name),
+                                    role=invitation.member.role,
                                     email=invitation.member.email, temporary_password=invitation.temporary_password,
                                     console_url=console_url())
     SesMailer(sender).send(OutboundEmail(to=invitation.member.email, subject=subject, text=text))
