@@ -9,6 +9,7 @@ pages in one place (`problem`). Logs carry subs, ids and codes, never an e-mail 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -158,58 +159,59 @@ def sign_in() -> Response:
     return _after(step, "password")
 
 
+def _shown(steps: str | tuple[str, ...], page: Callable[[ConsoleSession], str]) -> Response:
+    """A sign-in step's page, for a browser whose sign-in is at that step."""
+    pending = _pending(steps)
+    return _restart() if pending is None else http.html(200, page(pending))
+
+
+def _answered(steps: str | tuple[str, ...], answer: Callable[[ConsoleSession, dict], signin.Step],
+              retry: str) -> Response:
+    """A sign-in step's form: the record and its token checked, the answer given, the next page."""
+    pending = _pending(steps)
+    form = _form(pending)
+    if pending is None or form is None:
+        return _restart()
+    return _after(answer(pending, form), retry)
+
+
+SETUP = ("totp_setup", "totp_offer")
+
+
 @app.get("/panel/nowe-haslo")
 def new_password_form() -> Response:
-    pending = _pending("new_password")
-    return _restart() if pending is None else http.html(200, pages.new_password_page(pending.csrf))
+    return _shown("new_password", lambda pending: pages.new_password_page(pending.csrf))
 
 
 @app.post("/panel/nowe-haslo")
 def new_password() -> Response:
-    pending = _pending("new_password")
-    form = _form(pending)
-    if pending is None or form is None:
-        return _restart()
-    return _after(console.set_new_password(pending, form.get("password", ""), form.get("repeated", "")),
-                  "new_password")
+    return _answered("new_password", lambda pending, form: console.set_new_password(
+        pending, form.get("password", ""), form.get("repeated", "")), "new_password")
 
 
 @app.get("/panel/kod")
 def code_form() -> Response:
-    pending = _pending("totp")
-    return _restart() if pending is None else http.html(200, pages.code_page(pending.csrf))
+    return _shown("totp", lambda pending: pages.code_page(pending.csrf))
 
 
 @app.post("/panel/kod")
 def code() -> Response:
-    pending = _pending("totp")
-    form = _form(pending)
-    if pending is None or form is None:
-        return _restart()
-    return _after(console.enter_code(pending, form.get("code", "")), "totp")
+    return _answered("totp", lambda pending, form: console.enter_code(pending, form.get("code", "")), "totp")
 
 
 @app.get("/panel/weryfikacja")
 def totp_setup_form() -> Response:
-    pending = _pending(("totp_setup", "totp_offer"))
-    return _restart() if pending is None else http.html(200, _setup_page(pending))
+    return _shown(SETUP, _setup_page)
 
 
 @app.post("/panel/weryfikacja")
 def totp_setup() -> Response:
-    pending = _pending(("totp_setup", "totp_offer"))
-    form = _form(pending)
-    if pending is None or form is None:
-        return _restart()
-    return _after(console.set_up_totp(pending, form.get("code", "")), "totp_setup")
+    return _answered(SETUP, lambda pending, form: console.set_up_totp(pending, form.get("code", "")), "totp_setup")
 
 
 @app.post("/panel/weryfikacja/pomin")
 def totp_skip() -> Response:
-    pending = _pending("totp_offer")
-    if pending is None or _form(pending) is None:
-        return _restart()
-    return _after(console.skip_totp(pending), "totp_setup")
+    return _answered("totp_offer", lambda pending, _form: console.skip_totp(pending), "totp_setup")
 
 
 @app.post("/panel/wyloguj")

@@ -67,7 +67,7 @@ class Script:
     def advance_to(self, moment: datetime) -> None:
         minutes = (moment - self.now()).total_seconds() / 60
         if minutes > 0:
-            answer = requests.post(f"{self.base}/dev/clock", json={"advance_minutes": round(minutes, 3)}, timeout=120)
+            answer = requests.post(f"{self.base}/dev/clock", json={"advance_minutes": round(minutes, 3)}, timeout=600)
             assert answer.status_code == 200, answer.text
         time.sleep(0.5)  # the streams and the bus rule poll several times a second
 
@@ -174,8 +174,10 @@ def month(runner):
     freed_at = s.now()
     s.cancel_on_the_page(visits[0]["cancel_link"], "need_other_date")
     s.wait_for_sms(phone(201), "/o/")
+    time.sleep(2)  # the SMS is on the phone a moment before its sender has noted that it awaits a reply
     s.reply(phone(201), "NIE")
     s.wait_for_sms(phone(202), "/o/")
+    time.sleep(2)
     s.reply(phone(202), "TAK")
     filled_at = s.now()
     facts["minutes_to_fill"] = (filled_at - freed_at).total_seconds() / 60

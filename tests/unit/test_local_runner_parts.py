@@ -129,3 +129,12 @@ def test_a_failing_scheduled_run_does_not_stop_the_schedule():
 
     assert len(scheduler.fire_due()) == 1
     assert scheduler.entries[0].next_due == START + timedelta(minutes=2)
+
+
+def test_the_local_totp_codes_are_rfc_6238_s():
+    """RFC 6238's SHA-1 test vector (its 8 digits end in the 6 an authenticator app shows)."""
+    from odwolaj_local.cognito import totp_code
+
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
+    assert totp_code(secret, at=59) == "287082"
+    assert totp_code(secret, at=1111111109) == "081804"

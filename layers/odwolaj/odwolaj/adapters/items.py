@@ -28,23 +28,26 @@ def _decode(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _plain(deserializer.deserialize(value)) for name, value in item.items()}
 
 
-def query_range(table: str, hash_name: str, hash_value: str, range_name: str, first: str,
-                last: str) -> list[dict[str, Any]]:
-    """Every item of one partition whose sort key is between `first` and `last` (inclusive), in
-    order, page after page."""
+def _pages(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item a Query answers, page after page."""
     items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "#h = :h AND #r BETWEEN :first AND :last",
-        "ExpressionAttributeNames": {"#h": hash_name, "#r": range_name},
-        "ExpressionAttributeValues": {":h": {"S": hash_value}, ":first": {"S": first}, ":last": {"S": last}},
-    }
     while True:
         page = client("dynamodb").query(**request)
         items += [_decode(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
             return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def query_range(table: str, hash_name: str, hash_value: str, range_name: str, first: str,
+                last: str) -> list[dict[str, Any]]:
+    """Every item of one partition whose sort key is between `first` and `last` (inclusive), in order."""
+    return _pages({
+        "TableName": table,
+        "KeyConditionExpression": "#h = :h AND #r BETWEEN :first AND :last",
+        "ExpressionAttributeNames": {"#h": hash_name, "#r": range_name},
+        "ExpressionAttributeValues": {":h": {"S": hash_value}, ":first": {"S": first}, ":last": {"S": last}},
+    })
 
 
 def get(table: str, key: dict[str, str]) -> dict[str, Any] | None:
@@ -55,16 +58,9 @@ def get(table: str, key: dict[str, str]) -> dict[str, Any] | None:
 
 def partition(table: str, hash_name: str, hash_value: str) -> list[dict[str, Any]]:
     """Every item of one partition (for batch jobs, never a request path)."""
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "#h = :h",
-                               "ExpressionAttributeNames": {"#h": hash_name},
-                               "ExpressionAttributeValues": {":h": {"S": hash_value}}}
-    while True:
-        page = client("dynamodb").query(**request)
-        items += [_decode(item) for item in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return _pages({"TableName": table, "KeyConditionExpression": "#h = :h",
+                   "ExpressionAttributeNames": {"#h": hash_name},
+                   "ExpressionAttributeValues": {":h": {"S": hash_value}}})
 
 
 def _encode(item: dict[str, Any]) -> dict[str, Any]:
