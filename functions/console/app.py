@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-import segno
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -132,6 +131,8 @@ def _restart() -> Response:
 
 
 def _setup_page(pending: ConsoleSession, problem: str | None = None) -> str:
+    import segno  # only the two-step set-up draws a QR code: no other page pays for the import
+
     uri = signin.otpauth_uri(pending.totp_secret or "", pending.email or "")
     qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff", omitsize=False)
     qr = qr.replace("<svg ", '<svg role="img" aria-label="Kod QR do dodania Odwołaj w aplikacji" ', 1)
