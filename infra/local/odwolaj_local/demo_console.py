@@ -136,6 +136,9 @@ class _History:
             entered = at.date() - timedelta(days=self.random.randint(14, 120))
             entry = self._entry(entered, strike=False)
             self.emit(events.WAITING_LIST_JOINED, self._moment(entered, 9), entry)
+            # the last offer's patient said yes, as the live system claims before it fills
+            self.emit(events.OFFER_CLAIMED, at + timedelta(minutes=minutes), slot | {
+                "offer_id": f"{slot['slot_id']}-{offers - 1}", "entry_id": entry["entry_id"]})
             self.emit(events.SLOT_FILLED, at + timedelta(minutes=minutes),
                       slot | {"entry_id": entry["entry_id"], "offers_made": offers, "minutes_to_fill": minutes})
         else:
