@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 
 from odwolaj.adapters import cognito
 from odwolaj.appointments import lifecycle as appointments
-from odwolaj.security import staff
+from odwolaj.security import audit, staff
 from odwolaj.security.facilities import create_facility
 from odwolaj_local.cognito import totp_code
-from tests.console_helpers import enrolled
+from tests.console_helpers import Person, enrolled
 from tests.stats_helpers import deliver, outbox_events
 
 pytestmark = pytest.mark.browser
@@ -190,3 +190,29 @@ def test_the_console_fits_a_tablet_and_a_phone(site, clinic, browser_at, size, f
     page.get_by_role("button", name="Nie teraz").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Wyniki:")
     assert page.get_by_role("link", name="Ustawienia").count() == 0
+
+
+def test_an_invited_manager_s_first_sign_in_on_the_reception_tablet(site, facility, browser_at):
+    """Given an invitation's temporary password; the first sign-in sets the person's own password,
+    then the TOTP set-up a manager cannot skip (the key read off the page, as typed into an app),
+    and only then the dashboard. Both pages fit the tablet and pass axe."""
+    facility_id = facility.facility.facility_id
+    invitation = staff.invite(facility_id, "nowa@a.pl", staff.MANAGER, by=audit.Actor(audit.SYSTEM))
+    page = browser_at(1024, 768)
+    sign_in(page, site, Person("nowa@a.pl", invitation.member.sub, invitation.temporary_password), code=False)
+    assert page.get_by_role("heading", level=1).inner_text() == "Ustaw własne hasło"
+    assert_accessible(page)
+    fits(page)
+    page.get_by_label("Nowe hasło", exact=True).fill("Haslo-Nowej-2030")
+    page.get_by_label("Powtórz nowe hasło").fill("Haslo-Nowej-2030")
+    page.get_by_role("button", name="Ustaw hasło").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Weryfikacja dwuetapowa"
+    assert page.get_by_role("button", name="Nie teraz").count() == 0
+    assert_accessible(page)
+    fits(page)
+    secret = page.locator(".secret").inner_text().replace(" ", "")
+    page.get_by_label("Kod z aplikacji (6 cyfr)").fill(totp_code(secret))
+    page.get_by_role("button", name="Włącz weryfikację").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Wyniki:")
+    assert cognito.get_user(invitation.member.sub).totp
