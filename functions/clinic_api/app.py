@@ -19,6 +19,7 @@ from odwolaj.edge.requests import body_text
 from odwolaj.payments import blacklist, report, rules
 from odwolaj.reserve import entries, settings
 from odwolaj.security import facilities
+from odwolaj.stats import report as report_stats
 from odwolaj.usecases import reception
 
 check_environment()
@@ -97,6 +98,13 @@ def payments_report():
                                           after=api.decode_cursor(query))
     return _json(200, {"from": iso(start), "to": iso(end), "payments": rows,
                        "next_cursor": api.encode_cursor(*following) if following else None})
+
+
+@app.get("/api/v1/stats")
+def stats():
+    first, last, scope = api.stats_query(app.current_event.query_string_parameters or {})
+    facility = facilities.get_facility(_facility())
+    return _json(200, report_stats.figures_for(facility, report_stats.period(first, last), scope).as_json())
 
 
 @app.post("/api/v1/waiting-list")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from odwolaj_local import cognito
 from odwolaj_local.template import Application, application, resolve
 
 REGION = "eu-central-1"
@@ -32,6 +33,7 @@ class LocalAws:
     public_base_url: str
     stage: str = "local"
     app: Application = None  # type: ignore[assignment]
+    created: dict[str, str] = field(default_factory=dict)  # logical id → the id moto gave (Cognito pools, clients)
 
     def __post_init__(self):
         self.app = self.app or application()
@@ -67,6 +69,7 @@ class LocalAws:
         names["EventBus"] = f"odwolaj-{self.stage}"
         for bucket in self.app.resources("AWS::S3::Bucket"):
             names[bucket] = names[bucket].lower()  # S3 bucket names are lower case
+        names.update(self.created)
         return names
 
     def function_environment(self, function: str) -> dict[str, str]:
@@ -137,6 +140,7 @@ class LocalAws:
         given = self.app.cfn["Resources"][logical_id]["Properties"].get("QueueName")
         names = self.physical_names()
         return str(resolve(given, names)) if given else names[logical_id]
+        self.created.update(cognito.create_user_pools(self.client("cognito-idp"), self.app, names))
 
     def stream_arn(self, table_logical_id: str) -> str:
         table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])
@@ -260,6 +264,7 @@ def start_moto(port: int | None = None):
     from moto.server import ThreadedMotoServer
 
     serialize_dynamodb_writes()
+    cognito.install_patch()
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the output
     port = port or free_port()

@@ -10,10 +10,12 @@ from pathlib import Path
 from odwolaj.appointments import inputs, lifecycle
 from odwolaj.appointments.reminders import SENDING_END, SENDING_START
 from odwolaj.core.clock import WARSAW, now
+from odwolaj.data.models import Facility
 from odwolaj.payments.rules import save_facility_rules
 from odwolaj.reserve import entries
 from odwolaj.security.facilities import create_facility
 from odwolaj.security.links import visit_link
+from odwolaj_local import demo_console
 from odwolaj_local.devpages import in_sending_hours
 
 # (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
@@ -35,6 +37,11 @@ PAYMENT_RULES = {
     "specialists": {PREPAID_SPECIALIST: {"mode": "mandatory", "kind": "full", "deadline": {
         "mode": "after_booking", "hours_after_booking": 2, "hours_before_visit": 2}}},
 }
+
+
+# The dashboard's late-cancellation threshold and the value of a visit (grosze), cardiology's own.
+STATS_SETTINGS = {"late_cancellation_hours": 24, "visit_value": 15000,
+                  "service_values": {"Poradnia kardiologiczna": 20000}}
 
 
 def local_dir() -> Path:
@@ -64,8 +71,14 @@ def seed(base_url: str) -> dict:
         appointment = lifecycle.upsert(facility_id, f"DEMO-{number}", data).appointment
         visits.append({"external_id": f"DEMO-{number}", "cancel_link": visit_link(appointment.appointment_id),
                        "visit_code": appointment.visit_code, "phone": phone})
+    # The console: a manager and reception, what the dashboard counts with, and weeks of history.
+    Facility(facility_id).update(actions=[Facility.stats_settings.set(STATS_SETTINGS)])
+    console = demo_console.seed_staff(facility_id)
+    demo_console.seed_history(facility_id, [(service, specialist) for _, _, service, specialist in VISITS],
+                              now().astimezone(WARSAW).date())
     return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits,
-            "prepaid_specialist": PREPAID_SPECIALIST, "waiting_list": _waiting(facility_id)}
+            "prepaid_specialist": PREPAID_SPECIALIST, "waiting_list": _waiting(facility_id),
+            "console": {"url": f"{base_url}/panel", **console}}
 
 
 # Two patients waiting for cardiology (DEMO-1's service): cancel DEMO-1 and watch /dev/phone.
@@ -115,6 +128,22 @@ def banner(demo: dict, path: Path) -> str:
         f"{now().astimezone(WARSAW):%H:%M} there now."
         + ("" if in_sending_hours(now()) else
            f" Outside those hours {base}/dev has a button that moves the clock to the next {SENDING_START:%H:%M}."),
+        *console_banner(demo.get("console")),
         f"All of it is in {path}",
     ]
     return "\n".join(lines)
+
+
+def console_banner(console: dict | None) -> list[str]:
+    if not console:
+        return []
+    manager, reception = console["manager"], console["reception"]
+    return [
+        f"Clinic console: {console['url']}",
+        f"  manager:   {manager['email']}  password {manager['password']}",
+        f"             TOTP secret {manager['totp_secret']}  (add it to an authenticator app, or print the current "
+        f"code: python -m odwolaj_local.totp {manager['totp_secret']})",
+        f"             {manager['otpauth_uri']}",
+        f"  reception: {reception['email']}  password {reception['password']}  (no TOTP yet: offered at sign-in)",
+    ]
+

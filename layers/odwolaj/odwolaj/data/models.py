@@ -55,6 +55,9 @@ class Facility(Model):
     payment_rules: MapAttribute[str, Any] = MapAttribute(null=True)
     # How freed slots are offered to the reserve list (odwolaj.reserve.strategy); absent: defaults.
     offer_strategy: MapAttribute[str, Any] = MapAttribute(null=True)
+    # What the outcome dashboard counts with (odwolaj.stats.settings): the late-cancellation
+    # threshold and the value of a visit; absent: defaults.
+    stats_settings: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class ApiKey(Model):
@@ -547,5 +550,98 @@ class Offer(Model):
     expires_at = NumberAttribute()  # TTL: housekeeping, 90 days after the offer
 
 
+# ---------------------------------------------------------------------------------------------
+# Clinic console (issue 14): staff, their sessions and the audit log; the outcome statistics.
+
+
+class StaffMember(Model):
+    """Someone of a facility's staff who signs in to the console: a Cognito user (`sub`). The list of
+    a facility's staff lives here, because Cognito cannot list users by a custom attribute."""
+
+    class Meta:
+        table_name = _TableFromEnv("STAFF_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    sub = UnicodeAttribute(range_key=True)
+    email = UnicodeAttribute()  # shown to the facility's manager; never logged
+    role = UnicodeAttribute()  # manager, reception
+    status = UnicodeAttribute()  # invited, active, disabled
+    totp = BooleanAttribute(default=False)  # two-step verification set up (as Cognito last said)
+    invited_by = UnicodeAttribute()  # a sub, or "odwolaj-admin"
+    invited_at = UnicodeAttribute()
+    last_sign_in_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
+class ConsoleSession(Model):
+    """A person signed in to the console (kind `session`), or half-way through signing in (kind
+    `signin`: the Cognito challenge being answered). The browser holds a random id in an HttpOnly
+    cookie; only its SHA-256 keys the item. Cognito's tokens and challenge sessions stay here."""
+
+    class Meta:
+        table_name = _TableFromEnv("CONSOLE_SESSIONS_TABLE")
+
+    session_key = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # session, signin
+    csrf = UnicodeAttribute()  # the token every form of this session carries
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # the absolute end (epoch seconds); also the table's TTL
+    # A session: who, where, in which role.
+    sub = UnicodeAttribute(null=True)
+    facility_id = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    totp = BooleanAttribute(null=True)
+    last_seen_at = UnicodeAttribute(null=True)  # idle expiry counts from here
+    checked_at = UnicodeAttribute(null=True)  # when Cognito last confirmed the user and role
+    # Signing in: the step, and what Cognito gave for it.
+    username = UnicodeAttribute(null=True)
+    step = UnicodeAttribute(null=True)  # new_password, totp, totp_setup, totp_offer
+    challenge_session = UnicodeAttribute(null=True)
+    access_token = UnicodeAttribute(null=True)
+    totp_secret = UnicodeAttribute(null=True)  # while two-step verification is being set up
+
+
+class AuditEntry(Model):
+    """One change made in the console (or by odwolaj-admin): who (a Cognito sub, never an e-mail
+    address), when, what. Newest last in the facility's partition."""
+
+    class Meta:
+        table_name = _TableFromEnv("AUDIT_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # <at>#<random>
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()  # a Cognito sub, or "odwolaj-admin"
+    actor_role = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()  # odwolaj.security.audit.ACTIONS
+    subject = UnicodeAttribute(null=True)  # what changed: a staff member's sub, a setting
+    detail = UnicodeAttribute(null=True)  # JSON: the change, without personal data
+
+
+class StatsItem(Model):
+    """An item of the statistics table (odwolaj.stats.store): a facility's day of counters
+    (pk facility, sk `<scope>#<day>`), its standing figures (sk `standing`), the marker that an
+    event was counted (pk `counted#…`, expiring), or the statistics' own record of a waiting-list
+    entry (pk `entry#…`, sk `ledger`: counted as waiting or not, in which group, since when).
+    Counters are attributes named by what they count, added to by update expressions, so they are
+    not declared here."""
+
+    class Meta:
+        table_name = _TableFromEnv("STATS_TABLE")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute(null=True)  # TTL: markers only
+    # A waiting-list entry's ledger: events only move it forward (waiting → left).
+    state = UnicodeAttribute(null=True)  # waiting, left
+    group = UnicodeAttribute(null=True)  # entitled, pilny, stabilny
+    service = UnicodeAttribute(null=True)
+    specialist = UnicodeAttribute(null=True)
+    entered_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
 ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery,
-              RateLimitBucket, Payment, WaitingList, WaitingEntry, Offer)
+              RateLimitBucket, Payment, WaitingList, WaitingEntry, Offer,
+              StaffMember, ConsoleSession, AuditEntry, StatsItem)

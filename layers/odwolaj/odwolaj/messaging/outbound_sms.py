@@ -12,8 +12,10 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.adapters.sms import OutboundSms, SmsGateway
+from odwolaj.appointments.views import event_data
 from odwolaj.core.clock import now, parse_iso
 from odwolaj.core.ids import display_visit_code
+from odwolaj.data import events
 from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
@@ -141,6 +143,16 @@ def _after_sending(item: OutboxItem, provider: str, provider_message_id: str | N
         record_sent(provider, provider_message_id, item.outbox_id)
     if item.entry_id:
         reserve_messages.sent(item, provider_message_id)
+        return
+    if item.message_kind == "reminder":
+        _reminder_sent(item, Appointment.get(item.appointment_id))
+
+
+def _reminder_sent(item: OutboxItem, appointment: Appointment) -> None:
+    """For the clinic and the outcome statistics: this reminder reached the provider (its event id
+    is the queued reminder's, so a retried send cannot count it twice)."""
+    events.DomainEvent(events.REMINDER_SENT, appointment.facility_id, f"{item.outbox_id}:sent",
+                       event_data(appointment)).to_outbox(now()).save_once()
 
 
 def _opted_out(phone: str) -> bool:
