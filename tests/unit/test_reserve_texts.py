@@ -9,7 +9,7 @@ from odwolaj.language.texts import DEFAULTS, render
 from tests.unit.test_texts import LONGEST
 
 LONGEST_RESERVE = replace(LONGEST, link="https://odw.pl/o/" + "A" * 18, position=1234,
-                          forecast="tydzień od 15 września 2027", reply_by="10:45", amount=1_234_567)
+                          forecast="tydzień od 15 września 2027", amount=1_234_567)
 RESERVE = sorted(kind for kind in DEFAULTS if kind.startswith(("offer", "waitlist", "planned", "exact")))
 
 
