@@ -23,7 +23,8 @@ send_once = Once(_send, key="outbox_id")
 def record_handler(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image
     queued = {key: image.get(key)
-              for key in ("outbox_id", "message_kind", "appointment_id", "links", "entry_id", "offer_id")}
+              for key in ("outbox_id", "message_kind", "appointment_id", "links", "entry_id", "offer_id",
+                          "member_id")}
     result = send_once(queued)
     # Ids and the kind only: the phone number and text never reach the logs.
     logger.info("sms sent", extra={"outbox_id": queued["outbox_id"], "message_kind": queued["message_kind"],

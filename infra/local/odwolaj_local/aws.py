@@ -6,6 +6,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 
+from odwolaj_local import queues
 from odwolaj_local.template import Application, application, resolve
 
 REGION = "eu-central-1"
@@ -61,11 +62,15 @@ class LocalAws:
             "AWS::Region": REGION,
             "AWS::AccountId": "123456789012",
         }
+        for parameter, spec in self.app.source.get("Parameters", {}).items():
+            names.setdefault(parameter, str(spec.get("Default", "")))
         for logical_id in self.app.cfn["Resources"]:
             names.setdefault(logical_id, f"odwolaj-{self.stage}-{logical_id}")
         names["EventBus"] = f"odwolaj-{self.stage}"
-        for bucket in self.app.resources("AWS::S3::Bucket"):
-            names[bucket] = names[bucket].lower()  # S3 bucket names are lower case
+        for bucket, resource in self.app.resources("AWS::S3::Bucket").items():
+            given = resource["Properties"].get("BucketName")  # a named bucket keeps its name
+            names[bucket] = str(resolve(given, names)) if given else names[bucket].lower()  # S3: lower case
+        queues.name_queues(names, self.app, self.endpoint)
         return names
 
     def function_environment(self, function: str) -> dict[str, str]:
@@ -118,6 +123,7 @@ class LocalAws:
                                  ("StripeWebhookSecretParameterName", self.stripe_webhook_secret)):
             ssm.put_parameter(Name="/" + names[parameter], Value=value, Type="SecureString", Overwrite=True)
         self.client("sns").create_topic(Name=names["InboundSmsTopic"])
+        queues.create_queues(self)
         for bucket in self.app.resources("AWS::S3::Bucket"):
             self.client("s3").create_bucket(Bucket=names[bucket],
                                             CreateBucketConfiguration={"LocationConstraint": REGION})

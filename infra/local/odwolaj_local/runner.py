@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from odwolaj_local import demo, devpages
+from odwolaj_local import demo, devpages, queues
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
@@ -115,6 +115,8 @@ class Runner:
         streams = self.aws.client("dynamodbstreams")
         pollers = [StreamPoller(source, self.aws.stream_arn(source.table), streams, self.functions.invoke)
                    for source in self.app.streams]
+        sqs = self.aws.client("sqs")
+        pollers += [queues.QueuePoller(source, sqs, self.functions.invoke) for source in queues.sources(self.aws)]
         self.scheduler = Scheduler(self.app.schedules, self.functions.invoke, runner_now)
         ticker = _Ticker(self)
         server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
@@ -241,7 +243,7 @@ class Runner:
         return {"statusCode": 303, "headers": {"location": "/dev/phone"}, "body": ""}
 
 
-DRIVEN_EVENT_TYPES = {"HttpApi", "DynamoDB", "SNS", "Schedule", "ScheduleV2"}
+DRIVEN_EVENT_TYPES = {"HttpApi", "DynamoDB", "SNS", "Schedule", "ScheduleV2", "SQS", "S3", "EventBridgeRule"}
 
 
 def _warn_about_undriven_events(app) -> None:

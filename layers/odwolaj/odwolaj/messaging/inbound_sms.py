@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.appointments import lifecycle as appointments
+from odwolaj.campaigns import replies as campaign_replies
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import DomainError, InvalidInput
 from odwolaj.core.phone import normalize_phone
@@ -37,6 +38,7 @@ class Outcome(enum.Enum):
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_DECLINED = "offer_declined"
     OFFER_TAKEN = "offer_taken"  # too late: the slot was taken or the offer expired (the patient is told)
+    CAMPAIGN_REPLY = "campaign_reply"  # answered a campaign message (odwolaj.campaigns.replies)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def handle(sms: InboundSms) -> Outcome:
         conversation = Conversation.get(phone, consistent_read=True)
     except (InvalidInput, DoesNotExist):
         return Outcome.IGNORED
+    if campaign_replies.answer(conversation, sms.text, sms.message_id) is not None:
+        return Outcome.CAMPAIGN_REPLY
     intent = parse(sms.text)
     if intent in (Intent.STOP, Intent.START):
         return _opt(conversation, intent is Intent.STOP, sms)

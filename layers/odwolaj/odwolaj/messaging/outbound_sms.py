@@ -16,6 +16,7 @@ from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem,
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
 from odwolaj.language.texts import MessageContext, render
+from odwolaj.messaging import campaign_sms
 from odwolaj.messaging.deliveries import record_sent
 from odwolaj.reserve import messages as reserve_messages
 from odwolaj.security.links import payment_link, visit_link
@@ -116,7 +117,10 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep=time.sleep) -> str | No
 
 
 def _queued_message(item: OutboxItem):
-    """(the message or None, what to do once it is sent) for a visit's or a waiting patient's item."""
+    """(the message or None, what to do once it is sent) for a visit's, a waiting patient's or a
+    campaign member's item."""
+    if item.member_id:
+        return campaign_sms.compose_reply(item), None
     if item.entry_id:
         message = reserve_messages.compose(item)
         return message, lambda provider_id: reserve_messages.sent(item, provider_id)

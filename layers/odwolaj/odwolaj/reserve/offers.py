@@ -17,14 +17,12 @@ import enum
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from odwolaj.appointments import lifecycle as appointments
 from odwolaj.appointments.inputs import AppointmentInput
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import NotFound, PrepaymentRefused
@@ -33,14 +31,14 @@ from odwolaj.core.transactions import Write, applied, condition_failed, transact
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
-from odwolaj.data.status import AWAITING_PAYMENT
-from odwolaj.payments import rules as payment_rules
+from odwolaj.reserve import filling
 from odwolaj.reserve.entries import ACTIVE, SERVED, queue_of, queue_rank
+from odwolaj.reserve.filling import CLAIMED, FILLED, PUBLISHED, minutes_since_freed, slot_data
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
 from odwolaj.reserve.strategy import Strategy, plan_wave
 
-FREE, OFFERING, FILLED, CLAIMED, UNFILLED = "free", "offering", "filled", "claimed", "unfilled"
+FREE, OFFERING, UNFILLED = "free", "offering", "unfilled"
 OPEN, ACCEPTED, DECLINED, EXPIRED, LOST = "open", "accepted", "declined", "expired", "lost"
 OFFER_RETENTION = timedelta(days=90)
 CHANNELS = ("sms", "web")
@@ -86,15 +84,6 @@ def _facility_settings(facility_id: str) -> tuple[Strategy, str]:
     return strategy_of(facility), facility.timezone or "Europe/Warsaw"
 
 
-def _slot_data(slot: FreedSlot) -> dict[str, Any]:
-    return {"slot_id": slot.slot_id, "starts_at": slot.starts_at, "service": slot.service,
-            "specialist": slot.specialist, "source": slot.source}
-
-
-def _minutes_since_freed(slot: FreedSlot, at: datetime) -> float:
-    return round((at - parse_iso(slot.freed_at)).total_seconds() / 60, 2)
-
-
 # ---------------------------------------------------------------------------------------------
 # Offering
 
@@ -103,7 +92,7 @@ def offer_freed_slot(slot_id: str) -> str:
     """A slot was freed (the Slots stream's INSERT): send the first wave. A redelivery finds the
     slot no longer free and does nothing. Returns the slot's status afterwards."""
     slot = FreedSlot.get(slot_id, consistent_read=True)
-    if slot.status != FREE:
+    if slot.status != FREE or slot.source == PUBLISHED:  # the clinic's published slots are for its campaigns' pages
         return slot.status
     if slot.source == "payment_expired":
         _reinstate_claimant(slot)
@@ -176,9 +165,9 @@ def next_wave(slot: FreedSlot, at: datetime, *, attempts: int = 3) -> str:
             ], condition=WaitingEntry.status == ACTIVE)
             transaction.save(queue_entry_sms(entry, "offer", at, f"offer:{offer.offer_id}", offer.offer_id))
             transaction.save(events.DomainEvent(events.SLOT_OFFERED, slot.facility_id, f"{offer.offer_id}:offered", {
-                **_slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id, "wave": number,
+                **slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id, "wave": number,
                 "wave_size": len(offers), "hold_until": hold_until, "local_hour": local_hour,
-                "minutes_since_freed": _minutes_since_freed(slot, at),
+                "minutes_since_freed": minutes_since_freed(slot, at),
             }).to_outbox(at))
 
     status = _apply(slot, write, OFFERING)
@@ -214,7 +203,7 @@ def _wait(slot: FreedSlot, due: datetime) -> str:
 def _close_unfilled(slot: FreedSlot, reason: str, at: datetime) -> str:
     """Nobody took it (or nobody can): the clinic gets an event and may fill it its own way."""
     event = events.DomainEvent(events.SLOT_UNFILLED, slot.facility_id, f"{slot.slot_id}:unfilled", {
-        **_slot_data(slot), "reason": reason, "offers_made": int(slot.offers_made or 0),
+        **slot_data(slot), "reason": reason, "offers_made": int(slot.offers_made or 0),
         "waves": int(slot.offer_wave or 0)})
 
     def write(transaction: TransactWrite) -> None:
@@ -299,29 +288,19 @@ def accept(offer: Offer, *, channel: str) -> Result:
     # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
     # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
     try:
-        requirement = payment_rules.requirement_for(slot.facility_id, patient_id=entry.patient_id,
-                                                    specialist=slot.specialist, starts_at=data.starts_at,
-                                                    booked_at=at)
+        still_offered = (FreedSlot.status == OFFERING) & FreedSlot.wave_offers.contains(offer.offer_id)
+        taking = filling.claim(slot, data, at, external_id=f"reserve-{offer.offer_id}",
+                               appointment_id=booking_key(offer.offer_id), channel="reserve_list",
+                               condition=still_offered,
+                               claim_window=strategy.claim_window, waiting_entry_id=entry.entry_id,
+                               details={"offer_id": offer.offer_id, "entry_id": entry.entry_id,
+                                        "wave": int(offer.wave), "channel": channel})
     except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
         return _too_late(offer, at, expired=True)
-    appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
-                                             requirement=requirement, claim_deadline=at + strategy.claim_window,
-                                             appointment_id=booking_key(offer.offer_id), channel="reserve_list",
-                                             waiting_entry_id=entry.entry_id, reserve_slot_id=slot.slot_id)
-    awaiting_payment = appointment.status == AWAITING_PAYMENT
-    details = {**_slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id,
-               "appointment_id": appointment.appointment_id, "wave": int(offer.wave), "channel": channel,
-               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at),
-               "awaiting_payment": awaiting_payment, "payment_deadline": appointment.payment_deadline}
+    appointment = taking.appointment
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(slot, actions=[
-            FreedSlot.status.set(CLAIMED if awaiting_payment else FILLED),
-            FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.filled_offer_id.set(offer.offer_id),
-            FreedSlot.filled_appointment_id.set(appointment.appointment_id),
-            FreedSlot.closed_at.set(iso(at)), FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
-        ], condition=(FreedSlot.status == OFFERING) & FreedSlot.wave_offers.contains(offer.offer_id))
+        taking.write(transaction)
         transaction.update(offer, actions=[
             Offer.status.set(ACCEPTED), Offer.answered_at.set(iso(at)), Offer.channel.set(channel),
             Offer.appointment_id.set(appointment.appointment_id),
@@ -332,12 +311,8 @@ def accept(offer: Offer, *, channel: str) -> Result:
             WaitingEntry.queue.remove(), WaitingEntry.queue_rank.remove(), WaitingEntry.offer_cooldown_until.remove(),
             WaitingEntry.unanswered_offers.set(0),
         ], condition=(WaitingEntry.status == ACTIVE) & (WaitingEntry.version == entry.version))
-        book(transaction)
         transaction.save(events.DomainEvent(events.OFFER_CLAIMED, slot.facility_id, f"{offer.offer_id}:claimed",
-                                            details).to_outbox(at))
-        if not awaiting_payment:  # a claim awaiting payment fills the slot once paid (the booking's confirmation)
-            transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
-                                                details).to_outbox(at))
+                                            taking.details).to_outbox(at))
 
     try:
         transact(write)
@@ -360,9 +335,9 @@ def fill_claimed_slot(transaction: TransactWrite, booking: Appointment, at: date
     slot = FreedSlot.get(booking.reserve_slot_id, consistent_read=True)
     if slot.status != CLAIMED or slot.filled_appointment_id != booking.appointment_id:
         return
-    details = {**_slot_data(slot), "offer_id": slot.filled_offer_id, "entry_id": booking.waiting_entry_id,
+    details = {**slot_data(slot), "offer_id": slot.filled_offer_id, "entry_id": booking.waiting_entry_id,
                "appointment_id": booking.appointment_id, "channel": "payment",
-               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": _minutes_since_freed(slot, at)}
+               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": minutes_since_freed(slot, at)}
     transaction.update(slot, actions=[FreedSlot.status.set(FILLED), FreedSlot.version.set(int(slot.version or 0) + 1)],
                        condition=(FreedSlot.status == CLAIMED) & (FreedSlot.version == slot.version))
     transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",

@@ -9,13 +9,14 @@ from typing import Iterable
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.core.clock import iso, now
-from odwolaj.core.errors import InvalidInput, Unauthorized
+from odwolaj.core.errors import Forbidden, InvalidInput, Unauthorized
 from odwolaj.data.models import ApiKey, Facility
 
 KEY_PREFIX = "odw_"
 # Rights a key may hold beyond the basic API.
 PAYMENTS_OVERRIDE = "payments:override"  # set one visit's prepayment rule (odwolaj.payments.rules)
-KNOWN_RIGHTS = frozenset({PAYMENTS_OVERRIDE})
+CAMPAIGNS_LAUNCH = "campaigns:launch"  # a manager's: launch a campaign (odwolaj.campaigns.launch)
+KNOWN_RIGHTS = frozenset({PAYMENTS_OVERRIDE, CAMPAIGNS_LAUNCH})
 
 
 def hash_key(raw_key: str) -> str:
@@ -73,3 +74,10 @@ def authenticate(authorization_header: str | None) -> ApiKey:
 
 def get_facility(facility_id: str) -> Facility:
     return Facility.get(facility_id)
+
+
+def require_right(rights: frozenset[str], right: str) -> None:
+    """Forbidden unless the key holds `right`."""
+    if right not in rights:
+        raise Forbidden(f"this API key lacks the right {right}; a manager's key has it "
+                        f"(odwolaj-admin issue-key --right {right})")
