@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from odwolaj.campaigns import dispatch, segments
+from odwolaj.campaigns import dispatch
 from odwolaj.core.clock import iso, now
 from odwolaj.data.models import Campaign, CampaignMember, Conversation, OutboxItem, Patient
 from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
