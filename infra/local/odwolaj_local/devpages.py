@@ -33,7 +33,18 @@ def index(demo: dict) -> str:
         "<ul><li><a href=/dev/phone>Phone: outgoing SMS, reply</a></li>"
         "<li><a href=/dev/mail>Mail: e-mails sent to patients</a></li>"
         "<li><a href=/dev/events>Events published on the bus</a></li>"
-        "<li><a href=/dev/clock>Clock and schedules</a></li><li><a href=/healthz>/healthz</a></li></ul>"))
+        "<li><a href=/dev/clock>Clock and schedules</a></li><li><a href=/healthz>/healthz</a></li></ul>"
+        + _campaigns(demo.get("campaigns"))))
+
+
+def _campaigns(campaigns: dict | None) -> str:
+    if not campaigns:
+        return ""
+    return ("<h2>Campaigns</h2><p>Manager's key (may launch): "
+            f"<code>{escape(campaigns['manager_key'])}</code>. Demo history of {campaigns['lapsed_patients']} lapsed "
+            f"patients: <code>{escape(campaigns['history_file'])}</code>, consents: "
+            f"<code>{escape(campaigns['consents_file'])}</code>. The recipe: docs/local.md, "
+            "\"A reactivation campaign\".</p>")
 
 
 def phone(messages: list[Sms], notice: str = "") -> str:
