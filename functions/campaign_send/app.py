@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from odwolaj.adapters.sms import gateway_from_env
-from odwolaj.messaging.campaign_sms import deliver
+from odwolaj.messaging.campaign_sms import BatchCache, deliver
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -14,11 +14,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
-    campaigns: dict = {}  # each campaign read once per batch (and again in the next: it may have stopped)
+    cache = BatchCache()  # campaigns and facilities read once per batch (and again in the next)
 
     def send(record: SQSRecord) -> None:
         task = record.json_body
-        outcome = deliver(task["member_id"], int(task["touch"]), gateway_from_env(), campaigns=campaigns)
+        outcome = deliver(task["member_id"], int(task["touch"]), gateway_from_env(), cache=cache)
         logger.info("campaign sms", extra={"member_id": task["member_id"], "touch": task["touch"],
                                            "outcome": outcome})
 

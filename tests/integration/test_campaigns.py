@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from odwolaj.campaigns import dispatch
+from odwolaj.campaigns.segments import BANDS
 from odwolaj.core.clock import iso, now
 from odwolaj.data.models import Campaign, CampaignMember, Conversation, OutboxItem, Patient
 from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
@@ -106,6 +107,15 @@ def lapsed(clinic, day, count: int, *, first: int = 0, months=(13, 20, 30), cons
     assert clinic.history(rows)[0] == 200
     if consent:
         assert clinic.consents([consent_row(n, consent) for n in range(first, first + count)])[0] == 200
+
+
+def send_event(*tasks: tuple[str, int]) -> dict:
+    """An SQS batch of the send queue, as Lambda delivers it."""
+    return {"Records": [{"messageId": str(i), "receiptHandle": str(i),
+                         "body": json.dumps({"member_id": member_id, "touch": touch}), "attributes": {},
+                         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                         "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q", "awsRegion": REGION}
+                        for i, (member_id, touch) in enumerate(tasks)]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,14 +293,43 @@ def test_a_send_delivered_twice_is_one_sms(clinic, day):
     campaign_id = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
                                  "holdout_percent": 0})
     [member] = members(campaign_id).values()
-    record = {"member_id": member.member_id, "touch": 1}
-    event = {"Records": [{"messageId": str(i), "receiptHandle": str(i), "body": json.dumps(record),
-                          "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                          "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q", "awsRegion": REGION}
-                         for i in range(3)]}
+    event = send_event(*[(member.member_id, 1)] * 3)
     assert invoke("CampaignSendFunction", event) == {"batchItemFailures": []}
     assert invoke("CampaignSendFunction", event) == {"batchItemFailures": []}
     assert sent_to() == {phone_of(0): [sent_to()[phone_of(0)][0]]}
+
+
+def test_a_batch_reads_its_campaign_and_facility_once_and_the_next_batch_sees_a_changed_text(
+        clinic, day, monkeypatch):
+    """Given four members sent in two batches, each batch reads the campaign and the facility once;
+    a text the clinic changes between the batches is in the second batch's SMS."""
+    from odwolaj.data.models import Facility
+
+    lapsed(clinic, day, 4)
+    campaign_id = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
+                                 "holdout_percent": 0})
+    found = sorted(members(campaign_id).values(), key=lambda m: m.patient_id)
+    reads: list[str] = []
+    for model in (Campaign, Facility):
+        original = model.get.__func__
+
+        def counted(cls, *args, _original=original, **kwargs):
+            reads.append(cls.__name__)
+            return _original(cls, *args, **kwargs)
+        monkeypatch.setattr(model, "get", classmethod(counted))
+
+    assert invoke("CampaignSendFunction", send_event(*((m.member_id, 1) for m in found[:2]))) == \
+        {"batchItemFailures": []}
+    assert sorted(reads) == ["Campaign", "Facility"]
+    own = "$facility zaprasza ponownie. $action $link"
+    status, _ = clinic.call("PUT", "/api/v1/campaign-settings", {"messages": {band: own for band in BANDS}})
+    assert status == 200
+    reads.clear()
+    assert invoke("CampaignSendFunction", send_event(*((m.member_id, 1) for m in found[2:]))) == \
+        {"batchItemFailures": []}
+    assert sorted(reads) == ["Campaign", "Facility"]
+    texts = sent_to()
+    assert ["zaprasza ponownie" in texts[phone_of(n)][0] for n in range(4)] == [False, False, True, True]
 
 
 def test_a_provider_refusal_gives_the_touch_back_for_the_queue_to_retry(clinic, day, monkeypatch):

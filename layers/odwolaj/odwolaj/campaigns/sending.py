@@ -69,8 +69,8 @@ def state(member: CampaignMember, touch: int) -> str | None:
     return str(value).split("|", 1)[0] if value else None
 
 
-def decide(member_id: str, touch: int, at: datetime, *, campaigns: dict[str, Campaign] | None = None) -> Decision:
-    """Whether this touch goes out now. `campaigns` caches the campaigns read in one batch."""
+def decide(member_id: str, touch: int, at: datetime, *, cache: dict[str, Campaign] | None = None) -> Decision:
+    """Whether this touch goes out now. `cache` keeps the campaigns read in one batch."""
     member = CampaignMember.get(member_id, consistent_read=True)
     if member.arm != MESSAGE:
         return Decision(Verdict.DONE, member, touch, CONTROL_GROUP)
@@ -80,7 +80,7 @@ def decide(member_id: str, touch: int, at: datetime, *, campaigns: dict[str, Cam
         return Decision(Verdict.SKIP, member, touch, NOT_REACHED)
     if member.response:
         return Decision(Verdict.SKIP, member, touch, ANSWERED)
-    cache = campaigns if campaigns is not None else {}
+    cache = cache if cache is not None else {}
     campaign = cache.get(member.campaign_id) or Campaign.get(member.campaign_id)
     cache[member.campaign_id] = campaign
     if campaign.status != SENDING:

@@ -3,6 +3,7 @@ answers to campaign replies queued in the outbox. What is checked and recorded a
 its send-once rule: odwolaj.campaigns.sending."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsGateway
@@ -21,11 +22,26 @@ def ref(member_id: str, touch: int) -> str:
     return f"campaign:{member_id}:{touch}"
 
 
-def deliver(member_id: str, touch: int, gateway: SmsGateway, *, campaigns: dict[str, Campaign] | None = None,
+@dataclass
+class BatchCache:
+    """What one batch of sends reads once: its campaigns and facilities (a stopped campaign or a
+    changed text is seen by the next batch)."""
+
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    facilities: dict[str, Facility] = field(default_factory=dict)
+
+    def facility(self, facility_id: str) -> Facility:
+        if facility_id not in self.facilities:
+            self.facilities[facility_id] = Facility.get(facility_id)
+        return self.facilities[facility_id]
+
+
+def deliver(member_id: str, touch: int, gateway: SmsGateway, *, cache: BatchCache | None = None,
             at: datetime | None = None) -> str:
     """Send one touch if it may go now; returns what happened: sent, or the verdict and reason."""
     at = at or now()
-    decision = sending.decide(member_id, touch, at, campaigns=campaigns)
+    cache = cache or BatchCache()
+    decision = sending.decide(member_id, touch, at, cache=cache.campaigns)
     if decision.verdict is sending.Verdict.SKIP:
         sending.skip(decision)
     if decision.verdict is sending.Verdict.DEFER:
@@ -34,7 +50,7 @@ def deliver(member_id: str, touch: int, gateway: SmsGateway, *, campaigns: dict[
         return f"{decision.verdict.value}:{decision.reason or ''}"
     if not sending.claim(decision.member, touch, at):
         return f"{sending.Verdict.DONE.value}:{sending.DUPLICATE}"
-    facility = Facility.get(decision.member.facility_id)
+    facility = cache.facility(decision.member.facility_id)
     text = render(decision.text_kind, facility=facility.short_name, link=reactivation_link(member_id),
                   two_way=bool(facility.sms_two_way), overrides=CampaignSettings.of(facility).messages)
     message = OutboundSms(to=str(decision.phone), text=text, sender=facility.sms_sender, ref=ref(member_id, touch))
