@@ -189,6 +189,15 @@ def test_a_repeated_chunk_message_counts_nothing_twice(clinic, day):
     assert ImportJob.get(opened["import_id"]).rows == 1
 
 
+def test_an_empty_upload_fails_the_import_with_a_clear_reason(clinic):
+    status, opened = clinic.call("POST", "/api/v1/imports", {"kind": "history", "format": "ndjson"})
+    assert requests.put(opened["upload"]["url"], data=b"", timeout=30).status_code == 200
+    clinic.pollers.drain()
+    done = clinic.call("GET", f"/api/v1/imports/{opened['import_id']}")[1]
+    assert (done["status"], done["rows"], done["failure"]) == (
+        "failed", 0, "the uploaded file is empty; upload it again with a new import")
+
+
 # ---------------------------------------------------------------------------------------------
 # The rebook nudge
 

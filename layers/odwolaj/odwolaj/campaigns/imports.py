@@ -75,6 +75,8 @@ def run(import_id: str, offset: int, remaining_seconds: Callable[[], float]) -> 
     if job.status in (DONE, FAILED) or int(job.offset) != offset:
         return None
     total = storage.size(job.object_key)
+    if total == 0:  # a client that sent no body (curl's Expect: 100-continue to some servers): say so
+        raise InvalidInput("the uploaded file is empty; upload it again with a new import")
     while True:
         moved = _chunk(job, total)
         if moved is None:
