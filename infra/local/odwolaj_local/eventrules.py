@@ -67,7 +67,8 @@ class RuleDelivery(Polling):
         events.put_targets(Rule=target.name, EventBusName=bus, Targets=[{"Id": "local", "Arn": queue_arn}])
         self.failure_queue_url = None
         if target.on_failure_queue:
-            self.failure_queue_url = self.sqs.create_queue(QueueName=names[target.on_failure_queue])["QueueUrl"]
+            failure_queue = names[f"{target.on_failure_queue}.QueueName"]
+            self.failure_queue_url = self.sqs.create_queue(QueueName=failure_queue)["QueueUrl"]
 
     def poll_once(self) -> None:
         while not self.stopping.is_set():

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from odwolaj.appointments.views import payment_view
 from odwolaj.core.clock import WARSAW, iso, parse_iso, to_utc
 from odwolaj.core.errors import (
+    ConfirmationRequired,
     Conflict,
     DomainError,
     Forbidden,
@@ -25,6 +26,7 @@ from odwolaj.core.errors import (
 from odwolaj.core.validation import day, moment, reject_unknown
 from odwolaj.data.models import Appointment, WaitingEntry
 from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
+from odwolaj.edge.campaigns import UnsupportedMediaType
 from odwolaj.edge.requests import MalformedRequest
 from odwolaj.security.links import visit_link
 from odwolaj.stats import report as stats_report
@@ -32,6 +34,7 @@ from odwolaj.stats import report as stats_report
 # First match wins, so a subclass comes before its base; InvalidTransition is a Conflict (409).
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (MalformedRequest, 400),
+    (UnsupportedMediaType, 415),
     (InvalidInput, 422),
     (Unauthorized, 401),
     (Forbidden, 403),
@@ -56,7 +59,9 @@ def error_body(code: str, message: str, field: str | None = None, **extra) -> di
 
 
 def domain_error_body(error: DomainError) -> dict:
-    extra = {"current_status": error.current_status} if isinstance(error, InvalidTransition) else {}
+    extra: dict[str, object] = {"current_status": error.current_status} if isinstance(error, InvalidTransition) else {}
+    if isinstance(error, ConfirmationRequired):
+        extra = {"confirmation": error.confirmation}
     return error_body(error.code, error.message, error.field, **extra)
 
 

@@ -20,7 +20,7 @@ from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem,
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
 from odwolaj.language.texts import MessageContext, render
-from odwolaj.messaging import conversations
+from odwolaj.messaging import campaign_sms, conversations
 from odwolaj.messaging.deliveries import record_sent
 from odwolaj.messaging.sending import SENT, UNKNOWN, Outcome, send_once
 from odwolaj.payments.checkout import get_payment, transfer_under_way
@@ -124,7 +124,10 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep: Callable[[float], None
 
 
 def _composed(item: OutboxItem) -> OutboundSms | None:
-    """The message for a visit's or a waiting patient's item, or None when it no longer applies."""
+    """The message for a visit's, a waiting patient's or a campaign member's item, or None when it
+    no longer applies."""
+    if item.member_id:
+        return campaign_sms.compose_reply(item)
     if item.entry_id:
         return reserve_messages.compose(item)
     appointment = Appointment.get(item.appointment_id)
