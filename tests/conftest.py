@@ -54,10 +54,11 @@ def aws(moto_endpoint, monkeypatch) -> LocalAws:
     """Given a fresh embedded AWS with everything template.yaml declares."""
     reset_moto(moto_endpoint)
     local = LocalAws(endpoint=moto_endpoint, public_base_url="https://odw.pl")
+    local.create_resources()
+    # After creation: a user pool's id (what `!Ref` gives a function) is the one moto made.
     for function in local.app.functions:
         for key, value in local.function_environment(function).items():
             monkeypatch.setenv(key, value)
-    local.create_resources()
     _clear_caches()
     yield local
     _clear_caches()

@@ -11,14 +11,27 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj.appointments import inputs, lifecycle, store
-from odwolaj.core.clock import WARSAW, iso
+from odwolaj.campaigns import (
+    drafts,
+    history,
+    imports,
+    launch,
+    rebook,
+    responses,
+    results,
+    segments,
+    settings as campaign_settings,
+    slots as campaign_slots,
+)
+from odwolaj.core.clock import WARSAW, iso, now
 from odwolaj.core.config import check_environment
 from odwolaj.core.errors import DomainError
-from odwolaj.edge import api
+from odwolaj.edge import api, campaigns as campaign_api
 from odwolaj.edge.requests import body_text
 from odwolaj.payments import blacklist, report, rules
 from odwolaj.reserve import entries, settings
 from odwolaj.security import facilities
+from odwolaj.stats import report as report_stats
 from odwolaj.usecases import reception
 
 check_environment()
@@ -50,6 +63,11 @@ def _facility() -> str:
 
 def _body() -> dict:
     return api.json_object(body_text(app.current_event))
+
+
+def _optional_body() -> dict:
+    body = app.current_event.decoded_body
+    return api.json_object(body) if body and body.strip() else {}
 
 
 # Routes have no return annotation: Powertools derives its route listing (which
@@ -97,6 +115,13 @@ def payments_report():
                                           after=api.decode_cursor(query))
     return _json(200, {"from": iso(start), "to": iso(end), "payments": rows,
                        "next_cursor": api.encode_cursor(*following) if following else None})
+
+
+@app.get("/api/v1/stats")
+def stats():
+    first, last, scope = api.stats_query(app.current_event.query_string_parameters or {})
+    facility = facilities.get_facility(_facility())
+    return _json(200, report_stats.figures_for(facility, report_stats.period(first, last), scope).as_json())
 
 
 @app.post("/api/v1/waiting-list")
@@ -177,6 +202,108 @@ def put_blacklist_entry(patient_id: str):
 def delete_blacklist_entry(patient_id: str):
     change = blacklist.StaffChange.from_payload(_body(), lifting=True)
     return _json(200, blacklist.lift(_facility(), patient_id, change, by=app.context["actor"]).view())
+
+
+# ---------------------------------------------------------------------------------------------
+# Campaigns (docs/campaigns.md): history and consents in, drafts, preview, launch, result,
+# responses, settings, open slots.
+
+
+def _bulk(kind: str) -> Response:
+    rows = campaign_api.bulk_rows(app.current_event.decoded_body, app.current_event.headers.get("content-type"))
+    applied, errors = history.apply_rows(_facility(), kind, rows)
+    return _json(200, campaign_api.bulk_result(len(rows), applied, errors))
+
+
+@app.post("/api/v1/history")
+def post_history():
+    return _bulk("history")
+
+
+@app.post("/api/v1/consents")
+def post_consents():
+    return _bulk("consents")
+
+
+@app.post("/api/v1/imports")
+def post_import():
+    job, upload_url = imports.open_import(_facility(), _body(), now())
+    return _json(201, {**imports.view(job), "upload": {"method": "PUT", "url": upload_url,
+                                                       "expires_in_seconds": 3600}})
+
+
+@app.get("/api/v1/imports/<import_id>")
+def get_import(import_id: str):
+    return _json(200, imports.view(imports.get(_facility(), import_id)))
+
+
+@app.post("/api/v1/campaigns")
+def post_campaign():
+    campaign = drafts.create(_facility(), drafts.DraftInput.from_payload(_body()))
+    return _json(201, campaign_api.campaign_view(campaign))
+
+
+@app.get("/api/v1/campaigns")
+def list_campaigns():
+    return _json(200, {"campaigns": [campaign_api.campaign_view(c) for c in drafts.listed(_facility())]})
+
+
+@app.get("/api/v1/campaigns/<campaign_id>")
+def get_campaign(campaign_id: str):
+    campaign = drafts.get(_facility(), campaign_id)
+    return _json(200, campaign_api.campaign_view(campaign, results.current(campaign, now())))
+
+
+@app.get("/api/v1/campaigns/<campaign_id>/preview")
+def preview_campaign(campaign_id: str):
+    at = now()
+    previewed = segments.preview(drafts.get(_facility(), campaign_id), at)
+    return _json(200, {"campaign_id": campaign_id, "as_of": iso(at), **previewed.as_dict()})
+
+
+@app.post("/api/v1/campaigns/<campaign_id>/launch")
+def launch_campaign(campaign_id: str):
+    facilities.require_right(app.context["rights"], facilities.CAMPAIGNS_LAUNCH)
+    confirm = campaign_api.launch_confirmation(_optional_body())
+    campaign = launch.launch(drafts.get(_facility(), campaign_id), confirm, by=app.context["actor"])
+    return _json(202, campaign_api.campaign_view(campaign))
+
+
+@app.get("/api/v1/campaign-responses")
+def list_campaign_responses():
+    limit, cursor = campaign_api.responses_query(app.current_event.query_string_parameters or {}, _facility())
+    page, next_key = responses.open_list(_facility(), limit=limit, after=cursor)
+    phones = responses.phones(_facility(), page)
+    return _json(200, {"responses": [campaign_api.response_view(m, phones.get(m.patient_id)) for m in page],
+                       "next_cursor": campaign_api.encode_key(next_key)})
+
+
+@app.post("/api/v1/campaign-responses/<response_id>/handled")
+def post_response_handled(response_id: str):
+    member = responses.handled(responses.get(_facility(), response_id), now())
+    phone = responses.phones(_facility(), [member]).get(member.patient_id)
+    return _json(200, campaign_api.response_view(member, phone))
+
+
+@app.get("/api/v1/campaign-settings")
+def get_campaign_settings():
+    return _json(200, campaign_settings.get(_facility()).view())
+
+
+@app.put("/api/v1/campaign-settings")
+def put_campaign_settings():
+    return _json(200, rebook.configure(_facility(), _body(), now()).view())
+
+
+@app.put("/api/v1/slots")
+def put_slots():
+    current, withdrawn = campaign_slots.publish(_facility(), campaign_slots.inputs(_body()), now())
+    return _json(200, {"slots": [campaign_slots.view(s) for s in current], "withdrawn": withdrawn})
+
+
+@app.get("/api/v1/slots")
+def get_slots():
+    return _json(200, {"slots": [campaign_slots.view(s) for s in campaign_slots.published(_facility(), now())]})
 
 
 @app.exception_handler(DomainError)

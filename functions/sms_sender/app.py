@@ -18,7 +18,7 @@ logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 MARGIN_SECONDS = 5  # writing the result and answering the stream
-QUEUED_FIELDS = ("outbox_id", "message_kind", "appointment_id", "links", "entry_id", "offer_id")
+QUEUED_FIELDS = ("outbox_id", "message_kind", "appointment_id", "links", "entry_id", "offer_id", "member_id")
 
 
 class NoTimeLeft(Exception):

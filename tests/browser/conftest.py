@@ -33,6 +33,8 @@ class _Gateway(BaseHTTPRequestHandler):
         self.send_response(response["statusCode"])
         for name, value in (response.get("headers") or {}).items():
             self.send_header(name, value)
+        for cookie in response.get("cookies") or []:  # payload format 2.0: each one a Set-Cookie
+            self.send_header("Set-Cookie", cookie)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

@@ -64,7 +64,7 @@ def test_every_asynchronously_invoked_function_keeps_what_fails_on_a_queue_with_
                     if {e["Type"] for e in fn["Properties"].get("Events", {}).values()} & ASYNC_EVENTS}
     asynchronous |= INVOKED_BY_RESOURCES
 
-    assert len(asynchronous) == 7
+    assert len(asynchronous) == 10
     for name in asynchronous:
         properties = functions()[name]["Properties"]
         queue = queue_of(properties["EventInvokeConfig"]["DestinationConfig"]["OnFailure"], name)

@@ -190,3 +190,32 @@ def test_dev_json_lists_are_whole_newest_first_or_paged_oldest_first_from_a_curs
     assert (empty["messages"], empty["next_after"], empty["has_more"]) == ([], 7, False)
     for bad in ({"after": "-1"}, {"limit": "0"}, {"limit": "501"}, {"after": "x"}):
         assert json_items(records, bad, "messages")[0] == 400
+
+
+def test_the_local_totp_codes_are_rfc_6238_s():
+    """RFC 6238's SHA-1 test vector (its 8 digits end in the 6 an authenticator app shows)."""
+    from odwolaj_local.cognito import totp_code
+
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
+    assert totp_code(secret, at=59) == "287082"
+    assert totp_code(secret, at=1111111109) == "081804"
+
+
+def test_the_demo_history_is_a_consistent_funnel():
+    """The console's made-up history adds up as live events would: every filled slot was claimed by
+    one offer, and no more slots are filled than were freed or offered."""
+    from datetime import date
+
+    from odwolaj_local.demo_console import _History
+
+    history = _History("fac_demo", [("Poradnia kardiologiczna", "dr Anna Nowak")], seed=14)
+    for offset in range(28):
+        history.day(date(2026, 11, 1) + timedelta(days=offset), no_show_rate=0.035, fill_rate=0.8)
+    totals: dict[str, int] = {}
+    for sk, counters in history.tally.items.items():
+        if sk.startswith("all#"):
+            for name in ("slots_freed", "slots_filled", "offers_accepted", "offers_sent"):
+                totals[name] = totals.get(name, 0) + int(counters.get(name, 0))
+    assert totals["slots_filled"] > 0
+    assert totals["offers_accepted"] == totals["slots_filled"]
+    assert totals["slots_filled"] <= min(totals["slots_freed"], totals["offers_sent"])

@@ -15,8 +15,9 @@ from odwolaj_local.template import REPO_ROOT, application
 LAYER_SOURCE = REPO_ROOT / "layers" / "odwolaj" / "odwolaj"
 # Tables not backed by a model of ours, and whose shape is therefore fixed by someone else.
 POWERTOOLS_IDEMPOTENCY_TABLE = "IdempotencyTable"
-# Short-lived counters that are safe to lose: no point-in-time recovery.
-WITHOUT_PITR = {"RateLimitsTable", POWERTOOLS_IDEMPOTENCY_TABLE}
+# Short-lived items that are safe to lose (counters; console sessions: people sign in again): no
+# point-in-time recovery.
+WITHOUT_PITR = {"RateLimitsTable", "ConsoleSessionsTable", POWERTOOLS_IDEMPOTENCY_TABLE}
 
 
 def _globals_env() -> dict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from odwolaj_local import cognito, queues
 from odwolaj_local.template import Application, application, resolve
 
 REGION = "eu-central-1"
@@ -32,6 +33,7 @@ class LocalAws:
     public_base_url: str
     stage: str = "local"
     app: Application = None  # type: ignore[assignment]
+    created: dict[str, str] = field(default_factory=dict)  # logical id → the id moto gave (Cognito pools, clients)
 
     def __post_init__(self):
         self.app = self.app or application()
@@ -62,11 +64,16 @@ class LocalAws:
             "AWS::Region": REGION,
             "AWS::AccountId": "123456789012",
         }
+        for parameter, spec in self.app.source.get("Parameters", {}).items():
+            names.setdefault(parameter, str(spec.get("Default", "")))
         for logical_id in self.app.cfn["Resources"]:
             names.setdefault(logical_id, f"odwolaj-{self.stage}-{logical_id}")
         names["EventBus"] = f"odwolaj-{self.stage}"
-        for bucket in self.app.resources("AWS::S3::Bucket"):
-            names[bucket] = names[bucket].lower()  # S3 bucket names are lower case
+        for bucket, resource in self.app.resources("AWS::S3::Bucket").items():
+            given = resource["Properties"].get("BucketName")  # a named bucket keeps its name
+            names[bucket] = str(resolve(given, names)) if given else names[bucket].lower()  # S3: lower case
+        queues.name_queues(names, self.app, self.endpoint)
+        names.update(self.created)
         return names
 
     def function_environment(self, function: str) -> dict[str, str]:
@@ -124,19 +131,17 @@ class LocalAws:
                                  ("StripeWebhookSecretParameterName", self.stripe_webhook_secret)):
             ssm.put_parameter(Name="/" + names[parameter], Value=value, Type="SecureString", Overwrite=True)
         self.client("sns").create_topic(Name=names["InboundSmsTopic"])
+        queues.create_queues(self)
         for bucket in self.app.resources("AWS::S3::Bucket"):
             self.client("s3").create_bucket(Bucket=names[bucket],
                                             CreateBucketConfiguration={"LocationConstraint": REGION})
         for address in ("CancelEmailAddress", "MailFromAddress"):
             self.client("ses").verify_email_identity(EmailAddress=names[address])
-        for queue in self.app.resources("AWS::SQS::Queue"):  # the failure queues
-            self.client("sqs").create_queue(QueueName=self.queue_name(queue))
+        self.created.update(cognito.create_user_pools(self.client("cognito-idp"), self.app, names))
 
     def queue_name(self, logical_id: str) -> str:
-        """A queue's name: its QueueName in the template, resolved, or the local default."""
-        given = self.app.cfn["Resources"][logical_id]["Properties"].get("QueueName")
-        names = self.physical_names()
-        return str(resolve(given, names)) if given else names[logical_id]
+        """A queue's name (queues.name_queues: its QueueName in the template, or the local default)."""
+        return self.physical_names()[f"{logical_id}.QueueName"]
 
     def stream_arn(self, table_logical_id: str) -> str:
         table = self.client("dynamodb").describe_table(TableName=self.physical_names()[table_logical_id])
@@ -260,6 +265,7 @@ def start_moto(port: int | None = None):
     from moto.server import ThreadedMotoServer
 
     serialize_dynamodb_writes()
+    cognito.install_patch()
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the output
     port = port or free_port()

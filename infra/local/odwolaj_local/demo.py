@@ -1,19 +1,25 @@
 """The demo data the runner seeds: one facility, its API key and a few visits in the coming days,
-written to <local dir>/demo.json (ODWOLAJ_LOCAL_DIR, default ./.local) for people and tests."""
+written to <local dir>/demo.json (ODWOLAJ_LOCAL_DIR, default ./.local) for people and tests; and,
+for campaigns, a manager's key, three open slots, and a visit history of a few hundred lapsed
+patients with their consents as files to import (demo-history.ndjson, demo-consents.csv)."""
 from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+import random
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from odwolaj.appointments import inputs, lifecycle
 from odwolaj.appointments.reminders import SENDING_END, SENDING_START
+from odwolaj.campaigns import slots
 from odwolaj.core.clock import WARSAW, now
+from odwolaj.data.models import Facility
 from odwolaj.payments.rules import save_facility_rules
 from odwolaj.reserve import entries
-from odwolaj.security.facilities import create_facility
+from odwolaj.security.facilities import CAMPAIGNS_LAUNCH, create_facility, issue_api_key
 from odwolaj.security.links import visit_link
+from odwolaj_local import demo_console
 from odwolaj_local.devpages import in_sending_hours
 
 # (days ahead, hour in Warsaw, service, specialist); phones are +48 500 000 001…, a demo range.
@@ -35,6 +41,11 @@ PAYMENT_RULES = {
     "specialists": {PREPAID_SPECIALIST: {"mode": "mandatory", "kind": "full", "deadline": {
         "mode": "after_booking", "hours_after_booking": 2, "hours_before_visit": 2}}},
 }
+
+
+# The dashboard's late-cancellation threshold and the value of a visit (grosze), cardiology's own.
+STATS_SETTINGS = {"late_cancellation_hours": 24, "visit_value": 15000,
+                  "service_values": {"Poradnia kardiologiczna": 20000}}
 
 
 def local_dir() -> Path:
@@ -64,8 +75,14 @@ def seed(base_url: str) -> dict:
         appointment = lifecycle.upsert(facility_id, f"DEMO-{number}", data).appointment
         visits.append({"external_id": f"DEMO-{number}", "cancel_link": visit_link(appointment.appointment_id),
                        "visit_code": appointment.visit_code, "phone": phone})
+    # The console: a manager and reception, what the dashboard counts with, and weeks of history.
+    Facility(facility_id).update(actions=[Facility.stats_settings.set(STATS_SETTINGS)])
+    console = demo_console.seed_staff(facility_id)
+    demo_console.seed_history(facility_id, [(service, specialist) for _, _, service, specialist in VISITS],
+                              now().astimezone(WARSAW).date())
     return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits,
-            "prepaid_specialist": PREPAID_SPECIALIST, "waiting_list": _waiting(facility_id)}
+            "prepaid_specialist": PREPAID_SPECIALIST, "waiting_list": _waiting(facility_id),
+            "console": {"url": f"{base_url}/panel", **console}, "campaigns": _campaigns(facility_id)}
 
 
 # Two patients waiting for cardiology (DEMO-1's service): cancel DEMO-1 and watch /dev/phone.
@@ -83,6 +100,57 @@ def _waiting(facility_id: str) -> list[dict]:
         listed.append({"entry_id": entry.entry_id, "phone": phone, "service": entry.service,
                        "category": category})
     return listed
+
+
+# Lapsed patients for a reactivation campaign: phones +48 500 100 000 onwards, a demo range.
+LAPSED = 300
+SPECIALTIES = ("kardiologia", "dermatologia", "okulistyka", "ortopedia")
+
+
+def _lapsed_rows(today: date) -> tuple[list[dict], list[str]]:
+    """A visit history (NDJSON records) and consents (CSV lines) of LAPSED patients whose last
+    visit was 12 to 36 months ago; one in eight has no marketing consent, one in twenty a visit
+    booked ahead, one in fifty has died."""
+    rng = random.Random(16)
+    history, consents = [], ["patient_id,purpose,granted,at"]
+    for number in range(LAPSED):
+        patient = {"patient_id": f"DEMO-R{number:03d}", "phone": f"+48500100{number:03d}",
+                   "birth_year": rng.randint(1940, 2000)}
+        last = today - timedelta(days=rng.randint(370, 1095))
+        specialty = SPECIALTIES[number % len(SPECIALTIES)]
+        earlier = (last - timedelta(days=400)).isoformat()
+        history.append({**patient, "visit_id": f"DEMO-V{number:03d}-1", "date": earlier, "specialty": specialty,
+                        "outcome": "attended"})
+        history.append({**patient, "visit_id": f"DEMO-V{number:03d}-2", "date": last.isoformat(),
+                        "specialty": specialty, "outcome": "attended"})
+        if number % 19 == 7:
+            history.append({**patient, "visit_id": f"DEMO-V{number:03d}-3", "outcome": "booked",
+                            "date": (today + timedelta(days=20)).isoformat(), "specialty": specialty})
+        if number % 47 == 9:
+            history.append({"patient_id": patient["patient_id"], "patient_status": "deceased"})
+        if number % 7 != 3:
+            consents.append(f"{patient['patient_id']},marketing_sms,true,2024-05-01")
+        consents.append(f"{patient['patient_id']},care,true,2024-05-01")
+    return history, consents
+
+
+def _campaigns(facility_id: str) -> dict:
+    """A manager's key (campaigns:launch), three open slots the campaign page offers, and the
+    history and consents files to import (README: Campaigns; docs/local.md)."""
+    today = now().astimezone(WARSAW).date()
+    history, consents = _lapsed_rows(today)
+    directory = local_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    history_file, consents_file = directory / "demo-history.ndjson", directory / "demo-consents.csv"
+    history_file.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in history), encoding="utf-8")
+    consents_file.write_text("\n".join(consents) + "\n", encoding="utf-8")
+    open_slots = [slots.SlotInput(f"DEMO-S{n}", _starts_at(days, 12), 20, specialty.capitalize(), None, None)
+                  for n, (days, specialty) in enumerate(((3, "kardiologia"), (4, "dermatologia"), (6, "okulistyka")),
+                                                        start=1)]
+    slots.publish(facility_id, open_slots, now())
+    return {"manager_key": issue_api_key(facility_id, label="demo manager", rights=[CAMPAIGNS_LAUNCH]),
+            "history_file": str(history_file.resolve()), "consents_file": str(consents_file.resolve()),
+            "lapsed_patients": LAPSED, "history_records": len(history)}
 
 
 def write(demo: dict) -> Path:
@@ -115,6 +183,24 @@ def banner(demo: dict, path: Path) -> str:
         f"{now().astimezone(WARSAW):%H:%M} there now."
         + ("" if in_sending_hours(now()) else
            f" Outside those hours {base}/dev has a button that moves the clock to the next {SENDING_START:%H:%M}."),
+        *console_banner(demo.get("console")),
+        f"Campaigns (docs/local.md): manager's key {demo['campaigns']['manager_key']}; import "
+        f"{demo['campaigns']['history_file']} and {demo['campaigns']['consents_file']}",
         f"All of it is in {path}",
     ]
     return "\n".join(lines)
+
+
+def console_banner(console: dict | None) -> list[str]:
+    if not console:
+        return []
+    manager, reception = console["manager"], console["reception"]
+    return [
+        f"Clinic console: {console['url']}",
+        f"  manager:   {manager['email']}  password {manager['password']}",
+        f"             TOTP secret {manager['totp_secret']}  (add it to an authenticator app, or print the current "
+        f"code: python -m odwolaj_local.totp {manager['totp_secret']})",
+        f"             {manager['otpauth_uri']}",
+        f"  reception: {reception['email']}  password {reception['password']}  (no TOTP yet: offered at sign-in)",
+    ]
+

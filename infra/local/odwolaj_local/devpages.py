@@ -118,7 +118,18 @@ def index(demo: dict, status: Status, stripe_base: str = "") -> str:
         "<li><a href=/dev/failed>Failed: what the streams and schedules gave up on, and its redrive</a></li>"
         "<li><a href=/dev/clock>Clock and schedules</a></li>"
         + (f"<li><a href='{escape(stripe_base)}/'>Stripe stand-in: checkout sessions</a></li>" if stripe_base else "")
-        + "<li><a href=/healthz>/healthz</a></li></ul>"), status)
+        + "<li><a href=/healthz>/healthz</a></li></ul>"
+        + _campaigns(demo.get("campaigns"))), status)
+
+
+def _campaigns(campaigns: dict | None) -> str:
+    if not campaigns:
+        return ""
+    return ("<h2>Campaigns</h2><p>Manager's key (may launch): "
+            f"<code>{escape(campaigns['manager_key'])}</code>. Demo history of {campaigns['lapsed_patients']} lapsed "
+            f"patients: <code>{escape(campaigns['history_file'])}</code>, consents: "
+            f"<code>{escape(campaigns['consents_file'])}</code>. The recipe: docs/local.md, "
+            "\"A reactivation campaign\".</p>")
 
 
 def phone(messages: list[Sms], status: Status, notice: str = "") -> str:

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from odwolaj.core.clock import WARSAW
-from odwolaj_local import demo, devpages
+from odwolaj_local import demo, devpages, eventrules, queues
 from odwolaj_local.apigw import build_event, match, response_body
 from odwolaj_local.aws import REGION, LocalAws, start_moto
 from odwolaj_local.failures import FailureKeeper
@@ -134,6 +134,7 @@ class Runner:
         self.functions = Functions()
         names = self.aws.physical_names()
         self.capture = EventCapture(self.aws, names["EventBus"], runner_now)
+        rules = eventrules.start(self.aws, self.app, self.functions.invoke)  # bus → functions (moto fires none)
         self.phone = Phone(runner_now)
         self.phone.listen()
         # The template's SES receipt rule (cancellation by e-mail), run by /dev/mail.
@@ -147,6 +148,8 @@ class Runner:
         pollers = [StreamPoller(source, self.aws.stream_arn(source.table), streams, self.functions.invoke,
                                 on_failure=self.failures.stream_failed)
                    for source in self.app.streams]
+        sqs = self.aws.client("sqs")
+        queue_pollers = [queues.QueuePoller(source, sqs, self.functions.invoke) for source in queues.sources(self.aws)]
         self.scheduler = Scheduler(self.app.schedules, self.failures.invoke_async, runner_now)
         dynamodb, indexes = self.aws.client("dynamodb"), due_indexes(self.app, names)
         self.jump = Jump(now=runner_now, set_clock=set_runner_clock, fire_due=self.scheduler.fire_due,
@@ -155,7 +158,7 @@ class Runner:
                          settle=lambda: [poller.catch_up() for poller in pollers])
         ticker = _Ticker(self)
         server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
-        self._threads = [self.capture, *pollers, ticker, server]
+        self._threads = [self.capture, *rules, *pollers, *queue_pollers, ticker, server]
         for thread in self._threads:
             thread.start()
         return self.base_url
@@ -333,7 +336,7 @@ class Runner:
         return {"statusCode": 303, "headers": {"location": "/dev/phone"}, "body": ""}
 
 
-DRIVEN_EVENT_TYPES = {"HttpApi", "DynamoDB", "SNS", "Schedule", "ScheduleV2"}
+DRIVEN_EVENT_TYPES = {"HttpApi", "DynamoDB", "SNS", "Schedule", "ScheduleV2", "SQS", "S3", "EventBridgeRule"}
 
 
 def _warn_about_undriven_events(app) -> None:

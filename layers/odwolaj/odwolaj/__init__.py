@@ -6,6 +6,7 @@ pyproject.toml), and a package's __init__ says what it holds and what it may imp
 
     edge, cli              HTTP for the clinic API and the patient pages; the admin command
     usecases, messaging    what spans aggregates or backs a page; talking with patients
+    campaigns              reactivation campaigns and the rebook nudge: history, segments, sending, results
     reserve                the waiting list and its offers
     appointments           visits and their one state machine
     payments               prepayment rules, the blacklist, payment records

@@ -244,7 +244,10 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
                         detail=",".join(sorted(name for name in changes if name in UPDATABLE)),
                         reschedule=moved or "cer_managed" in changes, **changes)
     kind = events.APPOINTMENT_MOVED if moved else events.APPOINTMENT_UPDATED
-    data_out = event_data(change.after)
+    # Where the visit was counted before (the outcome statistics move it): time, service, specialist, status.
+    data_out = event_data(change.after) | {"previous_service": appointment.service,
+                                           "previous_specialist": appointment.specialist,
+                                           "previous_status": appointment.status}
     if moved:
         data_out["previous_starts_at"] = appointment.starts_at
     event = events.DomainEvent(kind, appointment.facility_id, f"{appointment.appointment_id}:{kind}:{change.version}",
@@ -293,7 +296,8 @@ def cancel(appointment: Appointment, *, channel: str, reason: str = "not_given",
     cancellation = Cancellation(channel=channel, reason=reason, cancelled_at=iso(at), lead_time_minutes=lead_minutes)
     change = transition(appointment, CANCELLED, event="cancelled", channel=channel, at=at, detail=reason,
                         cancellation=cancellation)
-    data = event_data(change.after) | {"channel": channel, "reason": reason, "lead_time_minutes": lead_minutes}
+    data = event_data(change.after) | {"channel": channel, "reason": reason, "lead_time_minutes": lead_minutes,
+                                       "previous_status": appointment.status}
     expired = channel == "payment_expired"
     cancelled_event = events.DomainEvent(events.APPOINTMENT_CANCELLED, appointment.facility_id,
                                          f"{appointment.appointment_id}:cancelled", data)

@@ -83,3 +83,14 @@ class PaymentUnavailable(DomainError):
     """The payment provider cannot be reached or refused a call; the request may be retried."""
 
     code = "payment_unavailable"
+
+
+class ConfirmationRequired(Conflict):
+    """A step that needs the caller to confirm what it will do (a campaign's launch): `confirmation`
+    carries the numbers and the token to send back."""
+
+    code = "confirmation_required"
+
+    def __init__(self, message: str, *, confirmation: dict[str, object]):
+        super().__init__(message)
+        self.confirmation = confirmation

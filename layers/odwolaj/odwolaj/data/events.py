@@ -45,6 +45,7 @@ SLOT_UNFILLED = "SlotUnfilled"
 EXACT_DATE_CONFIRMED = "ExactDateConfirmed"  # the exact date reached the patient 14+ days ahead
 EXACT_DATE_UNCONFIRMED = "ExactDateUnconfirmed"  # it did not (or could not): the clinic must reach them
 PAYMENT_EXPIRED = "PaymentExpired"  # with the AppointmentCancelled of a booking unpaid at its deadline
+REMINDER_SENT = "ReminderSent"  # a reminder SMS was handed to the SMS provider
 
 
 @dataclass(frozen=True)

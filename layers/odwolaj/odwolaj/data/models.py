@@ -55,6 +55,11 @@ class Facility(Model):
     payment_rules: MapAttribute[str, Any] = MapAttribute(null=True)
     # How freed slots are offered to the reserve list (odwolaj.reserve.strategy); absent: defaults.
     offer_strategy: MapAttribute[str, Any] = MapAttribute(null=True)
+    # What the outcome dashboard counts with (odwolaj.stats.settings): the late-cancellation
+    # threshold and the value of a visit; absent: defaults.
+    stats_settings: MapAttribute[str, Any] = MapAttribute(null=True)
+    # Campaigns (odwolaj.campaigns.settings): sending rate, texts per band, the rebook nudge.
+    campaign_settings: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class ApiKey(Model):
@@ -208,8 +213,23 @@ class BlacklistChange(MapAttribute[str, Any]):
     until = UnicodeAttribute(null=True)
 
 
+class LastVisitIndex(GlobalSecondaryIndex["Patient"]):
+    """Sparse: only patients with an attended visit carry these keys, spread over shards per
+    facility (odwolaj.campaigns.history). A campaign's preview and selection read the patients whose
+    last visit is old enough, and only them; the projection is what eligibility decides with."""
+
+    class Meta:
+        index_name = "by_last_visit"
+        projection = IncludeProjection(["birth_year", "patient_status", "specialties", "next_visits", "consent_care",
+                                        "consent_marketing_sms", "campaigns_opted_out", "last_campaign_contact_at"])
+
+    visit_shard = UnicodeAttribute(hash_key=True)  # facility_id#NN
+    last_visit_at = UnicodeAttribute(range_key=True)  # YYYY-MM-DD, Warsaw
+
+
 class Patient(Model):
-    """The minimum a facility's patient needs here: contact and the counters rules read."""
+    """The minimum a facility's patient needs here: contact, the counters rules read, and the visit
+    history and consents campaigns select on (odwolaj.campaigns.history)."""
 
     class Meta:
         table_name = _TableFromEnv("PATIENTS_TABLE")
@@ -229,6 +249,23 @@ class Patient(Model):
     # PynamoDB types a list by its attribute class; its items are str.
     no_show_dates: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # the latest no-shows' visit times
     last_appointment_id = UnicodeAttribute(null=True)  # what a message about the patient is sent with
+    # Visit history (imported, and bookings through the API): last attended visit and what is booked.
+    birth_year = NumberAttribute(null=True)  # from the history's birth year or PESEL: age ranges
+    patient_status = UnicodeAttribute(null=True)  # absent: active; deceased, struck_off
+    last_visit_at = UnicodeAttribute(null=True)  # YYYY-MM-DD (Warsaw) of the last attended visit
+    visit_shard = UnicodeAttribute(null=True)  # present with last_visit_at: the by_last_visit index
+    specialties = UnicodeSetAttribute(null=True)  # specialties the patient used (normalised names)
+    next_visits: MapAttribute[str, Any] = MapAttribute(null=True)  # visit id → YYYY-MM-DD of a booked visit
+    last_booked_at = UnicodeAttribute(null=True)  # the latest booking seen (UTC ISO-8601)
+    # Consents per purpose: "<UTC ISO-8601 of the decision>|granted" or "…|withdrawn"; the later wins.
+    consent_care = UnicodeAttribute(null=True)
+    consent_marketing_sms = UnicodeAttribute(null=True)
+    consent_marketing_email = UnicodeAttribute(null=True)
+    campaigns_opted_out = BooleanAttribute(null=True)  # STOP to a campaign message (not reminders)
+    last_campaign_contact_at = UnicodeAttribute(null=True)
+    last_campaign_id = UnicodeAttribute(null=True)
+
+    by_last_visit = LastVisitIndex()
 
 
 class SlotFacilityStartIndex(GlobalSecondaryIndex["FreedSlot"]):
@@ -260,6 +297,7 @@ class FreedSlot(Model):
         table_name = _TableFromEnv("SLOTS_TABLE")
 
     slot_id = UnicodeAttribute(hash_key=True)  # the appointment that freed it: one cause, one slot
+    published_id = UnicodeAttribute(null=True)  # a slot the clinic published (PUT /api/v1/slots): its own id
     facility_id = UnicodeAttribute()
     starts_at = UnicodeAttribute()
     duration_minutes = NumberAttribute()
@@ -310,6 +348,7 @@ class OutboxItem(Model):
     entry_id = UnicodeAttribute(null=True)  # sms to a waiting-list patient (instead of appointment_id)
     offer_id = UnicodeAttribute(null=True)  # sms about a reserve-list offer (its slot's time)
     links = UnicodeAttribute(null=True)  # sms: links decided with the message (a clarifying answer lists several)
+    member_id = UnicodeAttribute(null=True)  # sms answering a campaign reply (odwolaj.campaigns)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: housekeeping only, nothing waits for it
     # Sending a message (odwolaj.messaging.sending): its state, written before and after the provider call.
@@ -356,6 +395,11 @@ class Conversation(Model):
     # a reply goes to whichever asked last, a visit or an offer.
     awaiting_offers = UnicodeSetAttribute(null=True)
     last_offer_sent_at = UnicodeAttribute(null=True)
+    # Campaigns (odwolaj.campaigns.replies): the member the last campaign message was for, when, and
+    # the number's STOP to campaigns (reminders about visits still come).
+    last_campaign_member = UnicodeAttribute(null=True)
+    last_campaign_sent_at = UnicodeAttribute(null=True)
+    campaigns_opted_out = BooleanAttribute(null=True)
 
 
 class Delivery(Model):
@@ -548,5 +592,273 @@ class Offer(Model):
     expires_at = NumberAttribute()  # TTL: housekeeping, 90 days after the offer
 
 
+# ---------------------------------------------------------------------------------------------
+# Clinic console (issue 14): staff, their sessions and the audit log; the outcome statistics.
+
+
+class StaffMember(Model):
+    """Someone of a facility's staff who signs in to the console: a Cognito user (`sub`). The list of
+    a facility's staff lives here, because Cognito cannot list users by a custom attribute."""
+
+    class Meta:
+        table_name = _TableFromEnv("STAFF_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    sub = UnicodeAttribute(range_key=True)
+    email = UnicodeAttribute()  # shown to the facility's manager; never logged
+    role = UnicodeAttribute()  # manager, reception
+    status = UnicodeAttribute()  # invited, active, disabled
+    totp = BooleanAttribute(default=False)  # two-step verification set up (as Cognito last said)
+    invited_by = UnicodeAttribute()  # a sub, or "odwolaj-admin"
+    invited_at = UnicodeAttribute()
+    last_sign_in_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
+class ConsoleSession(Model):
+    """A person signed in to the console (kind `session`), or half-way through signing in (kind
+    `signin`: the Cognito challenge being answered). The browser holds a random id in an HttpOnly
+    cookie; only its SHA-256 keys the item. Cognito's tokens and challenge sessions stay here."""
+
+    class Meta:
+        table_name = _TableFromEnv("CONSOLE_SESSIONS_TABLE")
+
+    session_key = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # session, signin
+    csrf = UnicodeAttribute()  # the token every form of this session carries
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # the absolute end (epoch seconds); also the table's TTL
+    # A session: who, where, in which role.
+    sub = UnicodeAttribute(null=True)
+    facility_id = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    totp = BooleanAttribute(null=True)
+    last_seen_at = UnicodeAttribute(null=True)  # idle expiry counts from here
+    checked_at = UnicodeAttribute(null=True)  # when Cognito last confirmed the user and role
+    # Signing in: the step, and what Cognito gave for it.
+    username = UnicodeAttribute(null=True)
+    step = UnicodeAttribute(null=True)  # new_password, totp, totp_setup, totp_offer
+    challenge_session = UnicodeAttribute(null=True)
+    access_token = UnicodeAttribute(null=True)
+    totp_secret = UnicodeAttribute(null=True)  # while two-step verification is being set up
+
+
+class AuditEntry(Model):
+    """One change made in the console (or by odwolaj-admin): who (a Cognito sub, never an e-mail
+    address), when, what. Newest last in the facility's partition."""
+
+    class Meta:
+        table_name = _TableFromEnv("AUDIT_TABLE")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # <at>#<random>
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()  # a Cognito sub, or "odwolaj-admin"
+    actor_role = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()  # odwolaj.security.audit.ACTIONS
+    subject = UnicodeAttribute(null=True)  # what changed: a staff member's sub, a setting
+    detail = UnicodeAttribute(null=True)  # JSON: the change, without personal data
+
+
+class StatsItem(Model):
+    """An item of the statistics table (odwolaj.stats.store): a facility's day of counters
+    (pk facility, sk `<scope>#<day>`), its standing figures (sk `standing`), the marker that an
+    event was counted (pk `counted#…`, expiring), or the statistics' own record of a waiting-list
+    entry (pk `entry#…`, sk `ledger`: counted as waiting or not, in which group, since when).
+    Counters are attributes named by what they count, added to by update expressions, so they are
+    not declared here."""
+
+    class Meta:
+        table_name = _TableFromEnv("STATS_TABLE")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute(null=True)  # TTL: markers only
+    # A waiting-list entry's ledger: events only move it forward (waiting → left).
+    state = UnicodeAttribute(null=True)  # waiting, left
+    group = UnicodeAttribute(null=True)  # entitled, pilny, stabilny
+    service = UnicodeAttribute(null=True)
+    specialist = UnicodeAttribute(null=True)
+    entered_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class CampaignFacilityIndex(GlobalSecondaryIndex["Campaign"]):
+    """A facility's campaigns, newest last."""
+
+    class Meta:
+        index_name = "by_facility"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ActiveCampaignIndex(GlobalSecondaryIndex["Campaign"]):
+    """Sparse: campaigns with messages still to release; the dispatcher reads only these."""
+
+    class Meta:
+        index_name = "active"
+        projection = KeysOnlyProjection()
+
+    active = UnicodeAttribute(hash_key=True)  # always "1" while present
+    campaign_id = UnicodeAttribute(range_key=True)
+
+
+class Campaign(Model):
+    """A reactivation campaign (a draft, then launched), or a facility's standing rebook nudge
+    (odwolaj.campaigns). Its members are CampaignMember items."""
+
+    class Meta:
+        table_name = _TableFromEnv("CAMPAIGNS_TABLE")
+
+    campaign_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # reactivation, rebook
+    name = UnicodeAttribute()
+    purpose = UnicodeAttribute()  # care, marketing: the consent each message needs
+    inactive_months_min = NumberAttribute(null=True)
+    inactive_months_max = NumberAttribute(null=True)
+    age_min = NumberAttribute(null=True)
+    age_max = NumberAttribute(null=True)
+    specialties = UnicodeSetAttribute(null=True)
+    holdout_percent = NumberAttribute(default=10)
+    follow_up = BooleanAttribute(default=True)
+    status = UnicodeAttribute()  # draft, selecting, sending, completed
+    version = NumberAttribute(default=1)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    launched_at = UnicodeAttribute(null=True)
+    launched_by = UnicodeAttribute(null=True)
+    confirmed: MapAttribute[str, Any] = MapAttribute(null=True)  # the numbers the manager confirmed
+    shards_selected = UnicodeSetAttribute(null=True)  # selection: the index shards done
+    selected = NumberAttribute(null=True)  # members written by the selection
+    release_cursor = UnicodeAttribute(null=True)  # JSON: the last sends_due key released to the queue
+    active = UnicodeAttribute(null=True)  # "1" while messages remain: the active index
+    result = UnicodeAttribute(null=True)  # JSON: the last computed result (cached)
+    result_at = UnicodeAttribute(null=True)
+
+    by_facility = CampaignFacilityIndex()
+    active_campaigns = ActiveCampaignIndex()
+
+
+class MemberCampaignIndex(GlobalSecondaryIndex["CampaignMember"]):
+    """A campaign's members: its result is computed from them."""
+
+    class Meta:
+        index_name = "by_campaign"
+        projection = AllProjection()
+
+    campaign_id = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute(range_key=True)
+
+
+class SendsDueIndex(GlobalSecondaryIndex["CampaignMember"]):
+    """Sparse: members whose next message waits, in release order (due time, then a random order
+    key); the dispatcher releases them from a cursor, so nothing is read twice."""
+
+    class Meta:
+        index_name = "sends_due"
+        projection = IncludeProjection(["next_touch"])
+
+    send_queue = UnicodeAttribute(hash_key=True)  # the campaign id
+    send_key = UnicodeAttribute(range_key=True)  # <due UTC ISO-8601>#<order>
+
+
+class MemberPatientIndex(GlobalSecondaryIndex["CampaignMember"]):
+    """A patient's memberships by start: a booking counts for those that started before it."""
+
+    class Meta:
+        index_name = "by_patient"
+        projection = KeysOnlyProjection()
+
+    patient_key = UnicodeAttribute(hash_key=True)  # facility_id#patient_id
+    started_at = UnicodeAttribute(range_key=True)
+
+
+class OpenResponsesIndex(GlobalSecondaryIndex["CampaignMember"]):
+    """Sparse: responses the clinic has not yet marked handled, per facility, oldest first."""
+
+    class Meta:
+        index_name = "open_responses"
+        projection = AllProjection()
+
+    response_queue = UnicodeAttribute(hash_key=True)  # the facility id
+    responded_at = UnicodeAttribute(range_key=True)
+
+
+class CampaignMember(Model):
+    """One patient in one campaign: the arm (messaged or control), the band, each touch, the
+    response and the first booking after the start. The id is derived from (campaign, patient) or,
+    for a rebook nudge, (campaign, cancelled visit): selecting twice writes nothing new. The
+    patient's link token carries it."""
+
+    class Meta:
+        table_name = _TableFromEnv("CAMPAIGN_MEMBERS_TABLE")
+
+    member_id = UnicodeAttribute(hash_key=True)
+    campaign_id = UnicodeAttribute()
+    facility_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    patient_key = UnicodeAttribute()  # facility_id#patient_id: the by_patient index
+    band = UnicodeAttribute()  # 12-18, 18-24, 24+ (reactivation), rebook
+    arm = UnicodeAttribute()  # message, control (never messaged), baseline (rebook: before the nudge was on)
+    started_at = UnicodeAttribute()  # launch (or cancellation): bookings count from here
+    appointment_id = UnicodeAttribute(null=True)  # rebook: the cancelled visit
+    send_queue = UnicodeAttribute(null=True)
+    send_key = UnicodeAttribute(null=True)
+    next_touch = NumberAttribute(null=True)
+    touch1 = UnicodeAttribute(null=True)  # "sending|<at>", "sent|<at>", "failed|<at>"
+    touch2 = UnicodeAttribute(null=True)
+    segments = NumberAttribute(default=0)  # SMS segments sent to this member
+    skipped = UnicodeAttribute(null=True)  # why a touch was not sent (eligibility at send time)
+    response = UnicodeAttribute(null=True)  # callback, needs, declined, booked, opted_out
+    response_channel = UnicodeAttribute(null=True)  # web, sms
+    response_detail: MapAttribute[str, Any] = MapAttribute(null=True)  # specialty, days, times
+    responded_at = UnicodeAttribute(null=True)
+    response_queue = UnicodeAttribute(null=True)  # present while the clinic has not handled it
+    handled_at = UnicodeAttribute(null=True)
+    first_booking_at = UnicodeAttribute(null=True)  # earliest booking at or after started_at
+    booked_appointment_id = UnicodeAttribute(null=True)  # a slot taken on the page
+    created_at = UnicodeAttribute()
+
+    by_campaign = MemberCampaignIndex()
+    by_patient = MemberPatientIndex()
+    sends_due = SendsDueIndex()
+    open_responses = OpenResponsesIndex()
+
+
+class ImportJob(Model):
+    """A large history or consents file, uploaded to S3 and imported in chunks
+    (odwolaj.campaigns.imports): where it got to, what it counted, where its error report is."""
+
+    class Meta:
+        table_name = _TableFromEnv("IMPORTS_TABLE")
+
+    import_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # history, consents
+    format = UnicodeAttribute()  # ndjson, csv
+    status = UnicodeAttribute()  # awaiting_upload, running, done, failed
+    object_key = UnicodeAttribute()
+    offset = NumberAttribute(default=0)  # bytes of the file done
+    header = UnicodeAttribute(null=True)  # csv: the header line
+    lines = NumberAttribute(default=0)  # lines of the file done (a CSV's header included)
+    rows = NumberAttribute(default=0)  # records among them
+    accepted = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    chunks = NumberAttribute(default=0)
+    errors_sample = UnicodeAttribute(null=True)  # JSON: the first rejected rows
+    report_parts = UnicodeSetAttribute(null=True)  # the chunks' error reports, joined into report_key
+    report_key = UnicodeAttribute(null=True)  # every rejected row, NDJSON, once done
+    failure = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()  # TTL: housekeeping
+
+
 ALL_MODELS = (Facility, ApiKey, Appointment, ExternalRef, Patient, FreedSlot, OutboxItem, Conversation, Delivery,
-              RateLimitBucket, Payment, WaitingList, WaitingEntry, Offer)
+              RateLimitBucket, Payment, WaitingList, WaitingEntry, Offer,
+              StaffMember, ConsoleSession, AuditEntry, StatsItem, Campaign, CampaignMember, ImportJob)

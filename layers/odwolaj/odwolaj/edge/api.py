@@ -9,11 +9,12 @@ import base64
 import binascii
 import json
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from odwolaj.appointments.views import payment_view
 from odwolaj.core.clock import WARSAW, iso, parse_iso, to_utc
 from odwolaj.core.errors import (
+    ConfirmationRequired,
     Conflict,
     DomainError,
     Forbidden,
@@ -25,12 +26,15 @@ from odwolaj.core.errors import (
 from odwolaj.core.validation import day, moment, reject_unknown
 from odwolaj.data.models import Appointment, WaitingEntry
 from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
+from odwolaj.edge.campaigns import UnsupportedMediaType
 from odwolaj.edge.requests import MalformedRequest
 from odwolaj.security.links import visit_link
+from odwolaj.stats import report as stats_report
 
 # First match wins, so a subclass comes before its base; InvalidTransition is a Conflict (409).
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (MalformedRequest, 400),
+    (UnsupportedMediaType, 415),
     (InvalidInput, 422),
     (Unauthorized, 401),
     (Forbidden, 403),
@@ -55,7 +59,9 @@ def error_body(code: str, message: str, field: str | None = None, **extra) -> di
 
 
 def domain_error_body(error: DomainError) -> dict:
-    extra = {"current_status": error.current_status} if isinstance(error, InvalidTransition) else {}
+    extra: dict[str, object] = {"current_status": error.current_status} if isinstance(error, InvalidTransition) else {}
+    if isinstance(error, ConfirmationRequired):
+        extra = {"confirmation": error.confirmation}
     return error_body(error.code, error.message, error.field, **extra)
 
 
@@ -158,6 +164,23 @@ def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
     if fmt == "xlsx" and ("limit" in query or "cursor" in query):
         raise InvalidInput("a workbook holds the whole period: limit and cursor are for JSON", field="format")
     return start, end, fmt
+
+
+def _day(value: str | None, field: str) -> date:
+    if not value or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidInput(f"{field} is required: a date YYYY-MM-DD (a whole day in Poland)", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a valid date", field=field) from None
+
+
+def stats_query(query: dict[str, str]) -> tuple[date, date, str]:
+    """The statistics' period (whole days in Poland, `to` included) and scope (all, one service or
+    one specialist)."""
+    reject_unknown(query, ("from", "to", "service", "specialist"), what="query parameter(s)")
+    return _day(query.get("from"), "from"), _day(query.get("to"), "to"), \
+        stats_report.scope_of(query.get("service"), query.get("specialist"))
 
 
 def page_limit(query: dict[str, str], maximum: int = MAX_PAGE) -> int:

@@ -29,6 +29,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from odwolaj.appointments import lifecycle as appointments
+from odwolaj.campaigns import replies as campaign_replies
 from odwolaj.core.clock import WARSAW, iso, now
 from odwolaj.core.errors import Conflict, InvalidInput, InvalidTransition
 from odwolaj.core.phone import normalize_phone
@@ -62,6 +63,7 @@ class Outcome(enum.Enum):
     OFFER_PENDING = "offer_pending"  # a yes within a grace window: the result follows by SMS
     OFFER_TAKEN = "offer_taken"  # too late: the slot was taken or its cut-off passed (the patient is told)
     OFFER_HELPED = "offer_helped"
+    CAMPAIGN_REPLY = "campaign_reply"  # answered a campaign message (odwolaj.campaigns.replies)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class _Reply:
         seen = conversations.handled_outcome(self.conversation, self.sms.message_id)
         if seen is not None:
             return Outcome(seen)
+        if campaign_replies.answer(self.conversation, self.sms.text, self.sms.message_id) is not None:
+            return Outcome.CAMPAIGN_REPLY
         offers = reserve_replies.pending(self.conversation)
         if not self.visits and not offers:
             return Outcome.IGNORED

@@ -12,13 +12,15 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.adapters.sms import OutboundSms, SmsGateway
+from odwolaj.appointments.views import event_data
 from odwolaj.core.clock import now, parse_iso
 from odwolaj.core.ids import display_visit_code
+from odwolaj.data import events
 from odwolaj.data.models import Appointment, Conversation, Facility, OutboxItem, Patient
 from odwolaj.data.outbox import PAYMENT_LINK_KINDS
 from odwolaj.data.status import AWAITING_PAYMENT, OPEN
 from odwolaj.language.texts import MessageContext, render
-from odwolaj.messaging import conversations
+from odwolaj.messaging import campaign_sms, conversations
 from odwolaj.messaging.deliveries import record_sent
 from odwolaj.messaging.sending import SENT, UNKNOWN, Outcome, send_once
 from odwolaj.payments.checkout import get_payment, transfer_under_way
@@ -122,7 +124,10 @@ def deliver(item: OutboxItem, gateway: SmsGateway, sleep: Callable[[float], None
 
 
 def _composed(item: OutboxItem) -> OutboundSms | None:
-    """The message for a visit's or a waiting patient's item, or None when it no longer applies."""
+    """The message for a visit's, a waiting patient's or a campaign member's item, or None when it
+    no longer applies."""
+    if item.member_id:
+        return campaign_sms.compose_reply(item)
     if item.entry_id:
         return reserve_messages.compose(item)
     appointment = Appointment.get(item.appointment_id)
@@ -141,6 +146,16 @@ def _after_sending(item: OutboxItem, provider: str, provider_message_id: str | N
         record_sent(provider, provider_message_id, item.outbox_id)
     if item.entry_id:
         reserve_messages.sent(item, provider_message_id)
+        return
+    if item.message_kind == "reminder":
+        _reminder_sent(item, Appointment.get(item.appointment_id))
+
+
+def _reminder_sent(item: OutboxItem, appointment: Appointment) -> None:
+    """For the clinic and the outcome statistics: this reminder reached the provider (its event id
+    is the queued reminder's, so a retried send cannot count it twice)."""
+    events.DomainEvent(events.REMINDER_SENT, appointment.facility_id, f"{item.outbox_id}:sent",
+                       event_data(appointment)).to_outbox(now()).save_once()
 
 
 def _opted_out(phone: str) -> bool:

@@ -26,7 +26,6 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from odwolaj.appointments import lifecycle as appointments
 from odwolaj.appointments.inputs import AppointmentInput
 from odwolaj.core.clock import iso, now, parse_iso
 from odwolaj.core.errors import PrepaymentRefused
@@ -35,15 +34,14 @@ from odwolaj.core.transactions import applied, condition_failed, transact
 from odwolaj.data import events
 from odwolaj.data.models import FreedSlot, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
-from odwolaj.data.status import AWAITING_PAYMENT
+from odwolaj.reserve import filling
 from odwolaj.reserve.entries import ACTIVE, SERVED, priority_class, queue_rank
+from odwolaj.reserve.filling import CLAIMED, FILLED
 from odwolaj.reserve.offers import (
     ACCEPTED,
     ANSWERABLE,
-    CLAIMED,
     DECLINED,
     EXPIRED,
-    FILLED,
     LOST,
     OFFERING,
     OPEN,
@@ -51,11 +49,8 @@ from odwolaj.reserve.offers import (
     facility_settings,
     get_offer,
     get_slot,
-    minutes_since_freed,
     next_wave,
-    requirement,
     slot_cutoff,
-    slot_data,
 )
 from odwolaj.reserve.strategy import Strategy
 
@@ -143,32 +138,22 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
                             specialist=slot.specialist, location=slot.location, email=entry.email, pesel=entry.pesel)
     # Pay-to-claim: when this patient must prepay (first visit, blacklist…), the booking only holds
     # the slot for a short window; unpaid, the deadline sweep cancels it and the slot is offered again.
+    unchanged = (FreedSlot.version == slot.version) if window else FreedSlot.claim_until.does_not_exist()
     try:
-        needed = requirement(entry, slot, at)
+        taking = filling.claim(slot, data, at, external_id=f"reserve-{offer.offer_id}",
+                               appointment_id=booking_key(offer.offer_id), channel="reserve_list",
+                               condition=(FreedSlot.status == OFFERING) & unchanged,
+                               claim_window=strategy.claim_window, waiting_entry_id=entry.entry_id,
+                               details={"offer_id": offer.offer_id, "entry_id": entry.entry_id, "wave": int(offer.wave),
+                                        "channel": channel, "after_hold": offer.hold_until < iso(at),
+                                        "grace_window": window})
     except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
         return _too_late(offer, at, slot=slot, entry=entry, expired=True)
-    appointment, book = appointments.booking(slot.facility_id, f"reserve-{offer.offer_id}", data, at,
-                                             requirement=needed, claim_deadline=at + strategy.claim_window,
-                                             appointment_id=booking_key(offer.offer_id), channel="reserve_list",
-                                             waiting_entry_id=entry.entry_id, reserve_slot_id=slot.slot_id)
-    awaiting_payment = appointment.status == AWAITING_PAYMENT
-    details = {**slot_data(slot), "offer_id": offer.offer_id, "entry_id": entry.entry_id,
-               "appointment_id": appointment.appointment_id, "wave": int(offer.wave), "channel": channel,
-               "offers_made": int(slot.offers_made or 0), "minutes_to_fill": minutes_since_freed(slot, at),
-               "awaiting_payment": awaiting_payment, "payment_deadline": appointment.payment_deadline,
-               "after_hold": offer.hold_until < iso(at), "grace_window": window}
-    unchanged = (FreedSlot.version == slot.version) if window else FreedSlot.claim_until.does_not_exist()
+    appointment = taking.appointment
     cooldown_entry, cooldown_cleared = _answered(entry.entry_id)
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(slot, actions=[
-            FreedSlot.status.set(CLAIMED if awaiting_payment else FILLED),
-            FreedSlot.version.set(int(slot.version or 0) + 1),
-            FreedSlot.filled_offer_id.set(offer.offer_id),
-            FreedSlot.filled_appointment_id.set(appointment.appointment_id),
-            FreedSlot.closed_at.set(iso(at)), FreedSlot.offer_shard.remove(), FreedSlot.offer_due_at.remove(),
-            FreedSlot.claim_until.remove(), FreedSlot.claimants.remove(),
-        ], condition=(FreedSlot.status == OFFERING) & unchanged)
+        taking.write(transaction)  # the slot, the booking, SlotFilled
         transaction.update(offer, actions=[
             Offer.status.set(ACCEPTED), Offer.answered_at.set(Offer.answered_at | iso(at)), Offer.channel.set(channel),
             Offer.appointment_id.set(appointment.appointment_id),
@@ -178,17 +163,13 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
             WaitingEntry.served_appointment_id.set(appointment.appointment_id), WaitingEntry.updated_at.set(iso(at)),
             WaitingEntry.queue.remove(), WaitingEntry.queue_rank.remove(), *cooldown_cleared,
         ], condition=(WaitingEntry.status == ACTIVE) & (WaitingEntry.version == entry.version))
-        book(transaction)
         for other, other_entry in losers:
             transaction.update(other, actions=[Offer.status.set(LOST)], condition=Offer.status == WAITING)
             if other_entry.status == ACTIVE:
                 transaction.save(queue_entry_sms(other_entry, "offer_taken", at, f"answer:{other.offer_id}",
                                                  other.offer_id))
         transaction.save(events.DomainEvent(events.OFFER_CLAIMED, slot.facility_id, f"{offer.offer_id}:claimed",
-                                            details).to_outbox(at))
-        if not awaiting_payment:  # a claim awaiting payment fills the slot once paid (the booking's confirmation)
-            transaction.save(events.DomainEvent(events.SLOT_FILLED, slot.facility_id, f"{slot.slot_id}:filled",
-                                                details).to_outbox(at))
+                                            taking.details).to_outbox(at))
 
     try:
         transact(write)

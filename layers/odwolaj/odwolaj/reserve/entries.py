@@ -219,8 +219,8 @@ def position(entry: WaitingEntry) -> int:
 def event_data(entry: WaitingEntry) -> dict[str, Any]:
     """References only: no identity or contact data leaves in events."""
     return {"entry_id": entry.entry_id, "list_number": entry.list_number, "service": entry.service,
-            "category": entry.category, "out_of_order": bool(entry.entitlement), "status": entry.status,
-            "planned_date": entry.planned_date}
+            "specialist": entry.specialist, "category": entry.category, "out_of_order": bool(entry.entitlement),
+            "status": entry.status, "planned_date": entry.planned_date, "entered_at": entry.entered_at}
 
 
 def _change(entry: WaitingEntry, write: Write) -> WaitingEntry:

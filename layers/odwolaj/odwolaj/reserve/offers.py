@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -33,11 +32,12 @@ from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, Waiting
 from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.payments import rules as payment_rules
 from odwolaj.reserve.entries import ACTIVE, SERVED, queue_of, queue_rank
+from odwolaj.reserve.filling import CLAIMED, FILLED, PUBLISHED, minutes_since_freed, slot_data
 from odwolaj.reserve.order import first_eligible
 from odwolaj.reserve.settings import strategy_of
 from odwolaj.reserve.strategy import Strategy, cutoff, plan_wave
 
-FREE, OFFERING, FILLED, CLAIMED, UNFILLED = "free", "offering", "filled", "claimed", "unfilled"
+FREE, OFFERING, UNFILLED = "free", "offering", "unfilled"
 OPEN, EXPIRED, WAITING, ACCEPTED, DECLINED, LOST = "open", "expired", "waiting", "accepted", "declined", "lost"
 ANSWERABLE = (OPEN, EXPIRED)  # a yes or a no still counts (while the slot is free)
 OFFER_RETENTION = timedelta(days=90)
@@ -101,15 +101,6 @@ def slot_cutoff(slot: FreedSlot, strategy: Strategy) -> datetime:
     return cutoff(parse_iso(slot.starts_at), strategy)
 
 
-def slot_data(slot: FreedSlot) -> dict[str, Any]:
-    return {"slot_id": slot.slot_id, "starts_at": slot.starts_at, "service": slot.service,
-            "specialist": slot.specialist, "source": slot.source}
-
-
-def minutes_since_freed(slot: FreedSlot, at: datetime) -> float:
-    return round((at - parse_iso(slot.freed_at)).total_seconds() / 60, 2)
-
-
 def priority_mark(entry: WaitingEntry, offer_id: str) -> str | None:
     """The slot's record of an offer to an entitled (0) or urgent (1) patient, for the fairness
     rule, or None. The class leads the entry's queue rank (the index carries it)."""
@@ -137,7 +128,7 @@ def offer_freed_slot(slot_id: str) -> str:
     """A slot was freed (the Slots stream's INSERT): send the first wave. A redelivery finds the
     slot no longer free and does nothing. Returns the slot's status afterwards."""
     slot = get_slot(slot_id)
-    if slot.status != FREE:
+    if slot.status != FREE or slot.source == PUBLISHED:  # the clinic's published slots are for its campaigns' pages
         return slot.status
     if slot.source == "payment_expired":
         _reinstate_claimant(slot)

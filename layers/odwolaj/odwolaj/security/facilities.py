@@ -9,13 +9,14 @@ from typing import Iterable
 from pynamodb.exceptions import DoesNotExist
 
 from odwolaj.core.clock import iso, now
-from odwolaj.core.errors import InvalidInput, Unauthorized
+from odwolaj.core.errors import Forbidden, InvalidInput, Unauthorized
 from odwolaj.data.models import ApiKey, Facility
 
 KEY_PREFIX = "odw_"
 # Rights a key may hold beyond the basic API.
 PAYMENTS_OVERRIDE = "payments:override"  # set one visit's prepayment rule (odwolaj.payments.rules)
-KNOWN_RIGHTS = frozenset({PAYMENTS_OVERRIDE})
+CAMPAIGNS_LAUNCH = "campaigns:launch"  # a manager's: launch a campaign (odwolaj.campaigns.launch)
+KNOWN_RIGHTS = frozenset({PAYMENTS_OVERRIDE, CAMPAIGNS_LAUNCH})
 
 
 def hash_key(raw_key: str) -> str:
@@ -80,3 +81,10 @@ def only_facility() -> Facility | None:
     its phone); None when there are several or none. Reads at most two items."""
     found = list(Facility.scan(limit=2))
     return found[0] if len(found) == 1 else None
+
+
+def require_right(rights: frozenset[str], right: str) -> None:
+    """Forbidden unless the key holds `right`."""
+    if right not in rights:
+        raise Forbidden(f"this API key lacks the right {right}; a manager's key has it "
+                        f"(odwolaj-admin issue-key --right {right})")

@@ -26,3 +26,8 @@ def offer_link(offer_id: str) -> str:
 def payment_link(appointment_id: str) -> str:
     """The prepayment page (it opens the Stripe Checkout Session)."""
     return f"{settings().public_base_url}/p/{link_signer().issue('p', appointment_id)}"
+
+
+def reactivation_link(member_id: str) -> str:
+    """A campaign member's way back (odwolaj.campaigns.page): what they need, a call back, a slot."""
+    return f"{settings().public_base_url}/r/{link_signer().issue('r', member_id)}"

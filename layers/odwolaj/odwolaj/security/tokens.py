@@ -18,7 +18,7 @@ from odwolaj.core.errors import LinkInvalid
 
 ID_BYTES = 8
 MAC_BYTES = 5
-PURPOSES = frozenset({"c", "p", "o"})  # cancel/visit page, payment, reserve-list offer
+PURPOSES = frozenset({"c", "p", "o", "r"})  # cancel/visit page, payment, reserve-list offer, campaign member
 
 
 @dataclass(frozen=True)

@@ -224,18 +224,22 @@ def _paid_actions(session: dict, at: datetime, outcome: str, status: str = PAID)
             Payment.amount_paid.set(int(session.get("amount_total") or 0)), Payment.updated_at.set(iso(at))]
 
 
-def _payment_event(kind: str, payment: Payment, cause: str, outcome: str, session: dict) -> events.DomainEvent:
+def _payment_event(kind: str, payment: Payment, appointment: Appointment, cause: str, outcome: str,
+                   session: dict) -> events.DomainEvent:
     return events.DomainEvent(kind, payment.facility_id, f"{payment.appointment_id}:{cause}", {
         "appointment_id": payment.appointment_id, "external_id": payment.external_id,
         "amount": int(session.get("amount_total") or payment.amount), "currency": payment.currency,
         "outcome": outcome,
+        # The visit paid for, so the outcome statistics count the money with its visit's day and service.
+        "starts_at": appointment.starts_at, "service": appointment.service, "specialist": appointment.specialist,
     })
 
 
 def _confirm(appointment: Appointment, payment: Payment, session: dict[str, Any], at: datetime) -> str:
     change = appointments.transition(appointment, CONFIRMED, event="paid", channel="stripe", at=at,
                                      detail=payment.kind)
-    received = _payment_event(events.PAYMENT_RECEIVED, payment, "payment-received", "confirmed", session)
+    received = _payment_event(events.PAYMENT_RECEIVED, payment, appointment, "payment-received", "confirmed",
+                              session)
     confirmed = events.DomainEvent(events.APPOINTMENT_CONFIRMED, appointment.facility_id,
                                    f"{appointment.appointment_id}:confirmed:{change.version}",
                                    event_data(change.after) | {"channel": "payment"})
@@ -258,7 +262,8 @@ def _confirm(appointment: Appointment, payment: Payment, session: dict[str, Any]
 def _reinstate(appointment: Appointment, payment: Payment, session: dict[str, Any], at: datetime) -> str:
     change = appointments.transition(appointment, CONFIRMED, event="reinstated", channel="stripe", at=at,
                                      detail="late payment, slot still free", cancellation=None)
-    received = _payment_event(events.PAYMENT_RECEIVED, payment, "payment-received", "reinstated", session)
+    received = _payment_event(events.PAYMENT_RECEIVED, payment, appointment, "payment-received", "reinstated",
+                              session)
     reinstated = events.DomainEvent(events.APPOINTMENT_REINSTATED, appointment.facility_id,
                                     f"{appointment.appointment_id}:reinstated", event_data(change.after))
 
@@ -294,7 +299,8 @@ def _refund_late(appointment: Appointment, payment: Payment, session: dict, at: 
     """No visit to pay for any more: decide the refund (with the patient's message) in one
     transaction, then make it at Stripe. Should Stripe fail, the event fails and its retry finds
     the payment refunded without a refund id, and makes the refund then (same idempotency key)."""
-    refunded = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", REFUNDED_LATE, session)
+    refunded = _payment_event(events.PAYMENT_REFUNDED, payment, appointment, "payment-refunded", REFUNDED_LATE,
+                              session)
 
     def write(transaction: TransactWrite) -> None:
         transaction.update(payment, actions=[*_paid_actions(session, at, REFUNDED_LATE, status=REFUNDED),
@@ -322,8 +328,8 @@ def _refund_duplicate(payment: Payment, session: dict) -> str:
     intent = session["payment_intent"]
     stripe_api.refund(intent, idempotency_key=f"odwolaj-refund-{intent}",
                       metadata={"appointment_id": payment.appointment_id, "reason": "duplicate"})
-    event = _payment_event(events.PAYMENT_REFUNDED, payment, f"payment-refunded:{intent}", "refunded_duplicate",
-                           session)
+    event = _payment_event(events.PAYMENT_REFUNDED, payment, appointments.get(payment.appointment_id),
+                           f"payment-refunded:{intent}", "refunded_duplicate", session)
     event.to_outbox(now()).save_once()
     return "refunded_duplicate"
 
@@ -340,8 +346,8 @@ def charge_refunded(charge: dict) -> str:
     if not charge.get("refunded"):
         return "partial_refund_ignored"
     at = now()
-    event = _payment_event(events.PAYMENT_REFUNDED, payment, "payment-refunded", REFUNDED_BY_CLINIC,
-                           {"amount_total": charge.get("amount_refunded")})
+    event = _payment_event(events.PAYMENT_REFUNDED, payment, appointments.get(payment.appointment_id),
+                           "payment-refunded", REFUNDED_BY_CLINIC, {"amount_total": charge.get("amount_refunded")})
 
     def write(transaction: TransactWrite) -> None:
         transaction.update(payment, actions=[Payment.status.set(REFUNDED), Payment.outcome.set(REFUNDED_BY_CLINIC),

@@ -1,0 +1,462 @@
+"""The clinic console (/panel): staff sign in (password, then TOTP), see their facility's outcomes,
+export them, and a manager manages the staff, reads the audit log and changes the settings.
+
+GET only reads. Every form posts with its session's (or sign-in's) anti-CSRF token and is refused
+when the browser says another site sent it; a change answers with a redirect (Post/Redirect/Get).
+The facility is always the session's: no address or parameter names one. Domain errors become
+pages in one place (`problem`). Logs carry subs, ids and codes, never an e-mail address.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from odwolaj.core.clock import WARSAW, now
+from odwolaj.core.config import check_environment, settings
+from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from odwolaj.data.models import ConsoleSession
+from odwolaj.edge.console import exports, http, pages
+from odwolaj.edge.console.dashboard import dashboard_page
+from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
+from odwolaj.edge.console.tables import period_label, tables
+from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.security import sessions, signin
+from odwolaj.security.staff import AccountExists, AlreadyOnStaff
+from odwolaj.usecases import console
+
+check_environment()
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver()
+
+STEP_PAGES = {"new_password": "/panel/nowe-haslo", "totp": "/panel/kod", "totp_setup": "/panel/weryfikacja",
+              "totp_offer": "/panel/weryfikacja"}
+DASHBOARD_PARAMS = {"od", "do", "zakres"}
+DEFAULT_DAYS = 30
+
+
+class _SignInFirst(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Request helpers
+
+
+def _cookie(name: str) -> str | None:
+    return http.cookie_value(app.current_event.cookies, name)
+
+
+def _session() -> ConsoleSession:
+    """The signed-in person, or a redirect to the sign-in page."""
+    found = sessions.current(_cookie(http.SESSION_COOKIE))
+    if found is None:
+        raise _SignInFirst()
+    logger.append_keys(staff_sub=found.sub, facility_id=found.facility_id)
+    return found
+
+
+def _form(record: ConsoleSession | None) -> dict[str, str] | None:
+    """The posted form, or None when it is not genuine (another site, no or a wrong token)."""
+    event = app.current_event
+    own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
+    form = parse_form(event.decoded_body)
+    if is_cross_site(event.headers, own_hosts) or record is None or not sessions.form_is_genuine(record,
+                                                                                                  form.get("csrf")):
+        return None
+    return form
+
+
+def _query() -> dict[str, str]:
+    return app.current_event.query_string_parameters or {}
+
+
+def _today() -> date:
+    return now().astimezone(WARSAW).date()
+
+
+def _form_expired(session: ConsoleSession | None = None) -> Response:
+    logger.warning("console form refused")
+    return http.html(403, pages.problem_page("form_expired", session=session))
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing in
+
+
+def _after(step: signin.Step, retry: str) -> Response:
+    """The answer to a sign-in step: the next page (with its cookie), the panel, or `retry`'s page
+    again with the problem."""
+    if step.kind == "signed_in":
+        logger.info("signed in", extra={"staff_sub": step.user.sub if step.user else None})
+        return http.see_other("/panel", cookies=[http.cookie(http.SESSION_COOKIE, step.cookie or ""),
+                                                 http.cleared(http.SIGNIN_COOKIE)])
+    if step.kind in STEP_PAGES:
+        return http.see_other(STEP_PAGES[step.kind], cookies=[http.cookie(http.SIGNIN_COOKIE, step.cookie or "")])
+    logger.info("sign-in step refused", extra={"reason": step.reason, "step": retry})
+    if step.reason in ("expired", "no_access"):
+        return http.see_other(f"/panel/logowanie?powod={step.reason}", cookies=[http.cleared(http.SIGNIN_COOKIE)])
+    return _retry_page(retry, step.reason)
+
+
+def _retry_page(page: str, reason: str) -> Response:
+    problem = SIGNIN_PROBLEMS[reason]
+    status = 429 if reason == "locked" else 400
+    pending = sessions.signin(_cookie(http.SIGNIN_COOKIE))
+    if page == "password":
+        email = parse_form(app.current_event.decoded_body).get("email", "")
+        return http.html(401 if reason == "bad_credentials" else status,
+                         pages.sign_in_page(console.signin_form_token(), problem=problem, email=email))
+    if pending is None:
+        return http.see_other("/panel/logowanie?powod=expired", cookies=[http.cleared(http.SIGNIN_COOKIE)])
+    if page == "new_password":
+        return http.html(status, pages.new_password_page(pending.csrf, problem=problem))
+    if page == "totp":
+        return http.html(status, pages.code_page(pending.csrf, problem=problem))
+    return http.html(status, _setup_page(pending, problem))
+
+
+def _pending(step: str | tuple[str, ...]) -> ConsoleSession | None:
+    steps = (step,) if isinstance(step, str) else step
+    pending = sessions.signin(_cookie(http.SIGNIN_COOKIE))
+    return pending if pending is not None and pending.step in steps else None
+
+
+def _restart() -> Response:
+    return http.see_other("/panel/logowanie?powod=expired", cookies=[http.cleared(http.SIGNIN_COOKIE)])
+
+
+def _setup_page(pending: ConsoleSession, problem: str | None = None) -> str:
+    import segno  # only the two-step set-up draws a QR code: no other page pays for the import
+
+    uri = signin.otpauth_uri(pending.totp_secret or "", pending.email or "")
+    qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff", omitsize=False)
+    qr = qr.replace("<svg ", '<svg role="img" aria-label="Kod QR do dodania Odwołaj w aplikacji" ', 1)
+    return pages.totp_setup_page(pending.csrf, secret=pending.totp_secret or "", uri=uri, qr_svg=qr,
+                                 optional=pending.step == "totp_offer", problem=problem)
+
+
+@app.get("/panel/logowanie")
+def sign_in_form() -> Response:
+    reason = _query().get("powod", "")
+    notice = NOTICES.get(reason)
+    problem = SIGNIN_PROBLEMS.get(reason) if reason in ("expired", "no_access") else None
+    return http.html(200, pages.sign_in_page(console.signin_form_token(), problem=problem, notice=notice))
+
+
+@app.post("/panel/logowanie")
+def sign_in() -> Response:
+    event = app.current_event
+    form = parse_form(event.decoded_body)
+    own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
+    if is_cross_site(event.headers, own_hosts) or not console.signin_form_is_genuine(form.get("csrf")):
+        return http.html(403, pages.sign_in_page(console.signin_form_token(), problem=SIGNIN_PROBLEMS["form_expired"],
+                                                 email=form.get("email", "")))
+    step = console.sign_in(form.get("email", ""), form.get("password", ""), event.request_context.http.source_ip)
+    return _after(step, "password")
+
+
+def _shown(steps: str | tuple[str, ...], page: Callable[[ConsoleSession], str]) -> Response:
+    """A sign-in step's page, for a browser whose sign-in is at that step."""
+    pending = _pending(steps)
+    return _restart() if pending is None else http.html(200, page(pending))
+
+
+def _answered(steps: str | tuple[str, ...], answer: Callable[[ConsoleSession, dict], signin.Step],
+              retry: str) -> Response:
+    """A sign-in step's form: the record and its token checked, the answer given, the next page."""
+    pending = _pending(steps)
+    form = _form(pending)
+    if pending is None or form is None:
+        return _restart()
+    return _after(answer(pending, form), retry)
+
+
+SETUP = ("totp_setup", "totp_offer")
+
+
+@app.get("/panel/nowe-haslo")
+def new_password_form() -> Response:
+    return _shown("new_password", lambda pending: pages.new_password_page(pending.csrf))
+
+
+@app.post("/panel/nowe-haslo")
+def new_password() -> Response:
+    return _answered("new_password", lambda pending, form: console.set_new_password(
+        pending, form.get("password", ""), form.get("repeated", "")), "new_password")
+
+
+@app.get("/panel/kod")
+def code_form() -> Response:
+    return _shown("totp", lambda pending: pages.code_page(pending.csrf))
+
+
+@app.post("/panel/kod")
+def code() -> Response:
+    return _answered("totp", lambda pending, form: console.enter_code(pending, form.get("code", "")), "totp")
+
+
+@app.get("/panel/weryfikacja")
+def totp_setup_form() -> Response:
+    return _shown(SETUP, _setup_page)
+
+
+@app.post("/panel/weryfikacja")
+def totp_setup() -> Response:
+    return _answered(SETUP, lambda pending, form: console.set_up_totp(pending, form.get("code", "")), "totp_setup")
+
+
+@app.post("/panel/weryfikacja/pomin")
+def totp_skip() -> Response:
+    return _answered("totp_offer", lambda pending, _form: console.skip_totp(pending), "totp_setup")
+
+
+@app.post("/panel/wyloguj")
+def sign_out() -> Response:
+    raw = _cookie(http.SESSION_COOKIE)
+    session = sessions.current(raw)
+    if session is not None and _form(session) is None:
+        return _form_expired(session)
+    console.sign_out(raw, session)
+    return http.see_other("/panel/logowanie?powod=wylogowano", cookies=[http.cleared(http.SESSION_COOKIE)])
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard and its exports
+
+
+def _period_and_scope() -> tuple[date, date, str, str | None]:
+    """(first day, last day, scope, a problem to show) from the query; defaults: the last 30 days."""
+    query = _query()
+    unknown = sorted(set(query) - DASHBOARD_PARAMS)
+    if unknown:
+        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
+    today = _today()
+    first, last, problem = today - timedelta(days=DEFAULT_DAYS - 1), today, None
+    if "od" in query or "do" in query:
+        try:
+            first, last = date.fromisoformat(query.get("od", "")), date.fromisoformat(query.get("do", ""))
+        except ValueError:
+            problem = "Podaj daty od i do (dzień, miesiąc, rok). Pokazujemy ostatnie 30 dni."
+        else:
+            if last < first or (last - first).days >= 366:
+                first, last = today - timedelta(days=DEFAULT_DAYS - 1), today
+                problem = ("Okres może mieć od 1 dnia do roku, a „do” nie może być przed „od”. "
+                           "Pokazujemy ostatnie 30 dni.")
+    return first, last, query.get("zakres", ""), problem
+
+
+@app.get("/panel")
+def dashboard() -> Response:
+    session = _session()
+    first, last, scope, problem = _period_and_scope()
+    found = console.dashboard(session, first, last, scope)
+    return http.html(200, dashboard_page(session, found.facility, found.figures, scope=scope, today=_today(),
+                                         problem=problem))
+
+
+@app.get("/panel/eksport/<name>")
+def export(name: str) -> Response:
+    session = _session()
+    found = re.fullmatch(r"([a-z-]+)\.(csv|xlsx)", name)
+    if not found:
+        raise NotFound("no such export")
+    key, fmt = found.groups()
+    first, last, scope, _problem = _period_and_scope()
+    found = console.dashboard(session, first, last, scope)
+    every = tables(found.figures)
+    chosen = every if key == "wszystko" and fmt == "xlsx" else [t for t in every if t.key == key]
+    if not chosen:
+        raise NotFound("no such table")
+    filename = f"odwolaj-{key}-{first.isoformat()}-{last.isoformat()}.{fmt}"
+    logger.info("export", extra={"table": key, "format": fmt})
+    if fmt == "csv":
+        return http.download(exports.to_csv(chosen[0]), exports.CSV, filename)
+    title = f"Odwołaj – {found.facility} – {period_label(first, last)}"
+    return http.download(exports.to_xlsx(chosen, title), exports.XLSX, filename)
+
+
+@app.get("/panel/definicje")
+def definitions() -> Response:
+    session = _session()
+    console.require(session, "dashboard")
+    return http.html(200, pages.definitions_page(session, console.late_threshold(session)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff
+
+
+STAFF_PROBLEMS = {
+    AlreadyOnStaff: "Ta osoba już jest w zespole.",
+    AccountExists: "Ten adres ma już konto w Odwołaj (w tej albo innej przychodni).",
+}
+STAFF_NOTICES = {"wyslano": "Zaproszenie wysłane.", "zmieniono": "Zapisano zmianę."}
+
+
+@app.get("/panel/zespol")
+def staff_list() -> Response:
+    session = _session()
+    notice = STAFF_NOTICES.get(_query().get("ok", ""))
+    return http.html(200, pages.staff_page(session, console.staff_list(session), notice=notice))
+
+
+@app.post("/panel/zespol")
+def invite() -> Response:
+    session = _session()
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    email, role = form.get("email", ""), form.get("role", "")
+    try:
+        invited = console.invite(session, email, role)
+    except InvalidInput as error:
+        message = STAFF_PROBLEMS.get(type(error)) or (
+            "Wybierz rolę." if error.field == "role" else "Sprawdź adres e-mail, np. jan.kowalski@przychodnia.pl.")
+        return http.html(400, pages.staff_page(session, console.staff_list(session), problem=message, email=email,
+                                               role=role or "reception"))
+    logger.info("staff invited", extra={"invited_sub": invited.member.sub, "emailed": invited.emailed})
+    if invited.emailed:
+        return http.see_other("/panel/zespol?ok=wyslano")
+    notice = (f"Konto utworzone. E-mail nie jest skonfigurowany, więc przekaż osobiście hasło tymczasowe: "
+              f"{invited.temporary_password} (ważne 3 dni, pokazujemy je tylko raz).")
+    return http.html(200, pages.staff_page(session, console.staff_list(session), notice=notice))
+
+
+@app.post("/panel/zespol/<sub>")
+def change_person(sub: str) -> Response:
+    session = _session()
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    action = form.get("action", "")
+    if action == "resend":
+        invited = console.resend_invitation(session, sub)
+        if not invited.emailed:
+            notice = f"Nowe hasło tymczasowe do przekazania osobiście: {invited.temporary_password}"
+            return http.html(200, pages.staff_page(session, console.staff_list(session), notice=notice))
+        return http.see_other("/panel/zespol?ok=wyslano")
+    console.change_staff(session, sub, action, form.get("role"))
+    logger.info("staff changed", extra={"target_sub": sub, "action": action})
+    return http.see_other("/panel/zespol?ok=zmieniono")
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit log and settings
+
+
+@app.get("/panel/dziennik")
+def audit_log() -> Response:
+    session = _session()
+    page = console.audit_log(session, _query().get("przed"))
+    return http.html(200, pages.audit_page(session, page.entries, page.names, page.next_before))
+
+
+SETTINGS_PROBLEMS = {
+    "late_cancellation_hours": "Próg późnego odwołania: wpisz liczbę godzin od 1 do 72.",
+    "visit_value": "Wartość wizyty: wpisz kwotę w złotych, np. 150 albo 150,50.",
+    "service_values": "Wartość wizyty poradni: wpisz kwotę w złotych, np. 150 albo 150,50.",
+}
+AMOUNT = re.compile(r"^\d{1,6}([.,]\d{1,2})?$")
+
+
+def _grosze(text: str, field: str) -> int | None:
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("zł", "")
+    if not cleaned:
+        return None
+    if not AMOUNT.match(cleaned):
+        raise InvalidInput("not an amount in złoty", field=field)
+    return round(float(cleaned.replace(",", ".")) * 100)
+
+
+def _settings_payload(form: dict[str, str]) -> dict:
+    hours = form.get("late_cancellation_hours", "").strip()
+    if not hours.isdigit():
+        raise InvalidInput("not a whole number of hours", field="late_cancellation_hours")
+    values = {name.removeprefix("service:"): _grosze(value, "service_values")
+              for name, value in form.items() if name.startswith("service:")}
+    return {"late_cancellation_hours": int(hours), "visit_value": _grosze(form.get("visit_value", ""), "visit_value"),
+            "service_values": {name: value for name, value in values.items() if value is not None}}
+
+
+def _settings_values(session: ConsoleSession) -> dict[str, str]:
+    current = console.stats_settings(session)
+    values = {"late_cancellation_hours": str(current.late_cancellation_hours),
+              "visit_value": pages.zloty(current.visit_value)}
+    values |= {f"service:{name}": pages.zloty(value) for name, value in current.service_values.items()}
+    return values
+
+
+@app.get("/panel/ustawienia")
+def settings_form() -> Response:
+    session = _session()
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    return http.html(200, pages.settings_page(session, _settings_values(session), console.known_services(session),
+                                              notice=notice))
+
+
+@app.post("/panel/ustawienia")
+def save_settings() -> Response:
+    session = _session()
+    console.require(session, "settings")
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    try:
+        console.save_stats_settings(session, _settings_payload(form))
+    except InvalidInput as error:
+        typed = {k: v for k, v in form.items() if k != "csrf"}
+        return http.html(400, pages.settings_page(session, typed, console.known_services(session),
+                                                  problem=SETTINGS_PROBLEMS.get(error.field or "", error.message)))
+    return http.see_other("/panel/ustawienia?ok=zapisano")
+
+
+# ---------------------------------------------------------------------------------------------
+# Problems
+
+
+@app.exception_handler(_SignInFirst)
+def sign_in_first(_error: _SignInFirst) -> Response:
+    had_session = _cookie(http.SESSION_COOKIE) is not None
+    target = "/panel/logowanie" + ("?powod=sesja" if had_session else "")
+    return http.see_other(target, cookies=[http.cleared(http.SESSION_COOKIE)] if had_session else None)
+
+
+@app.exception_handler(DomainError)
+def problem(error: DomainError) -> Response:
+    session = sessions.current(_cookie(http.SESSION_COOKIE))
+    logger.info("console request refused", extra={"code": error.code, "field": error.field})
+    if isinstance(error, RateLimited):
+        return http.html(429, pages.sign_in_page(console.signin_form_token(), problem=SIGNIN_PROBLEMS["too_many"]),
+                         **{"Retry-After": "900"})
+    if isinstance(error, Forbidden):
+        return http.html(403, pages.problem_page("forbidden", session=session))
+    if isinstance(error, NotFound):
+        return http.html(404, pages.problem_page("not_found", session=session))
+    if isinstance(error, Conflict):
+        return http.html(409, pages.problem_page("conflict", session=session))
+    return http.html(400, pages.problem_page("not_found", session=session, detail="Nieprawidłowy adres lub parametr."))
+
+
+@app.not_found
+def no_such_page(_error: Exception) -> Response:
+    return http.html(404, pages.problem_page("not_found"))
+
+
+@app.exception_handler(Exception)
+def failure(_error: Exception) -> Response:
+    logger.exception("console failed")
+    return http.html(500, pages.problem_page("failure"))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event, context):
+    return app.resolve(event, context)
+
