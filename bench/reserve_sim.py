@@ -4,6 +4,7 @@ to fill per lead-time band, offers and SMS per fill, and the invariants.
     python bench/reserve_sim.py                                  # 30 and 500 waiting, at 5, 10, 15 %
     python bench/reserve_sim.py --lists 30 --acceptance 0.10     # one setting
     python bench/reserve_sim.py --seed 3 --json out.json         # another draw; results as JSON too
+    python bench/reserve_sim.py --report a.json b.json           # one table of runs made in parallel
 
 Nothing here models the offer strategy. moto (in process) holds the template's tables; the
 template's handlers are invoked as Lambda would invoke them: the clinic API (entries, visits,
@@ -710,8 +711,21 @@ def main() -> int:
     parser.add_argument("--strategy", type=json.loads, default=None,
                         help='the facility\'s offer strategy instead of the defaults, e.g. \'{"hold_minutes": 10}\'')
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="print the tables of earlier runs' --json files instead of running (runs made in "
+                             "parallel, one per list size or acceptance, printed as one)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one list size
     args = parser.parse_args()
+    if args.report:
+        results = []
+        for name in args.report:
+            with open(name, encoding="utf-8") as saved:
+                results += json.load(saved)
+        results.sort(key=lambda r: (r["list"], r["acceptance"]))
+        print(f"Reserve list on the real handlers (moto), seed(s) {sorted({r['seed'] for r in results})}: "
+              f"{', '.join(args.report)}")
+        print(table(results))
+        return 0
     if args.one:
         # The handlers log and emit metrics on stdout, as on Lambda: keep it for the results.
         result_out, sys.stdout = sys.stdout, open(os.devnull, "w")

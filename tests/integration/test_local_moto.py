@@ -1,7 +1,13 @@
 """The embedded DynamoDB behaves like the real one where the app relies on it: a failed transaction
-leaves nothing behind, in the table or in its stream, and stream readers keep reading."""
+leaves nothing behind, in the table or in its stream, and stream readers keep reading; and the
+runner keeps every event that reaches the bus."""
+from datetime import datetime, timezone
+
 import pytest
 from botocore.exceptions import ClientError
+
+from odwolaj_local import devpages
+from odwolaj_local.observe import EventCapture
 
 
 def stream_reader(aws, table: str):
@@ -46,3 +52,23 @@ def test_a_failed_transaction_streams_nothing_and_the_stream_goes_on(aws):
     assert "Item" not in dynamodb.get_item(TableName=table, Key={"outbox_id": {"S": "phantom"}})
     dynamodb.transact_write_items(TransactItems=[put(table, "after")])
     assert read() == ["after"]
+
+
+def test_the_runner_keeps_every_event_on_the_bus_and_pages_them_past_five_hundred(aws):
+    bus = aws.physical_names()["EventBus"]
+    capture = EventCapture(aws, bus, lambda: datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc))
+    events = aws.client("events")
+    for batch in range(53):  # 530 events, ten per call (EventBridge's limit)
+        events.put_events(Entries=[{"Source": "odwolaj", "DetailType": "Probe", "EventBusName": bus,
+                                    "Detail": f'{{"n": {batch * 10 + i}}}'} for i in range(10)])
+    capture.poll_once()
+
+    captured = capture.records()
+    assert [c.seq for c in captured] == list(range(1, 531))
+    assert sorted(c.event["detail"]["n"] for c in captured) == list(range(530))
+    assert {c.runner_time for c in captured} == {"2027-01-11T09:00:00Z"}
+    first = devpages.json_items(captured, {"after": "0"}, "events")[1]
+    rest = devpages.json_items(captured, {"after": str(first["next_after"])}, "events")[1]
+    assert (len(first["events"]), first["has_more"], len(rest["events"]), rest["has_more"]) == (500, True, 30, False)
+    assert [e["seq"] for e in first["events"] + rest["events"]] == list(range(1, 531))
+    assert "The newest 500 of 530." in devpages.events(captured)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from odwolaj.appointments import lifecycle as appointments
-from odwolaj.core.clock import iso, now, parse_iso
+from odwolaj.core.clock import WARSAW, iso, now, parse_iso
 from odwolaj.data import events
 from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.messaging.inbound_sms import InboundSms, Outcome, handle
@@ -98,6 +98,19 @@ def test_a_late_yes_to_a_taken_slot_gets_the_kind_answer_and_changes_nothing(joi
     assert WaitingEntry.get(late.entry_id).status == "active"
     [told] = sent_to(late, "offer_taken")
     assert "zajal juz ktos inny" in told and "Zostajesz na liscie oczekujacych na swoim miejscu" in told
+
+
+def test_the_offer_sms_names_the_slots_date_in_words_not_only_its_time(join, freed):
+    patient = join(1)
+    slot = freed(days=2, hour=10)  # Warsaw 10:00, three days from today
+
+    [text] = sent_to(patient, "offer")
+
+    day = parse_iso(slot.starts_at).astimezone(WARSAW)
+    weekday = ("poniedzialek", "wtorek", "sroda", "czwartek", "piatek", "sobota", "niedziela")[day.weekday()]
+    month = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "wrzesnia",
+             "pazdziernika", "listopada", "grudnia")[day.month - 1]
+    assert f"zwolnil sie termin {weekday} {day.day} {month} o 10:00," in text  # sent transliterated
 
 
 # ---------------------------------------------------------------------------------------------
