@@ -35,17 +35,20 @@ class Forms(HTMLParser):
                 self.forms[-1][attrs["name"]] = attrs.get("value", "")
 
 
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory):
-    """Given the runner started as a subprocess on a free port, its .local files in a temp dir."""
-    local_dir = tmp_path_factory.mktemp("local")
+def start_runner(local_dir: Path):
+    """The runner started as a user starts it (`python -m odwolaj_local.runner`) on a free port,
+    its .local files in `local_dir`; yields its base URL, directory and process, then stops it."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "ODWOLAJ_LOCAL_DIR": str(local_dir)}
     env.pop("ODWOLAJ_CLOCK_OFFSET_SECONDS", None)
-    process = subprocess.Popen([sys.executable, "-m", "odwolaj_local.runner"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Its output goes to a file: a pipe nobody reads fills up (a line per request) and then blocks
+    # the runner's every log call, requests and shutdown included.
+    output = local_dir / "runner.log"
+    with output.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "odwolaj_local.runner"], cwd=REPO, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60  # a loaded 2-core machine: the start (moto, the demo) can take 30 s
+    deadline = time.monotonic() + 90  # a loaded 2-core machine can take a minute to import and seed
     while True:
         try:
             if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
@@ -54,12 +57,24 @@ def runner(tmp_path_factory):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"runner did not come up:\n{process.stdout.read()}")
+            pytest.fail(f"runner did not come up:\n{output.read_text()}")
         time.sleep(0.2)
     yield {"base": base, "local_dir": local_dir, "process": process}
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory):
+    """Given the runner started as a subprocess on a free port, its .local files in a temp dir."""
+    yield from start_runner(tmp_path_factory.mktemp("local"))
+
+
+@pytest.fixture
+def fresh_runner(tmp_path_factory):
+    """Given a runner of its own (a fresh demo and clock), for a test that changes both."""
+    yield from start_runner(tmp_path_factory.mktemp("local"))
 
 
 def demo(runner) -> dict:
