@@ -77,5 +77,17 @@ def fresh_runner(tmp_path_factory):
     yield from start_runner(tmp_path_factory.mktemp("local"))
 
 
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory):
+    """Given the runner started as a subprocess on a free port, its .local files in a temp dir."""
+    yield from start_runner(tmp_path_factory.mktemp("local"))
+
+
+@pytest.fixture
+def fresh_runner(tmp_path_factory):
+    """Given a runner of its own (a fresh demo and clock), for a test that changes both."""
+    yield from start_runner(tmp_path_factory.mktemp("local"))
+
+
 def demo(runner) -> dict:
     return json.loads((runner["local_dir"] / "demo.json").read_text(encoding="utf-8"))

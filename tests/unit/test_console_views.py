@@ -21,6 +21,7 @@ MARCH = Period(date(2030, 3, 1), date(2030, 3, 31))
 def test_numbers_read_as_in_poland():
     assert cell(1234) == f"1{NBSP}234"
     assert cell(Share(0.1234)) == f"12,3{NBSP}%" and cell(Share(None)) == "–"
+    assert cell(Share(0.1)) == f"10,0{NBSP}%" and cell(Share(1.0)) == f"100,0{NBSP}%"
     assert cell(Money(123450)) == f"1{NBSP}234,50{NBSP}zł"
     assert cell(Minutes(12.0)) == f"12{NBSP}min" and cell(Minutes(7.25)) == f"7,2{NBSP}min"
     assert cell(Days(1)) == f"1{NBSP}dzień" and cell(Days(2.5)) == f"2,5{NBSP}dnia" and cell(Days(5)) == f"5{NBSP}dni"

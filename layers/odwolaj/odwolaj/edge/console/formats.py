@@ -30,7 +30,8 @@ def cell(value: Cell) -> str:
     if value is None:
         return NONE
     if isinstance(value, Share):
-        return NONE if value.value is None else f"{number(value.value * 100, 1)}{NBSP}%"
+        # always one decimal: 10,0 % beside 4,0 % reads as the same kind of figure
+        return NONE if value.value is None else f"{_grouped(value.value * 100, 1)}{NBSP}%"
     if isinstance(value, Money):
         return NONE if value.grosze is None else f"{_grouped(value.grosze / 100, 2)}{NBSP}zł"
     if isinstance(value, Minutes):
