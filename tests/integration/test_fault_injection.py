@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from moto.sns.models import sns_backends
 
+from odwolaj.core.clock import now
 from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem, Payment, WaitingEntry
 from odwolaj.messaging.sending import AT_LEAST_ONCE, UNKNOWN
 from odwolaj.payments.rules import save_facility_rules
@@ -39,8 +40,8 @@ TOPIC = f"arn:aws:sns:{REGION}:123456789012:odwolaj-local-InboundSmsTopic"
 # How each message kind reads in the phone's log (GSM-7: no diacritics).
 TEXT_OF = {"booked": "umowiono wizyte", "cancelled": "odwolana. Dziekujemy", "offer": "zwolnil sie termin",
            "reminder": "Przyjdziesz? Odpisz TAK", "confirmed": "potwierdzona. Gdyby",
-           "payment_link": "Potwierdzimy ja po wplacie",
-           "payment_received": "dziekujemy za wplate", "payment_expired": "przedplata nie wplynela"}
+           "payment_link": "czeka na przedplate",
+           "payment_received": "dziekujemy za wplate", "payment_expired": "bo przedplata nie dotarla na czas"}
 REPORT: dict[str, "FlowReport"] = {}
 
 
@@ -79,7 +80,8 @@ def page_post(run: Run, path: str, action: str | None, **fields) -> dict:
     """A patient opens a page and presses a button; after an error page they open it again, and
     when it no longer has the button (it was done after all) the page they see is the answer."""
     def attempt():
-        page = run.http("GET", path)
+        # Cancelling is asked on its own step, after the visit page's "Odwołuję wizytę".
+        page = run.http("GET", path, query="step=cancel") if action == "cancel" else run.http("GET", path)
         if page["statusCode"] >= 500 or f'name="action" value="{action}"' not in page["body"]:
             return page
         token = form_token(page["body"], action)
@@ -308,7 +310,7 @@ def test_every_fault_point_of_the_flow_keeps_the_guarantees(world, name, capsys)
         reset_moto(aws.endpoint)
         aws.create_resources()
         run = Run(Driver(aws), http, next(counter))
-        capture = EventCapture(aws, aws.physical_names()["EventBus"])
+        capture = EventCapture(aws, aws.physical_names()["EventBus"], now)
         created = create_facility(f"Przychodnia {run.number}", short_name=f"P{run.number}", phone="+48 22 123 45 67")
         run.facility_id, run.api_key = created.facility.facility_id, created.api_key
         run.ids.update(monkeypatch=monkeypatch, stripe=stripe_fake, faults=faults)

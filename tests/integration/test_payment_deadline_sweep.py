@@ -189,6 +189,33 @@ def test_the_open_checkout_session_of_a_lapsed_booking_is_expired_at_stripe(awai
     assert Payment.get(appointment.appointment_id).status == "expired"
 
 
+def test_a_throttled_read_while_expiring_the_session_is_tried_again_in_the_same_run(awaiting, http, stripe_fake,
+                                                                                     monkeypatch):
+    """Once cancelled, the booking has left the sweep's index: no later run would expire its
+    session, so the run tries again itself (found by make faults)."""
+    from botocore.exceptions import ClientError
+
+    from odwolaj.payments import checkout
+
+    appointment = awaiting(days=5)
+    session_id = open_checkout(http, appointment)
+    real, failed = checkout.expire_open_session, []
+
+    def throttled_once(appointment_id):
+        if not failed:
+            failed.append(appointment_id)
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, "Query")
+        return real(appointment_id)
+
+    monkeypatch.setattr(checkout, "expire_open_session", throttled_once)
+    monkeypatch.setattr(expiry, "SESSION_RETRY_SECONDS", 0)
+
+    report = expiry.sweep(deadline_of(appointment))
+
+    assert failed and (report.expired, report.sessions_left_open) == (1, 0)
+    assert stripe_fake.sessions[session_id]["status"] == "expired"
+
+
 def test_stripe_out_of_reach_does_not_stop_the_cancellation(awaiting, http, stripe_fake, monkeypatch):
     appointment = awaiting(days=5)
     session_id = open_checkout(http, appointment)

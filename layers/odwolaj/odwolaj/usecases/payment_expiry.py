@@ -13,6 +13,8 @@ stays paid; a repeated or overlapping run finds nothing left to do.
 """
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +32,8 @@ from odwolaj.payments import checkout
 from odwolaj.payments.booking import SHARD_PREFIX, release_actions
 
 PAGE_SIZE = 100
+SESSION_ATTEMPTS, SESSION_RETRY_SECONDS = 3, 0.2
+log = logging.getLogger(__name__)
 MAX_PER_RUN = 2_000  # about a minute of work; the schedule runs every few minutes
 
 
@@ -85,12 +89,26 @@ def _settle(due: Appointment, at: datetime, report: SweepReport) -> None:
         report.skipped += 1
         return
     report.expired += 1
-    try:
-        checkout.expire_open_session(appointment.appointment_id)
-    except PaymentUnavailable:
-        # Stripe unreachable: the booking is already cancelled and out of the index. A payment
-        # that still comes through that session is reinstated or refunded by the webhook.
+    if not _expire_session(appointment.appointment_id):
+        # The booking is already cancelled and out of the index: no later run comes back to it. A
+        # payment that still comes through that session is reinstated or refunded by the webhook.
         report.sessions_left_open += 1
+
+
+def _expire_session(appointment_id: str) -> bool:
+    """Expire the cancelled booking's Checkout Session, trying a failed read or write again here
+    (nothing else will: the booking has left the sweep's index). False when it stayed open."""
+    for attempt in range(1, SESSION_ATTEMPTS + 1):
+        try:
+            checkout.expire_open_session(appointment_id)
+            return True
+        except PaymentUnavailable:  # Stripe unreachable: its own client already retried
+            return False
+        except Exception as error:  # DynamoDB throttled or failed after the SDK's retries
+            log.warning("checkout session of a cancelled booking not expired (%s), attempt %d",
+                        type(error).__name__, attempt)
+            time.sleep(SESSION_RETRY_SECONDS * attempt)
+    return False
 
 
 def _release(appointment: Appointment, report: SweepReport) -> None:

@@ -53,7 +53,7 @@ def offer_page(view, form_tokens: dict[str, str]) -> str:
     body = (
         "<h1>Zwolnił się termin</h1>\n"
         # No reply-by hour: a yes counts while the slot is free (odwolaj.reserve.claims).
-        "<p>Termin jest Twój, jeśli go weźmiesz, zanim zajmie go ktoś inny.</p>\n"
+        "<p>Odpowiedz jak najszybciej.</p>\n"
         f"{cost}{_slot(view)}\n"
         + actions(action_form("accept", form_tokens["accept"], "Tak, biorę ten termin"),
                   action_form("decline", form_tokens["decline"], "Nie, dziękuję", look="secondary"))
