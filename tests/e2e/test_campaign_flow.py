@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timedelta
-from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,9 +43,8 @@ def next_working(runner, hour: int, minute: int = 0, *, days: int = 1) -> dateti
 
 def campaign_sms(runner) -> list[tuple[str, str]]:
     """(phone, text) of every SMS with a campaign link, oldest first."""
-    html = requests.get(f"{runner['base']}/dev/phone", timeout=10).text
-    rows = re.findall(r"<tr class=out><td>→ to ([^<]+)</td><td><pre>(.*?)</pre>", html, flags=re.S)
-    return [(to.strip(), unescape(text)) for to, text in reversed(rows) if "/r/" in text]
+    messages = requests.get(f"{runner['base']}/dev/phone", params={"format": "json"}, timeout=10).json()
+    return [(m["phone"], m["text"]) for m in reversed(messages) if m["direction"] == "out" and "/r/" in m["text"]]
 
 
 def reach(runner, expected: int, timeout: float = 300.0) -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ import json
 import re
 import time
 from datetime import date, datetime, time as clock_time, timedelta
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,9 +71,8 @@ class Script:
         time.sleep(0.5)  # the streams and the bus rule poll several times a second
 
     def texts_to(self, number: str) -> list[str]:
-        page = requests.get(f"{self.base}/dev/phone", timeout=10).text
-        return [unescape(text) for to, text in re.findall(r"<td>→ to ([^<]+)</td><td><pre>(.*?)</pre>", page, re.S)
-                if to == number]
+        messages = requests.get(f"{self.base}/dev/phone", params={"format": "json", "phone": number}, timeout=10).json()
+        return [m["text"] for m in messages if m["direction"] == "out"]
 
     def wait_for_sms(self, number: str, fragment: str, *, seen: int = 0, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -130,7 +128,7 @@ class Script:
         assert answer.status_code == 200, answer.text
 
     def cancel_on_the_page(self, link: str, reason: str) -> None:
-        page = requests.get(link, timeout=10)
+        page = requests.get(link, params={"step": "cancel"}, timeout=10)  # the visit page's "Odwołuję wizytę"
         [form] = [f for f in Forms(page.text).forms if f.get("action") == "cancel"]
         answer = requests.post(link, data={**form, "reason": reason}, allow_redirects=False, timeout=30)
         assert answer.status_code == 303, answer.text

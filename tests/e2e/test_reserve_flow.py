@@ -86,10 +86,10 @@ def test_a_freed_slot_reaches_the_waiting_patients_and_tak_by_sms_takes_it(runne
     cancelled_at = free_a_slot(runner, clinic, "E2E-1", hours_ahead=3)
 
     # Short notice: the first wave asks everyone on this short list at once.
-    wait_for(runner, WAITING["A"], "Odpowiedz TAK lub NIE")
+    wait_for(runner, WAITING["A"], "Odpisz TAK lub NIE")
     print(f"\nfreeing → first offer on the phone: {time.monotonic() - cancelled_at:.2f} s")
-    wait_for(runner, WAITING["B"], "Odpowiedz TAK lub NIE")
-    wait_for(runner, WAITING["C"], "Odpowiedz TAK lub NIE")
+    wait_for(runner, WAITING["B"], "Odpisz TAK lub NIE")
+    wait_for(runner, WAITING["C"], "Odpisz TAK lub NIE")
 
     for phone, text in ((WAITING["B"], "TAK"), (WAITING["A"], "tak")):
         assert requests.post(f"{clinic['base']}/dev/phone/reply", data={"from": phone, "text": text},
@@ -104,7 +104,7 @@ def test_a_freed_slot_reaches_the_waiting_patients_and_tak_by_sms_takes_it(runne
 def test_the_next_freed_slot_is_taken_through_the_offer_link(runner, clinic):
     free_a_slot(runner, clinic, "E2E-2", hours_ahead=4)
     # A answered the last offer, so is not cooling down; C's offer lapsed when B took the slot.
-    offer_sms = wait_for(runner, WAITING["A"], "Odpowiedz TAK lub NIE", seen=1)
+    offer_sms = wait_for(runner, WAITING["A"], "Odpisz TAK lub NIE", seen=1)
     link = re.search(r"https?://\S+/o/[A-Za-z0-9_-]{18}", offer_sms).group(0)
 
     page = requests.get(link, timeout=10)
@@ -187,7 +187,7 @@ def test_a_late_yes_by_sms_after_the_clock_moved_on_takes_the_slot_nobody_took(r
     assert requests.put(f"{base}/api/v1/appointments/E2E-LATE", json=visit, headers=auth, timeout=10).status_code == 201
     assert requests.post(f"{base}/api/v1/appointments/E2E-LATE/outcome", json={"outcome": "cancelled"}, headers=auth,
                          timeout=10).status_code == 200
-    wait_for(runner, phone, "Odpowiedz TAK lub NIE")
+    wait_for(runner, phone, "Odpisz TAK lub NIE")
     [offer] = [m for m in phone_json(base, phone=phone, after=0)["messages"] if m["kind"] == "offer"]
     assert (offer["slot_external_id"], offer["slot_starts_at"]) == ("E2E-LATE", starts.strftime("%Y-%m-%dT%H:%M:%SZ"))
     events_before = requests.get(f"{base}/dev/events", params={"format": "json", "after": 0}, timeout=10).json()

@@ -55,7 +55,7 @@ def test_reminder_then_reply_nie_cancels_and_thanks(runner):
     assert requests.post(f"{base}/dev/phone/reply", data={"from": PHONE, "text": "Nie, nie przyjdę"},
                          allow_redirects=False, timeout=10).status_code == 303
 
-    wait_for_sms(runner, "wizyta odwolana")  # the thanks (nobody waits for it: no promise it goes to someone)
+    wait_for_sms(runner, "odwolana. Dziekujemy")  # the thanks
     after = requests.get(f"{base}/api/v1/appointments/SMS-1", headers=auth, timeout=5).json()
     assert after["status"] == "cancelled" and after["cancellation"]["channel"] == "sms"
 
@@ -99,10 +99,10 @@ def test_booking_sms_then_nie_moge_przyjsc_cancels_thanks_and_offers_the_slot_to
 
     reply(runner, patient, "nie moge przyjsc")  # to a message that asked nothing
 
-    wait_for(runner, patient, "Twoj termin dostanie inny pacjent")
+    wait_for(runner, patient, "Termin moze dostac ktos, kto czeka")
     after = requests.get(f"{base}/api/v1/appointments/REPLY-1", headers=auth, timeout=5).json()
     assert after["status"] == "cancelled" and after["cancellation"]["channel"] == "sms"
-    wait_for(runner, WAITING, "Odpowiedz TAK lub NIE")  # the freed slot goes to the waiting list
+    wait_for(runner, WAITING, "Odpisz TAK lub NIE")  # the freed slot goes to the waiting list
 
 
 def test_stop_is_acknowledged_and_stops_reminders_and_start_restores_them(runner):
@@ -117,12 +117,12 @@ def test_stop_is_acknowledged_and_stops_reminders_and_start_restores_them(runner
     wait_for(runner, patient, "umowiono wizyte")
 
     reply(runner, patient, "STOP")
-    wait_for(runner, patient, "By wznowic, odpisz START")
+    wait_for(runner, patient, "Aby to cofnac, odpisz START")
     advance_past(runner, starts - timedelta(days=7))  # the 7-day reminder falls due, and is not sent
 
     assert not [m for m in messages_to(runner, patient) if "Odpisz TAK lub NIE" in m]
     reply(runner, patient, "START")
-    wait_for(runner, patient, "przypomnienia o wizytach wznowione")
+    wait_for(runner, patient, "znow bedziemy wysylac przypomnienia o wizytach")
     advance_past(runner, starts - timedelta(days=1))
     wait_for(runner, patient, "Przyjdziesz? Odpisz TAK lub NIE")  # the 1-day reminder is sent again
     # Only that one: the 7-day reminder, due while the number was opted out, never went.

@@ -55,7 +55,7 @@ def test_a_failing_function_is_retried_then_the_event_goes_to_the_failure_queue(
     drain(delivery, lambda: len(calls) >= 3)
     assert calls == ["AppointmentCancelled"] * 3  # the first try and Lambda's 2 retries
     sqs = aws.client("sqs")
-    queue = sqs.get_queue_url(QueueName=aws.physical_names()["StatsConsumerFailedQueue"])["QueueUrl"]
+    queue = sqs.get_queue_url(QueueName=aws.physical_names()["StatsConsumerFailedQueue.QueueName"])["QueueUrl"]
     [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     record = json.loads(message["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"

@@ -65,7 +65,9 @@ def test_a_paid_session_confirms_the_visit_leaves_the_deadline_index_and_tells_t
     assert sms_kinds(appointment) == ["payment_received"]
     [received] = outbox_events("PaymentReceived")
     assert received["data"] == {"appointment_id": appointment.appointment_id, "external_id": "HIS-1",
-                                "amount": 8000, "currency": "pln", "outcome": "confirmed"}
+                                "amount": 8000, "currency": "pln", "outcome": "confirmed",
+                                "starts_at": appointment.starts_at, "service": appointment.service,
+                                "specialist": appointment.specialist}
     assert outbox_events("AppointmentConfirmed")[0]["data"]["channel"] == "payment"
 
 

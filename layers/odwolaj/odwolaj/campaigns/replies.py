@@ -22,6 +22,7 @@ from odwolaj.language.replies import Intent, parse
 REPLY_WINDOW = timedelta(days=30)
 ANSWERS = {Intent.CONFIRM: (responses.CALLBACK, "campaign_callback"),
            Intent.CANCEL: (responses.DECLINED, "campaign_declined"),
+           Intent.DECLINE: (responses.DECLINED, "campaign_declined"),  # a bare "nie" (odwolaj.language.replies)
            Intent.STOP: (responses.OPTED_OUT, "campaign_stopped")}
 
 
