@@ -59,7 +59,7 @@ class Pollers:
 
     def __init__(self, aws):
         client = aws.client("sqs")
-        self.pollers = [QueuePoller(source, client, invoke) for source in sources(aws)]
+        self.pollers = [QueuePoller(source, client, invoke) for source in sources(aws, rules=True)]
 
     def drain(self, rounds: int = 50, only: str | None = None) -> int:
         """Deliver until every queue is empty (at most `rounds` passes); returns messages handled."""

@@ -7,7 +7,8 @@ URL, as in CloudFormation. The runner then delivers, the way Lambda's pollers wo
   after a short local back-off and count a receive, so the redrive policy moves them on;
 - `S3` events: moto sends the bucket's notifications (the template's event types and key filters)
   to a queue the runner owns, and each S3 event goes to the function;
-- `EventBridgeRule` events are eventrules.py's (with Lambda's retries and on-failure queues).
+- `EventBridgeRule` events: the runner's are eventrules.py's (with Lambda's retries and on-failure
+  queues); the tests' manual pollers may take them here, a rule targeting a queue of their own.
 """
 from __future__ import annotations
 
@@ -73,8 +74,10 @@ def _events(app: Application, event_type: str):
                     yield logical_id, event["Properties"]
 
 
-def sources(aws) -> list[Source]:
-    """Every SQS and S3 source of the template, wired in moto (EventBridgeRule sources: eventrules.py)."""
+def sources(aws, *, rules: bool = False) -> list[Source]:
+    """Every SQS and S3 source of the template, wired in moto; with `rules`, its EventBridgeRule
+    sources too, each drained like a queue (the tests' manual pollers: the runner delivers rules
+    with Lambda's retries and failure queues, eventrules.py)."""
     names, app = aws.physical_names(), aws.app
     found = []
     for function, props in _events(app, "SQS"):
@@ -94,6 +97,14 @@ def sources(aws) -> list[Source]:
     for bucket, configs in notifications.items():
         aws.client("s3").put_bucket_notification_configuration(
             Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configs})
+    for index, (function, props) in enumerate(_events(app, "EventBridgeRule") if rules else ()):
+        bus = names[props["EventBusName"]["Ref"]] if "EventBusName" in props else "default"
+        name = f"odwolaj-local-rule-{function}-{index}"[:80]
+        url = aws.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+        events = aws.client("events")
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["Pattern"]))
+        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "runner", "Arn": queue_arn(name)}])
+        found.append(Source(function, url, 1, "body", f"rule {bus}"))
     return found
 
 
