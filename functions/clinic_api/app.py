@@ -66,8 +66,8 @@ def _body() -> dict:
 
 
 def _optional_body() -> dict:
-    body = app.current_event.decoded_body
-    return api.json_object(body) if body and body.strip() else {}
+    body = body_text(app.current_event)
+    return api.json_object(body) if body.strip() else {}
 
 
 # Routes have no return annotation: Powertools derives its route listing (which
@@ -210,7 +210,7 @@ def delete_blacklist_entry(patient_id: str):
 
 
 def _bulk(kind: str) -> Response:
-    rows = campaign_api.bulk_rows(app.current_event.decoded_body, app.current_event.headers.get("content-type"))
+    rows = campaign_api.bulk_rows(body_text(app.current_event), app.current_event.headers.get("content-type"))
     applied, errors = history.apply_rows(_facility(), kind, rows)
     return _json(200, campaign_api.bulk_result(len(rows), applied, errors))
 

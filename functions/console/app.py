@@ -25,6 +25,7 @@ from odwolaj.edge.console import exports, http, pages
 from odwolaj.edge.console.dashboard import dashboard_page
 from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
 from odwolaj.edge.console.tables import period_label, tables
+from odwolaj.edge.requests import body_text
 from odwolaj.edge.web.forms import is_cross_site, parse_form
 from odwolaj.security import sessions, signin
 from odwolaj.security.staff import AccountExists, AlreadyOnStaff
@@ -66,7 +67,7 @@ def _form(record: ConsoleSession | None) -> dict[str, str] | None:
     """The posted form, or None when it is not genuine (another site, no or a wrong token)."""
     event = app.current_event
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
-    form = parse_form(event.decoded_body)
+    form = parse_form(body_text(event))
     if is_cross_site(event.headers, own_hosts) or record is None or not sessions.form_is_genuine(record,
                                                                                                   form.get("csrf")):
         return None
@@ -110,7 +111,7 @@ def _retry_page(page: str, reason: str) -> Response:
     status = 429 if reason == "locked" else 400
     pending = sessions.signin(_cookie(http.SIGNIN_COOKIE))
     if page == "password":
-        email = parse_form(app.current_event.decoded_body).get("email", "")
+        email = parse_form(body_text(app.current_event)).get("email", "")
         return http.html(401 if reason == "bad_credentials" else status,
                          pages.sign_in_page(console.signin_form_token(), problem=problem, email=email))
     if pending is None:
@@ -153,7 +154,7 @@ def sign_in_form() -> Response:
 @app.post("/panel/logowanie")
 def sign_in() -> Response:
     event = app.current_event
-    form = parse_form(event.decoded_body)
+    form = parse_form(body_text(event))
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
     if is_cross_site(event.headers, own_hosts) or not console.signin_form_is_genuine(form.get("csrf")):
         return http.html(403, pages.sign_in_page(console.signin_form_token(), problem=SIGNIN_PROBLEMS["form_expired"],

@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from odwolaj.campaigns import page as campaign_page
 from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import DomainError
+from odwolaj.edge.requests import body_text
 from odwolaj.edge.web import pages, reactivation
 from odwolaj.edge.web.forms import is_cross_site, parse_form
 from odwolaj.edge.web.responses import html, link_problem, patient_pages
@@ -33,7 +34,7 @@ def answer(token: str) -> Response:
     view = campaign_page.open_link(token)
     event = app.current_event
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
-    form = parse_form(event.decoded_body)
+    form = parse_form(body_text(event))
     action = form.get("action", "")
     if is_cross_site(event.headers, own_hosts) or not campaign_page.form_is_genuine(
             view.member.member_id, action, form.get("csrf")):

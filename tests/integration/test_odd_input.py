@@ -264,3 +264,12 @@ def test_link_tokens_with_odd_characters_are_not_found(http):
     for token in ("%ff%fe" * 3, "٤" * 18, "A" * 4000):
         answer = http("GET", f"/c/{token}")
         assert answer["statusCode"] == 404, token
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/panel/logowanie"), ("POST", "/api/v1/history")])
+def test_a_body_that_is_not_utf8_is_a_400_on_the_console_and_the_campaign_routes(http, facility, method, path):
+    """Found by make fuzz on the merged routes: reading the body raised UnicodeDecodeError (a 500)."""
+    headers = {**FORM, "authorization": f"Bearer {facility.api_key}"} if path.startswith("/api/") else FORM
+    answer = http(method, path, headers=headers, body=b"j\xd7\xce\x86\xac\xee\xaeP\x8f\xdb")
+
+    assert answer["statusCode"] == 400
