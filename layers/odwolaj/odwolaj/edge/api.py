@@ -169,10 +169,7 @@ def report_query(query: dict[str, str]) -> tuple[datetime, datetime, str]:
 def _day(value: str | None, field: str) -> date:
     if not value or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise InvalidInput(f"{field} is required: a date YYYY-MM-DD (a whole day in Poland)", field=field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} is not a valid date", field=field) from None
+    return day(value, field)  # the shared validator: a real date, in the years it accepts
 
 
 def stats_query(query: dict[str, str]) -> tuple[date, date, str]:
