@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from moto.sns.models import sns_backends
 
 from odwolaj import cli
 from odwolaj.adapters import failures
-from odwolaj.appointments import reminders
 from odwolaj.data.models import Appointment, OutboxItem
 from odwolaj_local.aws import REGION
 from odwolaj_local.failures import FailureKeeper
 from odwolaj_local.lambdas import FakeLambdaContext, load_handler
 from odwolaj_local.streams import StreamPoller
 from odwolaj_local.template import application
+from tests.reserve_helpers import set_now, warsaw
 
 
 def sent() -> list[tuple[str, str]]:
@@ -87,15 +88,16 @@ def test_replaying_a_batch_twice_sends_nothing_twice(aws, book):
     assert len(sent()) == 1
 
 
-def test_an_asynchronous_invocation_that_keeps_failing_is_kept_with_its_event_and_replayed(aws, book, clock):
-    appointment = book(days=1.2)
+def test_an_asynchronous_invocation_that_keeps_failing_is_kept_with_its_event_and_replayed(aws, book, monkeypatch):
+    # a visit at noon in three days, whatever the hour the suite runs: its day-before reminder is due
+    # inside sending hours, and the clock is put just past it
+    appointment = book(starts_at=warsaw(3, 12).isoformat())
     due = Appointment.get(appointment.appointment_id).reminder_due_at
+    assert due is not None
+    set_now(monkeypatch, datetime.fromisoformat(due.replace("Z", "+00:00")) + timedelta(minutes=1))
     outage = Outage()
     keeper = FailureKeeper(aws, application(), outage.invoke)
     event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
-    clock(hours=24 * 1.2 - 24)  # the day-before reminder is due (sending hours in Warsaw permitting)
-    if not reminders.in_sending_hours(reminders.now()):
-        pytest.skip("outside sending hours the sweep queues nothing: run inside 8:00-20:00 Warsaw")
 
     with pytest.raises(RuntimeError):
         keeper.invoke_async("ReminderSweepFunction", event)  # 1 + 2 retries, then kept
