@@ -74,6 +74,19 @@ def test_cancellation_says_the_visit_may_go_to_someone_only_when_someone_waits_f
     assert "Termin moze dostac ktos, kto czeka na wizyte" in text
 
 
+def test_the_waiting_list_is_read_once_for_a_cancellation_message(book, monkeypatch):
+    from odwolaj.messaging import outbound_sms
+
+    reads = []
+    monkeypatch.setattr(outbound_sms, "anyone_waiting", lambda *key: reads.append(key) or False)
+    appointment = book(days=3)
+    appointments.cancel(appointment, channel="web")
+
+    send([queued("cancelled")])
+
+    assert len(sent_sms()) == 1 and len(reads) == 1  # the text and the conversation share one choice
+
+
 def test_the_same_record_delivered_twice_sends_once(book):
     book(days=3)
     item = queued("booked")

@@ -43,6 +43,13 @@ NOT_AFTER_STOP = frozenset({"reminder", "booked", "moved", "no_show"})
 def compose(message_kind: str, appointment: Appointment, facility: Facility, ref: str,
             links: str | None = None) -> OutboundSms | None:
     """The message to send, or None when it no longer applies."""
+    composed = _compose(message_kind, appointment, facility, ref, links)
+    return composed[1] if composed else None
+
+
+def _compose(message_kind: str, appointment: Appointment, facility: Facility, ref: str,
+             links: str | None) -> tuple[str, OutboundSms] | None:
+    """The template chosen (it may read the waiting list or the payment: chosen once) and the message."""
     if not still_applies(message_kind, appointment):
         return None
     until = None
@@ -52,8 +59,9 @@ def compose(message_kind: str, appointment: Appointment, facility: Facility, ref
             return None
     context = message_context(message_kind, appointment, facility, links=links, until=until)
     overrides = facility.message_templates.as_dict() if facility.message_templates else None
-    text = render(template_for(message_kind, facility, appointment), context, overrides=overrides)
-    return OutboundSms(to=appointment.phone, text=text, sender=facility.sms_sender, ref=ref)
+    template = template_for(message_kind, facility, appointment)
+    text = render(template, context, overrides=overrides)
+    return template, OutboundSms(to=appointment.phone, text=text, sender=facility.sms_sender, ref=ref)
 
 
 def still_applies(message_kind: str, appointment: Appointment) -> bool:
@@ -134,10 +142,12 @@ def _composed(item: OutboxItem) -> OutboundSms | None:
     if item.message_kind in NOT_AFTER_STOP and _opted_out(appointment.phone):
         return None
     facility = Facility.get(appointment.facility_id)
-    message = compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
-    if message is not None:
-        # Before sending: a reply, however fast, finds this message as the number's latest.
-        conversations.remember_sent(appointment, template_for(item.message_kind, facility, appointment))
+    composed = _compose(item.message_kind, appointment, facility, item.outbox_id, item.links)
+    if composed is None:
+        return None
+    template, message = composed
+    # Before sending: a reply, however fast, finds this message as the number's latest.
+    conversations.remember_sent(appointment, template)
     return message
 
 
