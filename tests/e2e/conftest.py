@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -87,6 +88,23 @@ def runner(tmp_path_factory):
 def fresh_runner(tmp_path_factory):
     """Given a runner of its own (a fresh demo and clock), for a test that changes both."""
     yield from start_runner(tmp_path_factory.mktemp("local"))
+
+
+# Moving the clock runs every sweep that falls due on the way (days of them in a long jump), which
+# takes minutes on a loaded 2-core machine: the wait is generous, and a hung runner still fails.
+CLOCK_MOVE_TIMEOUT = 600
+
+
+def runner_now(runner) -> datetime:
+    return datetime.fromisoformat(requests.get(f"{runner['base']}/dev/clock", params={"format": "json"},
+                                               timeout=10).json()["now"])
+
+
+def move_clock(runner, **amount) -> dict:
+    """POST /dev/clock with `advance_minutes`, `advance_hours` or `to_hour`; its JSON answer."""
+    moved = requests.post(f"{runner['base']}/dev/clock", json=amount, timeout=CLOCK_MOVE_TIMEOUT)
+    assert moved.status_code == 200, moved.text
+    return moved.json()
 
 
 def demo(runner) -> dict:

@@ -14,28 +14,22 @@ import pytest
 import requests
 
 from odwolaj.core.workdays import in_window, is_working_day
-from tests.e2e.conftest import Forms, demo
+from tests.e2e.conftest import Forms, demo, move_clock, runner_now
 
 pytestmark = pytest.mark.e2e
 WARSAW = ZoneInfo("Europe/Warsaw")
 CAMPAIGN = "reactivation"  # what a campaign SMS links to: /r/
 
 
-def clock(runner) -> datetime:
-    return datetime.fromisoformat(requests.get(f"{runner['base']}/dev/clock", params={"format": "json"},
-                                               timeout=10).json()["now"])
-
-
 def advance_to(runner, target: datetime) -> None:
-    minutes = int((target - clock(runner)).total_seconds() // 60) + 1
+    minutes = int((target - runner_now(runner)).total_seconds() // 60) + 1
     assert minutes > 0
-    answer = requests.post(f"{runner['base']}/dev/clock", json={"advance_minutes": minutes}, timeout=120)
-    assert answer.status_code == 200, answer.text
+    move_clock(runner, advance_minutes=minutes)
 
 
 def next_working(runner, hour: int, minute: int = 0, *, days: int = 1) -> datetime:
     """hour:minute Warsaw time on the first working day at least `days` after the runner's today."""
-    day = clock(runner).astimezone(WARSAW).date() + timedelta(days=days)
+    day = runner_now(runner).astimezone(WARSAW).date() + timedelta(days=days)
     while not is_working_day(day):
         day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time(), WARSAW) + timedelta(hours=hour, minutes=minute)
@@ -114,7 +108,7 @@ def test_a_campaign_from_the_demo_history_to_its_result(runner, clinic):
 
     # 9:01: the messages arrive, one per patient to message, none to the control group.
     advance_to(runner, next_working(runner, 9, 1, days=0))
-    first_at = clock(runner)
+    first_at = runner_now(runner)
     assert in_window(first_at)
     sent = preview["to_message"]
     phones = [phone for phone, _ in reach(runner, sent)]

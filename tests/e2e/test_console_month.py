@@ -23,7 +23,7 @@ import requests
 from openpyxl import load_workbook
 
 from odwolaj_local.cognito import totp_code
-from tests.e2e.conftest import Forms, demo
+from tests.e2e.conftest import Forms, demo, move_clock, runner_now
 
 pytestmark = pytest.mark.e2e
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -50,15 +50,14 @@ def phone(n: int) -> str:
 
 class Script:
     def __init__(self, runner):
-        self.base = runner["base"]
+        self.runner, self.base = runner, runner["base"]
         self.auth = {"Authorization": f"Bearer {demo(runner)['api_key']}"}
         self.demo = demo(runner)
         self.day0: date | None = None
 
     # -- the runner -----------------------------------------------------------------------------
     def now(self) -> datetime:
-        return datetime.fromisoformat(requests.get(f"{self.base}/dev/clock", params={"format": "json"},
-                                                   timeout=10).json()["now"])
+        return runner_now(self.runner)
 
     def at(self, day: int, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(self.day0 + timedelta(days=day), clock_time(hour, minute), WARSAW)
@@ -66,8 +65,7 @@ class Script:
     def advance_to(self, moment: datetime) -> None:
         minutes = (moment - self.now()).total_seconds() / 60
         if minutes > 0:
-            answer = requests.post(f"{self.base}/dev/clock", json={"advance_minutes": round(minutes, 3)}, timeout=600)
-            assert answer.status_code == 200, answer.text
+            move_clock(self.runner, advance_minutes=round(minutes, 3))
         time.sleep(0.5)  # the streams and the bus rule poll several times a second
 
     def texts_to(self, number: str) -> list[str]:

@@ -7,8 +7,8 @@ from datetime import timedelta, timezone
 import pytest
 import requests
 
-from tests.e2e.conftest import demo
-from tests.e2e.test_sms_flow import phone_view, runner_now, wait_for_sms
+from tests.e2e.conftest import demo, move_clock, runner_now
+from tests.e2e.test_sms_flow import phone_view, wait_for_sms
 
 pytestmark = pytest.mark.e2e
 PHONE = "+48500000097"
@@ -41,8 +41,7 @@ def test_an_unpaid_booking_lapses_at_its_deadline_and_the_patient_is_told(runner
     wait_for_sms(runner, "czeka na przedplate 50 zl. Zaplac dzis do")
     assert f"{base}/p/" in phone_view(runner)
 
-    moved = requests.post(f"{base}/dev/clock", json={"advance_minutes": 2 * 60 + 5}, timeout=60)
-    assert moved.status_code == 200, moved.text
+    move_clock(runner, advance_minutes=2 * 60 + 5)
 
     wait_for_sms(runner, "zostala odwolana, bo przedplata nie dotarla na czas")
     after = requests.get(f"{base}/api/v1/appointments/PAY-1", headers=auth, timeout=5).json()

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.e2e.conftest import Forms, demo
+from tests.e2e.conftest import Forms, demo, move_clock, runner_now
 
 pytestmark = pytest.mark.e2e
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -40,11 +40,6 @@ def wait_for(runner, phone: str, text: str, timeout: float = 15.0, *, seen: int 
     pytest.fail(f"no SMS with {text!r} to {phone} within {timeout} s: {messages_to(runner, phone)}")
 
 
-def runner_now(runner) -> datetime:
-    return datetime.fromisoformat(requests.get(f"{runner['base']}/dev/clock", params={"format": "json"},
-                                               timeout=5).json()["now"])
-
-
 @pytest.fixture(scope="module")
 def clinic(runner):
     """Given the runner's clock at 10:00 in Warsaw (sending hours) and three waiting patients."""
@@ -54,7 +49,7 @@ def clinic(runner):
     if not 9 <= local.hour < 16:
         target = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), WARSAW) + timedelta(hours=10)
         minutes = int((target - local).total_seconds() // 60) + 1
-        assert requests.post(f"{base}/dev/clock", json={"advance_minutes": minutes}, timeout=60).status_code == 200
+        move_clock(runner, advance_minutes=minutes)
     planned = (runner_now(runner) + timedelta(days=100)).date().isoformat()
     for number, (name, phone) in enumerate(WAITING.items(), start=1):
         entry = {"referral": f"E2E-{name}", "patient": {"id": f"W-{name}", "phone": phone, "pesel": "44051401359"},
@@ -192,8 +187,7 @@ def test_a_late_yes_by_sms_after_the_clock_moved_on_takes_the_slot_nobody_took(r
     assert (offer["slot_external_id"], offer["slot_starts_at"]) == ("E2E-LATE", starts.strftime("%Y-%m-%dT%H:%M:%SZ"))
     events_before = requests.get(f"{base}/dev/events", params={"format": "json", "after": 0}, timeout=10).json()
 
-    moved = requests.post(f"{base}/dev/clock", json={"advance_hours": 3}, timeout=120)
-    assert moved.status_code == 200 and "OfferTimerFunction-rate(1 minute)" in moved.json()["fired"]
+    assert "OfferTimerFunction-rate(1 minute)" in move_clock(runner, advance_hours=3)["fired"]
     reply = requests.post(f"{base}/dev/phone/reply", json={"from": phone, "text": "TAK"}, timeout=30)
 
     assert reply.status_code == 200 and reply.json()["direction"] == "in"

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 import requests
 
-from tests.e2e.conftest import demo
+from tests.e2e.conftest import demo, move_clock, runner_now
 from tests.e2e.test_reserve_flow import WARSAW, messages_to, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -30,11 +30,6 @@ def wait_for_sms(runner, text: str, timeout: float = 10.0) -> None:
     pytest.fail(f"no SMS with {text!r} in the phone view within {timeout} s")
 
 
-def runner_now(runner) -> datetime:
-    return datetime.fromisoformat(requests.get(f"{runner['base']}/dev/clock", params={"format": "json"},
-                                               timeout=5).json()["now"])
-
-
 def test_reminder_then_reply_nie_cancels_and_thanks(runner):
     base, key = runner["base"], demo(runner)["api_key"]
     auth = {"Authorization": f"Bearer {key}"}
@@ -48,8 +43,7 @@ def test_reminder_then_reply_nie_cancels_and_thanks(runner):
     # Move the runner's clock just past the 7-day reminder; the sweep schedule fires on the way.
     week_before = starts - timedelta(days=7) + timedelta(minutes=6)
     minutes = int((week_before - runner_now(runner)).total_seconds() // 60) + 1
-    moved = requests.post(f"{base}/dev/clock", json={"advance_minutes": minutes}, timeout=60)
-    assert moved.status_code == 200, moved.text
+    move_clock(runner, advance_minutes=minutes)
 
     wait_for_sms(runner, "Odpisz TAK lub NIE")
     assert requests.post(f"{base}/dev/phone/reply", data={"from": PHONE, "text": "Nie, nie przyjdę"},
@@ -70,8 +64,7 @@ def sending_hours(runner) -> None:
     if not 9 <= local.hour < 16:
         target = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), WARSAW) + timedelta(hours=10)
         minutes = int((target - local).total_seconds() // 60) + 1
-        assert requests.post(f"{runner['base']}/dev/clock", json={"advance_minutes": minutes},
-                             timeout=60).status_code == 200
+        move_clock(runner, advance_minutes=minutes)
 
 
 def reply(runner, phone: str, text: str) -> None:
@@ -134,5 +127,4 @@ def advance_past(runner, moment: datetime) -> None:
     """Move the runner's clock a few minutes past `moment`; the schedules fire on the way."""
     minutes = int((moment + timedelta(minutes=6) - runner_now(runner)).total_seconds() // 60) + 1
     if minutes > 0:
-        moved = requests.post(f"{runner['base']}/dev/clock", json={"advance_minutes": minutes}, timeout=120)
-        assert moved.status_code == 200, moved.text
+        move_clock(runner, advance_minutes=minutes)

@@ -9,8 +9,7 @@ from html import unescape
 import pytest
 import requests
 
-from tests.e2e.conftest import demo
-from tests.e2e.test_sms_flow import runner_now
+from tests.e2e.conftest import demo, move_clock, runner_now
 
 pytestmark = pytest.mark.e2e
 
@@ -124,8 +123,7 @@ def test_an_unpaid_booking_lapses_at_its_deadline_and_a_late_transfer_reinstates
     press(late_checkout, "pay?delayed=1")  # started in time; the bank answers after the deadline
 
     # Past the 2-hour deadline: the payment-deadline sweep fires on the way and cancels both.
-    moved = requests.post(f"{runner['base']}/dev/clock", json={"advance_minutes": 150}, timeout=60)
-    assert moved.status_code == 200, moved.text
+    move_clock(runner, advance_minutes=150)
     wait_for_text(runner, lapsing_phone, "bo przedplata nie dotarla na czas")
     # The transfer is still under way: the patient is told what its arrival will do.
     wait_for_text(runner, late_phone, "bo przelew nie dotarl na czas. Gdy dotrze, przywrocimy wizyte")
