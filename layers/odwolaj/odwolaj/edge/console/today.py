@@ -61,6 +61,12 @@ def _day(session: ConsoleSession, title: str, heading_id: str, visits: list[Appo
             f"<tbody>{rows or '<tr><td colspan=5>Brak wizyt.</td></tr>'}</tbody></table></div></section>\n")
 
 
+def _slot_status(item: SlotInFlight) -> str:
+    if item.slot.status == "offering" and not item.offers:
+        return "szukamy na liście osoby, która może przyjść"  # waits for an eligible patient, or for sending hours
+    return labels.SLOT_STATUSES.get(item.slot.status, item.slot.status)
+
+
 def _slot(item: SlotInFlight) -> str:
     slot = item.slot
     held = f"; zgody zbierane do {labels.at(slot.claim_until, '%H:%M')}" if slot.claim_until else ""
@@ -72,7 +78,7 @@ def _slot(item: SlotInFlight) -> str:
         f"następne osoby pytane od {labels.at(o.hold_until, '%d.%m %H:%M')}</li>" for o, entry in item.offers)
     return (f"<li><strong>{labels.at(slot.starts_at)}</strong>, {_e(slot.service)}"
             f"{', ' + _e(slot.specialist) if slot.specialist else ''}: "
-            f"{_e(labels.SLOT_STATUSES.get(slot.status, slot.status))}{held}"
+            f"{_e(_slot_status(item))}{held}"
             f"{'<ul>' + offers + '</ul>' if offers else ''}</li>")
 
 
