@@ -364,6 +364,27 @@ def audit_log() -> Response:
 # The waiting list and today's board (part 2: reception and the manager)
 
 
+class _FormRefused(Exception):
+    def __init__(self, session: ConsoleSession):
+        super().__init__("form refused")
+        self.session = session
+
+
+def _posted(what: str) -> tuple[ConsoleSession, dict[str, str]]:
+    """The signed-in person, allowed to use `what`, and their genuine form (else the 403 page)."""
+    session = _session()
+    console.require(session, what)
+    form = _form(session)
+    if form is None:
+        raise _FormRefused(session)
+    return session, form
+
+
+@app.exception_handler(_FormRefused)
+def form_refused(error: _FormRefused) -> Response:
+    return _form_expired(error.session)
+
+
 def _waiting_list_page(session: ConsoleSession, service: str, status: int = 200, **shown) -> Response:
     found = console_waiting.waiting_list(session, service)
     return http.html(status, waiting.list_page(session, found.service, found.services, found.entries, **shown))
@@ -377,11 +398,7 @@ def waiting_list() -> Response:
 
 @app.post("/panel/lista")
 def add_waiting_entry() -> Response:
-    session = _session()
-    console.require(session, "waiting_list")
-    form = _form(session)
-    if form is None:
-        return _form_expired(session)
+    session, form = _posted("waiting_list")
     try:
         payload = waiting.entry_payload(form, entered_by=(session.email or session.sub or "")[:120])
         entry = console_waiting.add_entry(session, payload)
@@ -406,11 +423,7 @@ def waiting_entry(entry_id: str) -> Response:
 
 @app.post("/panel/lista/<entry_id>/skresl")
 def strike_off_entry(entry_id: str) -> Response:
-    session = _session()
-    console.require(session, "waiting_list")
-    form = _form(session)
-    if form is None:
-        return _form_expired(session)
+    session, form = _posted("waiting_list")
     try:
         console_waiting.strike_off(session, entry_id, form.get("reason", ""))
     except InvalidInput:
@@ -421,11 +434,7 @@ def strike_off_entry(entry_id: str) -> Response:
 
 @app.post("/panel/lista/<entry_id>/termin")
 def move_planned_date(entry_id: str) -> Response:
-    session = _session()
-    console.require(session, "waiting_list")
-    form = _form(session)
-    if form is None:
-        return _form_expired(session)
+    session, form = _posted("waiting_list")
     try:
         console_waiting.change_planned_date(session, entry_id, form.get("planned_date", ""))
     except InvalidInput:
@@ -444,11 +453,7 @@ def today_page() -> Response:
 
 @app.post("/panel/dzis/<appointment_id>")
 def record_attendance(appointment_id: str) -> Response:
-    session = _session()
-    console.require(session, "today")
-    form = _form(session)
-    if form is None:
-        return _form_expired(session)
+    session, form = _posted("today")
     outcome = form.get("outcome", "")
     try:
         today_board_usecase.record_outcome(session, appointment_id, outcome)

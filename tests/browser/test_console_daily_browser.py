@@ -48,13 +48,16 @@ def signed_in(page, site, person) -> None:
 
 
 @pytest.fixture
-def screen(chromium):
+def reception_at(chromium, site, desk):
+    """A page of the given size, reception signed in."""
     contexts = []
 
     def open_page(size):
         context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, locale="pl-PL")
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        signed_in(page, site, desk[0])
+        return page
 
     yield open_page
     for context in contexts:
@@ -62,10 +65,9 @@ def screen(chromium):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_reception_works_the_waiting_list(site, desk, screen, size):
-    person, (stable, urgent), _today = desk
-    page = screen(size)
-    signed_in(page, site, person)
+def test_reception_works_the_waiting_list(site, desk, reception_at, size):
+    _person, (_stable, urgent), _today = desk
+    page = reception_at(size)
     page.get_by_role("link", name="Lista oczekujących").click()
     page.get_by_label("Poradnia", exact=True).fill("Poradnia kardiologiczna")
     page.get_by_role("button", name="Pokaż listę").click()
@@ -118,10 +120,9 @@ def test_reception_works_the_waiting_list(site, desk, screen, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_reception_marks_a_visit_attended_on_the_board_and_sees_the_offer_in_flight(site, desk, screen, size):
-    person, (_stable, urgent), today = desk
-    page = screen(size)
-    signed_in(page, site, person)
+def test_reception_marks_a_visit_attended_on_the_board_and_sees_the_offer_in_flight(desk, reception_at, size):
+    _person, (_stable, urgent), today = desk
+    page = reception_at(size)
     page.get_by_role("link", name="Dziś i jutro").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Dziś i jutro"
     slots = page.locator("section", has=page.get_by_role("heading", name=re.compile("Zwolnione terminy")))

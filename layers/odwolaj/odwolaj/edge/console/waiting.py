@@ -168,7 +168,8 @@ def _offers(offers: list[tuple[Offer, FreedSlot | None]]) -> str:
         f"<td>{_e(labels.at(o.hold_until))}</td>"
         f"<td>{_e(labels.at(o.answered_at))}{_e(' (' + labels.channel(o.channel) + ')') if o.channel else ''}</td></tr>"
         for o, slot in offers)
-    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Tabela propozycji terminów"><table><thead><tr>'
+    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Tabela propozycji terminów"><table>'
+            "<thead><tr>"
             '<th scope="col">Wysłano</th><th scope="col">Termin</th><th scope="col" class="num">Fala</th>'
             '<th scope="col">Stan</th><th scope="col">Następne osoby pytane od</th><th scope="col">Odpowiedź</th>'
             f"</tr></thead><tbody>{rows}</tbody></table></div>")
