@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 import aws_calls
-from console_dashboard import ItemsRead, _invoke, measure
+from console_dashboard import ItemsRead, measure
 from odwolaj_local.aws import LocalAws, reset_moto, start_moto
 
 SPREAD_DAYS = 120
@@ -61,6 +61,13 @@ def seed(facility_id: str, visits: int, today_visits: int) -> None:
                                   hold_until=iso(at + timedelta(minutes=10)), expires_at=int(at.timestamp()) + 86400))
 
 
+def show_board(event: dict) -> None:
+    from odwolaj_local.lambdas import FakeLambdaContext, load_handler
+
+    answer = load_handler("ConsoleFunction")(event, FakeLambdaContext("ConsoleFunction"))
+    assert answer["statusCode"] == 200 and "Dziś i jutro" in answer["body"], answer["body"][:300]
+
+
 def all_visits(facility_id: str) -> int:
     """The baseline: every visit of the facility, to pick the two days out of them."""
     from odwolaj.data.models import Appointment
@@ -82,7 +89,7 @@ def one_facility(calls, reader, size: int, today_visits: int) -> str:
     route, params = match(application().routes, "GET", "/panel/dzis")
     board = build_event(route, params, "GET", "/panel/dzis",
                         headers={"host": "odw.pl", "cookie": f"__Host-odwolaj-panel={cookie}"})
-    load = partial(_invoke, "ConsoleFunction", board)
+    load = partial(show_board, board)
     load()  # warm: clients built, the link secret read once
     requests, items, ops = measure(calls, reader, load)
     base_requests, base_items, _ = measure(calls, reader, partial(all_visits, facility_id))
