@@ -12,14 +12,12 @@ tables. Requests are counted with botocore's hooks; items are those DynamoDB ret
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import datetime, time, timedelta
 from functools import partial
 
 import aws_calls
-from console_dashboard import ItemsRead, measure
-from odwolaj_local.aws import LocalAws, reset_moto, start_moto
+from console_dashboard import ItemsRead, measure, template_on_moto
 
 SPREAD_DAYS = 120
 SLOTS, OFFERING, WAVE = 5, 2, 3  # freed slots this week, of which being offered, offers in each wave
@@ -103,13 +101,7 @@ def main() -> int:
     parser.add_argument("--today", type=int, default=80, help="visits today and tomorrow")
     args = parser.parse_args()
     calls, reader = aws_calls.install(), ItemsRead()
-    server, endpoint = start_moto()
-    try:
-        reset_moto(endpoint)
-        local = LocalAws(endpoint=endpoint, public_base_url="https://odw.pl")
-        local.create_resources()
-        for function in local.app.functions:
-            os.environ.update(local.function_environment(function))
+    with template_on_moto():
         print(f"Today's board (GET /panel/dzis): {args.today} visits today and tomorrow, {SLOTS} freed slots this "
               f"week, {OFFERING} with {WAVE} offers in flight; baseline: a Query of all the facility's visits")
         print(f"{'visits':>8}{'2 days':>8}{'board req':>11}{'board items':>13}{'baseline req':>14}"
@@ -118,8 +110,6 @@ def main() -> int:
             print(one_facility(calls, reader, size, args.today))
         print("Board items: the two days' visits, the week's slots, the offers in flight and their entries, the "
               "session: the same whatever the table holds. The baseline reads every visit of the facility.")
-    finally:
-        server.stop()
     return 0
 
 
