@@ -458,9 +458,8 @@ def record_attendance(appointment_id: str) -> Response:
     try:
         today_board_usecase.record_outcome(session, appointment_id, outcome)
     except (InvalidInput, InvalidTransition) as error:
-        kind = "closed" if isinstance(error, InvalidTransition) and error.current_status != "future" else "future"
         return http.html(400 if isinstance(error, InvalidInput) else 409, today.board_page(
-            session, today_board_usecase.board(session), problem=today.OUTCOME_PROBLEMS[kind]))
+            session, today_board_usecase.board(session), problem=today.outcome_problem(error)))
     logger.info("attendance recorded", extra={"appointment_id": appointment_id, "outcome": outcome})
     return http.see_other(f"/panel/dzis?ok={'odbyta' if outcome == 'attended' else 'nieobecnosc'}")
 

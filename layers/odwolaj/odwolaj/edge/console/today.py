@@ -3,9 +3,10 @@ status and the buttons that record attendance, then the week's freed slots with 
 flight and how long each is held. Every value from data passes through `_e`."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from html import escape as _e
 
+from odwolaj.appointments.lifecycle import ATTENDANCE_EARLIEST
 from odwolaj.core.clock import iso, parse_iso
 from odwolaj.data.models import Appointment, ConsoleSession
 from odwolaj.data.status import AWAITING_PAYMENT, CANCELLED, OPEN
@@ -17,8 +18,16 @@ NOTICES = {"odbyta": "Zapisano: wizyta odbyta.", "nieobecnosc": "Zapisano: pacje
 OUTCOME_PROBLEMS = {
     "future": "Obecność można zapisać od godziny przed wizytą, a nieobecność od jej rozpoczęcia.",
     "closed": "Ta wizyta jest już odwołana albo ma zapisany inny wynik. Nic nie zostało zmienione.",
+    "outcome": "Wybierz „Odbyta” albo „Nie przyszedł(-a)”. Nic nie zostało zmienione.",
 }
-ATTENDANCE_EARLIEST = timedelta(hours=1)  # as the domain: attended from an hour before the visit
+
+
+def outcome_problem(error: Exception) -> str:
+    """The Polish answer to a refused attendance record (InvalidInput or InvalidTransition)."""
+    status = getattr(error, "current_status", None)
+    if status is None:
+        return OUTCOME_PROBLEMS["outcome"]
+    return OUTCOME_PROBLEMS["future" if status == "future" else "closed"]
 
 
 def _status(visit: Appointment) -> str:
