@@ -20,6 +20,8 @@ import os
 import random
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
@@ -141,12 +143,9 @@ def measure(calls, reader, action) -> tuple[int, int, Counter]:
     return sum(dynamodb.values()), reader.count - before, dynamodb
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visits", type=int, nargs="+", default=[1000, 100000])
-    parser.add_argument("--days", type=int, default=30)
-    args = parser.parse_args()
-    calls, reader = aws_calls.install(), ItemsRead()
+@contextmanager
+def template_on_moto() -> Iterator[None]:
+    """moto in server mode with the template's tables, every function's environment set, for the block."""
     server, endpoint = start_moto()
     try:
         reset_moto(endpoint)
@@ -154,6 +153,18 @@ def main() -> int:
         local.create_resources()
         for function in local.app.functions:
             os.environ.update(local.function_environment(function))
+        yield
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, nargs="+", default=[1000, 100000])
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    calls, reader = aws_calls.install(), ItemsRead()
+    with template_on_moto():
         from odwolaj.core.clock import WARSAW, now
 
         today = now().astimezone(WARSAW).date()
@@ -170,8 +181,6 @@ def main() -> int:
         print("Items per load are day items (one per day with events, per scope), the standing item and the "
               "facility: the same for 1,000 and 100,000 visits. The baseline reads every visit (it is only "
               "measured up to 10,000 visits: loading 100,000 appointments into moto takes long).")
-    finally:
-        server.stop()
     return 0
 
 

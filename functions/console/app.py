@@ -19,17 +19,18 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from odwolaj.core.clock import WARSAW, now
 from odwolaj.core.config import check_environment, settings
-from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from odwolaj.data.models import ConsoleSession
-from odwolaj.edge.console import exports, http, pages
+from odwolaj.edge.console import exports, http, pages, today, waiting
 from odwolaj.edge.console.dashboard import dashboard_page
 from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
 from odwolaj.edge.console.tables import period_label, tables
 from odwolaj.edge.requests import body_text
 from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.reserve.entries import DuplicateReferral
 from odwolaj.security import sessions, signin
 from odwolaj.security.staff import AccountExists, AlreadyOnStaff
-from odwolaj.usecases import console
+from odwolaj.usecases import console, console_waiting, today_board as today_board_usecase
 
 check_environment()
 logger = Logger()
@@ -357,6 +358,110 @@ def audit_log() -> Response:
     session = _session()
     page = console.audit_log(session, _query().get("przed"))
     return http.html(200, pages.audit_page(session, page.entries, page.names, page.next_before))
+
+
+# ---------------------------------------------------------------------------------------------
+# The waiting list and today's board (part 2: reception and the manager)
+
+
+class _FormRefused(Exception):
+    def __init__(self, session: ConsoleSession):
+        super().__init__("form refused")
+        self.session = session
+
+
+def _posted(what: str) -> tuple[ConsoleSession, dict[str, str]]:
+    """The signed-in person, allowed to use `what`, and their genuine form (else the 403 page)."""
+    session = _session()
+    console.require(session, what)
+    form = _form(session)
+    if form is None:
+        raise _FormRefused(session)
+    return session, form
+
+
+@app.exception_handler(_FormRefused)
+def form_refused(error: _FormRefused) -> Response:
+    return _form_expired(error.session)
+
+
+def _waiting_list_page(session: ConsoleSession, service: str, status: int = 200, **shown) -> Response:
+    found = console_waiting.waiting_list(session, service)
+    return http.html(status, waiting.list_page(session, found.service, found.services, found.entries, **shown))
+
+
+@app.get("/panel/lista")
+def waiting_list() -> Response:
+    session = _session()
+    return _waiting_list_page(session, _query().get("usluga", ""), notice=waiting.NOTICES.get(_query().get("ok", "")))
+
+
+@app.post("/panel/lista")
+def add_waiting_entry() -> Response:
+    session, form = _posted("waiting_list")
+    try:
+        payload = waiting.entry_payload(form, entered_by=(session.email or session.sub or "")[:120])
+        entry = console_waiting.add_entry(session, payload)
+    except (InvalidInput, DuplicateReferral) as error:
+        problem = waiting.DUPLICATE if isinstance(error, DuplicateReferral) else waiting.ENTRY_PROBLEMS.get(
+            error.field or "", waiting.ENTRY_PROBLEMS["patient"])
+        return _waiting_list_page(session, form.get("service", ""), 400, values=waiting.typed(form), problem=problem)
+    logger.info("waiting-list entry added", extra={"entry_id": entry.entry_id})
+    return http.see_other(f"/panel/lista/{entry.entry_id}?ok=dopisano")
+
+
+def _entry_page(session: ConsoleSession, entry_id: str, status: int = 200, **shown) -> Response:
+    found = console_waiting.entry_page(session, entry_id)
+    return http.html(status, waiting.entry_page(session, found.entry, found.position, found.offers, **shown))
+
+
+@app.get("/panel/lista/<entry_id>")
+def waiting_entry(entry_id: str) -> Response:
+    session = _session()
+    return _entry_page(session, entry_id, notice=waiting.NOTICES.get(_query().get("ok", "")))
+
+
+@app.post("/panel/lista/<entry_id>/skresl")
+def strike_off_entry(entry_id: str) -> Response:
+    session, form = _posted("waiting_list")
+    try:
+        console_waiting.strike_off(session, entry_id, form.get("reason", ""))
+    except InvalidInput:
+        return _entry_page(session, entry_id, 400, problem=waiting.ENTRY_PROBLEMS["reason_strike"])
+    logger.info("waiting-list entry struck off", extra={"entry_id": entry_id, "reason": form.get("reason")})
+    return http.see_other(f"/panel/lista/{entry_id}?ok=skreslono")
+
+
+@app.post("/panel/lista/<entry_id>/termin")
+def move_planned_date(entry_id: str) -> Response:
+    session, form = _posted("waiting_list")
+    try:
+        console_waiting.change_planned_date(session, entry_id, form.get("planned_date", ""))
+    except InvalidInput:
+        return _entry_page(session, entry_id, 400, planned=form.get("planned_date", ""),
+                           problem=waiting.ENTRY_PROBLEMS["planned_date"])
+    logger.info("planned date changed", extra={"entry_id": entry_id})
+    return http.see_other(f"/panel/lista/{entry_id}?ok=termin")
+
+
+@app.get("/panel/dzis")
+def today_page() -> Response:
+    session = _session()
+    return http.html(200, today.board_page(session, today_board_usecase.board(session),
+                                           notice=today.NOTICES.get(_query().get("ok", ""))))
+
+
+@app.post("/panel/dzis/<appointment_id>")
+def record_attendance(appointment_id: str) -> Response:
+    session, form = _posted("today")
+    outcome = form.get("outcome", "")
+    try:
+        today_board_usecase.record_outcome(session, appointment_id, outcome)
+    except (InvalidInput, InvalidTransition) as error:
+        return http.html(400 if isinstance(error, InvalidInput) else 409, today.board_page(
+            session, today_board_usecase.board(session), problem=today.outcome_problem(error)))
+    logger.info("attendance recorded", extra={"appointment_id": appointment_id, "outcome": outcome})
+    return http.see_other(f"/panel/dzis?ok={'odbyta' if outcome == 'attended' else 'nieobecnosc'}")
 
 
 SETTINGS_PROBLEMS = {

@@ -80,7 +80,9 @@ def seed(base_url: str) -> dict:
     console = demo_console.seed_staff(facility_id)
     demo_console.seed_history(facility_id, [(service, specialist) for _, _, service, specialist in VISITS],
                               now().astimezone(WARSAW).date())
+    board = _board(facility_id)
     return {"api_key": created.api_key, "facility_id": facility_id, "base_url": base_url, "appointments": visits,
+            "board": board,
             "prepaid_specialist": PREPAID_SPECIALIST, "waiting_list": _waiting(facility_id),
             "console": {"url": f"{base_url}/panel", **console}, "campaigns": _campaigns(facility_id)}
 
@@ -100,6 +102,32 @@ def _waiting(facility_id: str) -> list[dict]:
         listed.append({"entry_id": entry.entry_id, "phone": phone, "service": entry.service,
                        "category": category})
     return listed
+
+
+# The console's "Dziś i jutro" board: a visit about to start (mark it attended), one confirmed for
+# tomorrow, and one cancelled by SMS for tomorrow, whose freed slot shows on the board. Services
+# without a waiting list, so the cardiology entries above wait for DEMO-1's slot.
+BOARD = [("DEMO-D1", "Poradnia okulistyczna", "dr Piotr Zieliński", None),
+         ("DEMO-D2", "Poradnia dermatologiczna", "dr Ewa Wójcik", "confirm"),
+         ("DEMO-D3", "Poradnia dermatologiczna", "dr Ewa Wójcik", "cancel")]
+
+
+def _board(facility_id: str) -> list[str]:
+    soon = now() + timedelta(minutes=20)
+    tomorrow = (now().astimezone(WARSAW) + timedelta(days=1)).date()
+    times = [soon.replace(minute=soon.minute - soon.minute % 5, second=0, microsecond=0),
+             datetime(tomorrow.year, tomorrow.month, tomorrow.day, 9, tzinfo=WARSAW),
+             datetime(tomorrow.year, tomorrow.month, tomorrow.day, 12, tzinfo=WARSAW)]
+    for number, ((external_id, service, specialist, then), starts) in enumerate(zip(BOARD, times), start=21):
+        data = inputs.AppointmentInput.from_payload({
+            "patient": {"id": f"DEMO-P{number}", "phone": f"+48500000{number:03d}"},
+            "starts_at": starts.isoformat(), "service": service, "specialist": specialist})
+        appointment = lifecycle.upsert(facility_id, external_id, data).appointment
+        if then == "confirm":
+            lifecycle.confirm(appointment, channel="sms")
+        elif then == "cancel":
+            lifecycle.cancel(appointment, channel="sms", reason="not_given")
+    return [external_id for external_id, *_ in BOARD]
 
 
 # Lapsed patients for a reactivation campaign: phones +48 500 100 000 onwards, a demo range.
@@ -177,6 +205,7 @@ def banner(demo: dict, path: Path) -> str:
         "Cancel links of the demo visits:",
         *(f"  {v['external_id']}: {v['cancel_link']}  (code {v['visit_code']}, phone {v['phone']})"
           for v in demo["appointments"]),
+        "Today's board in the console (/panel/dzis): " + ", ".join(demo.get("board", [])),
         "Waiting for cardiology (cancel DEMO-1, then see the offer in /dev/phone): "
         + ", ".join(f"{w['phone']} ({w['category']})" for w in demo.get("waiting_list", [])),
         f"Reminders and offers to the waiting list go out {SENDING_START:%H:%M}–{SENDING_END:%H:%M} Warsaw time; it is "

@@ -348,10 +348,12 @@ def confirm(appointment: Appointment, *, channel: str, also: Write | None = None
     return _simple(appointment, CONFIRMED, events.APPOINTMENT_CONFIRMED, channel, at, also)
 
 
-def record_outcome(appointment: Appointment, outcome: str, *, reason: str = "not_given") -> Outcome:
-    """Reception's record: attended, no_show, or cancelled (which frees the slot like any cancel)."""
+def record_outcome(appointment: Appointment, outcome: str, *, reason: str = "not_given",
+                   also: Write | None = None) -> Outcome:
+    """Reception's record: attended, no_show, or cancelled (which frees the slot like any cancel).
+    `also` adds the caller's steps (the console's audit entry) to the same transaction."""
     if outcome == CANCELLED:
-        return cancel(appointment, channel="reception", reason=reason)
+        return cancel(appointment, channel="reception", reason=reason, also=also)
     if outcome not in (ATTENDED, NO_SHOW):
         raise InvalidInput("outcome must be one of: attended, no_show, cancelled", field="outcome")
     if (repeated := _already(appointment, outcome)) is not None:
@@ -363,7 +365,7 @@ def record_outcome(appointment: Appointment, outcome: str, *, reason: str = "not
     if outcome == NO_SHOW and at < starts_at:
         raise InvalidTransition("a no-show can be recorded once the visit has started", current_status="future")
     kind = events.APPOINTMENT_ATTENDED if outcome == ATTENDED else events.APPOINTMENT_NO_SHOW
-    return _simple(appointment, outcome, kind, "reception", at)
+    return _simple(appointment, outcome, kind, "reception", at, also)
 
 
 def _simple(appointment: Appointment, status: str, kind: str, channel: str, at: datetime,

@@ -569,6 +569,17 @@ class WaitingEntry(Model):
     notices_due = NoticesDueIndex()
 
 
+class OfferEntryIndex(GlobalSecondaryIndex["Offer"]):
+    """The offers one waiting-list entry received, in the order they were made (the console shows them)."""
+
+    class Meta:
+        index_name = "by_entry"
+        projection = AllProjection()
+
+    entry_id = UnicodeAttribute(hash_key=True)
+    offered_at = UnicodeAttribute(range_key=True)
+
+
 class Offer(Model):
     """A freed slot offered to one waiting patient. The id is derived from (slot, entry), so the
     same patient is never offered the same slot twice; its link token carries the id."""
@@ -590,6 +601,8 @@ class Offer(Model):
     channel = UnicodeAttribute(null=True)  # sms, web
     appointment_id = UnicodeAttribute(null=True)  # the booking an acceptance created
     expires_at = NumberAttribute()  # TTL: housekeeping, 90 days after the offer
+
+    by_entry = OfferEntryIndex()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -229,8 +229,9 @@ def _change(entry: WaitingEntry, write: Write) -> WaitingEntry:
     return get(entry.facility_id, entry.entry_id)
 
 
-def join(facility_id: str, data: EntryInput) -> WaitingEntry:
-    """Enter a patient on the list of a service; they get an SMS with their place and the planned date."""
+def join(facility_id: str, data: EntryInput, *, also: Write | None = None) -> WaitingEntry:
+    """Enter a patient on the list of a service; they get an SMS with their place and the planned date.
+    `also` adds the caller's steps (the console's audit entry) to the same transaction, as below."""
     entry_id = entry_key(facility_id, data.referral)
     try:
         WaitingEntry.get(entry_id, consistent_read=True, attributes_to_get=["entry_id"])
@@ -263,12 +264,14 @@ def join(facility_id: str, data: EntryInput) -> WaitingEntry:
         transaction.save(entry, condition=WaitingEntry.entry_id.does_not_exist())
         transaction.save(event.to_outbox(at))
         transaction.save(queue_entry_sms(entry, "waitlist_joined", at, "joined"))
+        if also is not None:
+            also(transaction)
 
     apply_or_conflict(write, DUPLICATE, conflict=DuplicateReferral, field="referral")
     return entry
 
 
-def strike_off(entry: WaitingEntry, reason: str, *, by: str | None = None) -> WaitingEntry:
+def strike_off(entry: WaitingEntry, reason: str, *, by: str | None = None, also: Write | None = None) -> WaitingEntry:
     """Strike an entry off with its reason; it stays for the record. Repeating it changes nothing."""
     if reason not in STRIKE_OFF_REASONS:
         raise InvalidInput(f"reason must be one of: {', '.join(STRIKE_OFF_REASONS)}", field="reason")
@@ -289,11 +292,13 @@ def strike_off(entry: WaitingEntry, reason: str, *, by: str | None = None) -> Wa
             WaitingEntry.queue.remove(), WaitingEntry.queue_rank.remove(),
         ], condition=(WaitingEntry.version == entry.version) & (WaitingEntry.status == entry.status))
         transaction.save(event.to_outbox(at))
+        if also is not None:
+            also(transaction)
 
     return _change(entry, write)
 
 
-def update(entry: WaitingEntry, payload: dict[str, Any]) -> WaitingEntry:
+def update(entry: WaitingEntry, payload: dict[str, Any], *, also: Write | None = None) -> WaitingEntry:
     """The clinic changes the planned date (the patient is told) or the patient's availability
     (days and hours, and whether they can come at short notice)."""
     validation.reject_unknown(payload, ("planned_date", "availability", "short_notice"))
@@ -339,5 +344,7 @@ def update(entry: WaitingEntry, payload: dict[str, Any]) -> WaitingEntry:
             transaction.save(events.DomainEvent(
                 events.EXACT_DATE_UNCONFIRMED, entry.facility_id, f"{entry.entry_id}:exact-date:{planned}",
                 event_data(entry) | {"planned_date": planned, "reason": "less_than_14_days"}).to_outbox(at))
+        if also is not None:
+            also(transaction)
 
     return _change(entry, write)

@@ -15,7 +15,10 @@ from odwolaj.data.models import AuditEntry
 SYSTEM = "odwolaj-admin"  # changes made with the admin command, not by a person signed in
 # What an entry may record (odwolaj.edge.console says each in Polish).
 ACTIONS = ("signed_in", "signed_out", "password_set", "totp_enabled", "staff_invited", "invitation_resent",
-           "staff_disabled", "staff_enabled", "staff_role_changed", "settings_changed")
+           "staff_disabled", "staff_enabled", "staff_role_changed", "settings_changed",
+           # the waiting list and today's board (issue 15)
+           "waiting_entry_added", "waiting_entry_struck_off", "planned_date_changed", "visit_attended",
+           "visit_no_show")
 PAGE = 50
 
 

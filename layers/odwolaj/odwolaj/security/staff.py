@@ -29,6 +29,8 @@ PERMISSIONS = {
     "staff": frozenset({MANAGER}),
     "audit": frozenset({MANAGER}),
     "settings": frozenset({MANAGER}),
+    "waiting_list": frozenset({MANAGER, RECEPTION}),
+    "today": frozenset({MANAGER, RECEPTION}),
 }
 
 

@@ -10,6 +10,7 @@ from odwolaj.core.clock import WARSAW, parse_iso
 from odwolaj.data.models import AuditEntry, ConsoleSession, StaffMember
 from odwolaj.edge.console.formats import number
 from odwolaj.edge.console.http import STYLE
+from odwolaj.edge.console.labels import audit_detail, audit_subject
 from odwolaj.security import staff
 from odwolaj.stats import definitions as d
 
@@ -17,6 +18,8 @@ from odwolaj.stats import definitions as d
 NAV = (
     ("/panel", "Wyniki", "dashboard"),
     ("/panel/definicje", "Definicje", "dashboard"),
+    ("/panel/dzis", "Dziś i jutro", "today"),
+    ("/panel/lista", "Lista oczekujących", "waiting_list"),
     ("/panel/zespol", "Zespół", "staff"),
     ("/panel/dziennik", "Dziennik zmian", "audit"),
     ("/panel/ustawienia", "Ustawienia", "settings"),
@@ -60,6 +63,10 @@ def _alert(problem: str | None, kind: str = "problem") -> str:
 
 def _described(problem: str | None) -> str:
     return ' aria-describedby="problem"' if problem else ""
+
+
+# The same for the pages of other modules (the waiting list, today's board).
+alert, described = _alert, _described
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +273,10 @@ ACTIONS = {"signed_in": "zalogowanie", "signed_out": "wylogowanie", "password_se
            "totp_enabled": "włączenie weryfikacji dwuetapowej", "staff_invited": "zaproszenie osoby",
            "invitation_resent": "ponowne zaproszenie", "staff_disabled": "wyłączenie konta",
            "staff_enabled": "włączenie konta", "staff_role_changed": "zmiana roli",
-           "settings_changed": "zmiana ustawień"}
+           "settings_changed": "zmiana ustawień", "waiting_entry_added": "wpis na listę oczekujących",
+           "waiting_entry_struck_off": "skreślenie z listy oczekujących",
+           "planned_date_changed": "zmiana planowanego terminu", "visit_attended": "wizyta odbyta",
+           "visit_no_show": "nieobecność na wizycie"}
 SETTINGS = {"late_cancellation_hours": "próg późnego odwołania (godz.)", "visit_value": "wartość wizyty (gr)",
             "service_values": "wartości wizyt poradni (gr)"}
 
@@ -290,18 +300,26 @@ def _detail(entry: AuditEntry) -> str:
         return f"rola: {ROLES.get(str(detail.get('role')), '?')}"
     if entry.action == "signed_in":
         return "z kodem z aplikacji" if detail.get("totp") else "bez weryfikacji dwuetapowej"
-    return ""
+    return audit_detail(entry.action, detail) or ""
+
+
+def _subject(entry: AuditEntry, names: dict[str, str]) -> str:
+    if entry.subject == "stats_settings":
+        return "ustawienia panelu"
+    about = audit_subject(entry.action, json.loads(entry.detail) if entry.detail else {})
+    return about if about is not None else _who(entry.subject, names)
 
 
 def audit_page(session: ConsoleSession, entries: list[AuditEntry], names: dict[str, str],
                next_before: str | None) -> str:
     rows = "".join(
         f"<tr><td>{_when(e.at)}</td><td>{_e(_who(e.actor, names))}</td><td>{_e(ACTIONS.get(e.action, e.action))}</td>"
-        f"<td>{_e('ustawienia panelu' if e.subject == 'stats_settings' else _who(e.subject, names))}</td>"
+        f"<td>{_e(_subject(e, names))}</td>"
         f"<td>{_e(_detail(e))}</td></tr>" for e in entries)
     more = (f'<p><a href="/panel/dziennik?przed={_e(next_before)}">Starsze wpisy</a></p>' if next_before else "")
     body = (
-        "<h1>Dziennik zmian</h1>\n<p>Kto i kiedy zmienił coś w panelu przychodni: logowania, zespół, ustawienia. "
+        "<h1>Dziennik zmian</h1>\n<p>Kto i kiedy zmienił coś w panelu przychodni: logowania, zespół, ustawienia, "
+        "lista oczekujących, obecność na wizytach. "
         "Najnowsze na górze. Czas polski.</p>\n"
         '<div class="table-wrap" tabindex="0" role="region" aria-label="Wpisy dziennika"><table><thead><tr>'
         '<th scope="col">Kiedy</th><th scope="col">Kto</th>'

@@ -1,0 +1,106 @@
+"""The console's waiting list (issue 15): reception and the manager read a service's list in the
+order it is served, enter a patient, strike an entry off, move its planned date, and see the offers
+an entry received. Every change goes through the same domain functions as the clinic API's
+waiting-list routes (the same validation, consent, messages to the patient) and writes its audit
+entry in the same transaction as the change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from odwolaj.core.errors import InvalidInput
+from odwolaj.core.transactions import Write
+from odwolaj.data.models import AuditEntry, ConsoleSession, FreedSlot, Offer, WaitingEntry
+from odwolaj.reserve import entries
+from odwolaj.security import audit
+from odwolaj.stats import report
+from odwolaj.usecases.console import actor, require
+
+LIST_LIMIT = 200  # as the API's page: a list longer than this is read a page at a time there
+OFFERS_SHOWN = 50
+
+
+def audited(session: ConsoleSession, action: str, *, subject: str, detail: dict[str, Any]) -> Write:
+    """The step that writes the change's audit entry in the change's own transaction."""
+    written = audit.entry(session.facility_id or "", actor(session), action, subject=subject, detail=detail)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(written, condition=AuditEntry.entry_key.does_not_exist())
+
+    return write
+
+
+def _about(entry: WaitingEntry) -> dict[str, Any]:
+    """What an audit entry says of a waiting-list entry: references, no patient data."""
+    return {"list_number": int(entry.list_number), "service": entry.service}
+
+
+@dataclass(frozen=True)
+class WaitingListPage:
+    service: str
+    services: tuple[str, ...]  # the lists the facility's events have named, for the chooser
+    entries: list[WaitingEntry]  # active, in the order they are served (position = index + 1)
+
+
+def waiting_list(session: ConsoleSession, service: str) -> WaitingListPage:
+    """One service's active entries, NFZ order: entitled out of order, then urgent, then stable,
+    each in order of entry. One Query on the list's sparse index and one BatchGet."""
+    require(session, "waiting_list")
+    facility_id = session.facility_id or ""
+    services = report.catalogue(facility_id)[0]
+    chosen = service.strip() or (services[0] if services else "")
+    if len(chosen) > 120:
+        raise InvalidInput("service is at most 120 characters", field="service")
+    found = entries.list_active(facility_id, chosen, limit=LIST_LIMIT) if chosen else []
+    return WaitingListPage(chosen, services, found)
+
+
+def add_entry(session: ConsoleSession, payload: dict[str, Any]) -> WaitingEntry:
+    """Enter a patient: the payload is the API's (POST /api/v1/waiting-list), validated by the same
+    parser, consent included; the patient gets the same SMS."""
+    require(session, "waiting_list")
+    data = entries.EntryInput.from_payload(payload)
+    facility_id = session.facility_id or ""
+    # The entry's id is known before it is written (one referral, one list): the audit names it.
+    subject = entries.entry_key(facility_id, data.referral)
+    also = audited(session, "waiting_entry_added", subject=subject,
+                   detail={"service": data.service, "category": data.category, "entitlement": data.entitlement})
+    return entries.join(facility_id, data, also=also)
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    entry: WaitingEntry
+    position: int | None  # in the queue now; None when no longer waiting
+    offers: list[tuple[Offer, FreedSlot | None]]  # newest first, with the slot each offered
+
+
+def entry_page(session: ConsoleSession, entry_id: str) -> EntryPage:
+    require(session, "waiting_list")
+    entry = entries.get(session.facility_id or "", entry_id)
+    offers = list(Offer.by_entry.query(entry.entry_id, scan_index_forward=False, limit=OFFERS_SHOWN))
+    slots = {s.slot_id: s for s in FreedSlot.batch_get({o.slot_id for o in offers})} if offers else {}
+    return EntryPage(entry, entries.position(entry) if entry.queue else None,
+                     [(offer, slots.get(offer.slot_id)) for offer in offers])
+
+
+def strike_off(session: ConsoleSession, entry_id: str, reason: str) -> WaitingEntry:
+    """Strike off with one of the four statutory reasons (as POST …/strike-off); repeating it
+    with the same reason changes nothing and writes no second audit entry."""
+    require(session, "waiting_list")
+    entry = entries.get(session.facility_id or "", entry_id)
+    also = audited(session, "waiting_entry_struck_off", subject=entry.entry_id, detail=_about(entry) | {
+        "reason": reason})
+    return entries.strike_off(entry, reason, by=session.email, also=also)
+
+
+def change_planned_date(session: ConsoleSession, entry_id: str, planned_date: str) -> WaitingEntry:
+    """Move the planned date (as PATCH …/waiting-list/{id}): the patient is told by SMS, a planned
+    week made exact starts the 14-day notice. The same date again changes nothing."""
+    require(session, "waiting_list")
+    entry = entries.get(session.facility_id or "", entry_id)
+    also = audited(session, "planned_date_changed", subject=entry.entry_id, detail=_about(entry) | {
+        "from": entry.planned_date, "to": planned_date.strip()})
+    return entries.update(entry, {"planned_date": planned_date.strip()}, also=also)
