@@ -7,6 +7,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from odwolaj_local.apigw import build_event, match
 from odwolaj_local.aws import LocalAws, reset_moto, start_moto
@@ -17,6 +18,10 @@ EVENTS_DIR = os.path.join(os.path.dirname(__file__), "events")
 # The tests run the functions as the local runner does: missing settings take local defaults
 # (odwolaj.core.config), which a deployed function refuses.
 os.environ["ODWOLAJ_LOCAL"] = "1"
+# Property tests judge what the code does, not how fast: on a loaded 2-core machine an example
+# can take longer than Hypothesis's 200 ms deadline, which would fail a correct test.
+settings.register_profile("odwolaj", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("odwolaj")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
