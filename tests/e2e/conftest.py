@@ -78,18 +78,6 @@ def fresh_runner(tmp_path_factory):
     yield from start_runner(tmp_path_factory.mktemp("local"))
 
 
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory):
-    """Given the runner started as a subprocess on a free port, its .local files in a temp dir."""
-    yield from start_runner(tmp_path_factory.mktemp("local"))
-
-
-@pytest.fixture
-def fresh_runner(tmp_path_factory):
-    """Given a runner of its own (a fresh demo and clock), for a test that changes both."""
-    yield from start_runner(tmp_path_factory.mktemp("local"))
-
-
 # Moving the clock runs every sweep that falls due on the way (days of them in a long jump), which
 # takes minutes on a loaded 2-core machine: the wait is generous, and a hung runner still fails.
 CLOCK_MOVE_TIMEOUT = 600
