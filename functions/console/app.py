@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from urllib.parse import urlsplit
+from functools import partial
+from urllib.parse import quote, urlsplit
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -21,15 +22,16 @@ from odwolaj.core.clock import WARSAW, now
 from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
 from odwolaj.data.models import ConsoleSession
-from odwolaj.edge.console import exports, http, pages
+from odwolaj.edge.console import exports, http, pages, rules as rules_pages
 from odwolaj.edge.console.dashboard import dashboard_page
+from odwolaj.edge.console.forms import grosze
 from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
 from odwolaj.edge.console.tables import period_label, tables
 from odwolaj.edge.requests import body_text
 from odwolaj.edge.web.forms import is_cross_site, parse_form
 from odwolaj.security import sessions, signin
 from odwolaj.security.staff import AccountExists, AlreadyOnStaff
-from odwolaj.usecases import console
+from odwolaj.usecases import clinic_settings, console
 
 check_environment()
 logger = Logger()
@@ -364,25 +366,14 @@ SETTINGS_PROBLEMS = {
     "visit_value": "Wartość wizyty: wpisz kwotę w złotych, np. 150 albo 150,50.",
     "service_values": "Wartość wizyty poradni: wpisz kwotę w złotych, np. 150 albo 150,50.",
 }
-AMOUNT = re.compile(r"^\d{1,6}([.,]\d{1,2})?$")
-
-
-def _grosze(text: str, field: str) -> int | None:
-    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("zł", "")
-    if not cleaned:
-        return None
-    if not AMOUNT.match(cleaned):
-        raise InvalidInput("not an amount in złoty", field=field)
-    return round(float(cleaned.replace(",", ".")) * 100)
-
 
 def _settings_payload(form: dict[str, str]) -> dict:
     hours = form.get("late_cancellation_hours", "").strip()
     if not hours.isdigit():
         raise InvalidInput("not a whole number of hours", field="late_cancellation_hours")
-    values = {name.removeprefix("service:"): _grosze(value, "service_values")
+    values = {name.removeprefix("service:"): grosze(value, "service_values")
               for name, value in form.items() if name.startswith("service:")}
-    return {"late_cancellation_hours": int(hours), "visit_value": _grosze(form.get("visit_value", ""), "visit_value"),
+    return {"late_cancellation_hours": int(hours), "visit_value": grosze(form.get("visit_value", ""), "visit_value"),
             "service_values": {name: value for name, value in values.items() if value is not None}}
 
 
@@ -416,6 +407,101 @@ def save_settings() -> Response:
         return http.html(400, pages.settings_page(session, typed, console.known_services(session),
                                                   problem=SETTINGS_PROBLEMS.get(error.field or "", error.message)))
     return http.see_other("/panel/ustawienia?ok=zapisano")
+
+
+# ---------------------------------------------------------------------------------------------
+# Part 2, the manager's rules (docs/console.md): prepayment (the facility's and each specialist's)
+# and the offer strategy, validated by the clinic API's own domain code, audited.
+
+
+def _refused(page: Callable[..., str], *, form: dict[str, str], error: InvalidInput, problem: str,
+             wrong: str | None) -> Response:
+    """`page` again with the problem and what was typed (nothing was changed)."""
+    logger.info("console form refused", extra={"field": error.field})
+    typed = {k: v for k, v in form.items() if k != "csrf"}
+    return http.html(400, page(typed, problem=problem, wrong=wrong))
+
+
+@app.get("/panel/ustawienia/przedplaty")
+def payment_rules_form() -> Response:
+    session = _session()
+    current = clinic_settings.payment_rules(session)
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    return http.html(200, rules_pages.payment_page(session, clinic_settings.specialists(session), current.specialists,
+                                                   rules_pages.payment_values(current), notice=notice))
+
+
+@app.post("/panel/ustawienia/przedplaty")
+def save_payment_rules() -> Response:
+    session = _session()
+    console.require(session, "settings")
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    try:
+        clinic_settings.save_payment_rules(session, rules_pages.payment_payload(form))
+    except InvalidInput as error:
+        page = partial(rules_pages.payment_page, session, clinic_settings.specialists(session),
+                       clinic_settings.payment_rules(session).specialists)
+        return _refused(page, form=form, error=error, problem=rules_pages.problem_for(error.field),
+                        wrong=rules_pages.wrong_field(error.field))
+    return http.see_other("/panel/ustawienia/przedplaty?ok=zapisano")
+
+
+@app.get("/panel/ustawienia/przedplaty/specjalista")
+def specialist_rules_form() -> Response:
+    session = _session()
+    current = clinic_settings.payment_rules(session)
+    name = _query().get("kto", "").strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("no specialist named", field="kto")
+    own = current.specialists.get(name)
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    return http.html(200, rules_pages.specialist_page(session, name, rules_pages.specialist_values(own or {}, current),
+                                                      has_own=own is not None, notice=notice))
+
+
+@app.post("/panel/ustawienia/przedplaty/specjalista")
+def save_specialist_rules() -> Response:
+    session = _session()
+    console.require(session, "settings")
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    name = form.get("specialist", "")
+    try:
+        payload = None if form.get("action") == "remove" else rules_pages.specialist_payload(form)
+        clinic_settings.save_specialist_rules(session, name, payload)
+    except InvalidInput as error:
+        has_own = name in clinic_settings.payment_rules(session).specialists
+        return _refused(partial(rules_pages.specialist_page, session, name, has_own=has_own), form=form, error=error,
+                        problem=rules_pages.problem_for(error.field, name),
+                        wrong=rules_pages.wrong_field(error.field, name))
+    logger.info("specialist payment rules saved")
+    return http.see_other(f"/panel/ustawienia/przedplaty/specjalista?kto={quote(name)}&ok=zapisano")
+
+
+@app.get("/panel/ustawienia/propozycje")
+def offer_strategy_form() -> Response:
+    session = _session()
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    values = rules_pages.strategy_values(clinic_settings.offer_strategy(session))
+    return http.html(200, rules_pages.strategy_page(session, values, notice=notice))
+
+
+@app.post("/panel/ustawienia/propozycje")
+def save_offer_strategy() -> Response:
+    session = _session()
+    console.require(session, "settings")
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    try:
+        clinic_settings.save_offer_strategy(session, rules_pages.strategy_payload(form))
+    except InvalidInput as error:
+        return _refused(partial(rules_pages.strategy_page, session), form=form, error=error,
+                        problem=rules_pages.problem_for(error.field, strategy=True), wrong=error.field)
+    return http.see_other("/panel/ustawienia/propozycje?ok=zapisano")
 
 
 # ---------------------------------------------------------------------------------------------

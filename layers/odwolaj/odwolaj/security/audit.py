@@ -15,7 +15,8 @@ from odwolaj.data.models import AuditEntry
 SYSTEM = "odwolaj-admin"  # changes made with the admin command, not by a person signed in
 # What an entry may record (odwolaj.edge.console says each in Polish).
 ACTIONS = ("signed_in", "signed_out", "password_set", "totp_enabled", "staff_invited", "invitation_resent",
-           "staff_disabled", "staff_enabled", "staff_role_changed", "settings_changed")
+           "staff_disabled", "staff_enabled", "staff_role_changed", "settings_changed",
+           "visit_booked", "visits_imported")
 PAGE = 50
 
 

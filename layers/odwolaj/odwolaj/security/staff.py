@@ -29,6 +29,8 @@ PERMISSIONS = {
     "staff": frozenset({MANAGER}),
     "audit": frozenset({MANAGER}),
     "settings": frozenset({MANAGER}),
+    # Manual bookings and the CSV import: reception books visits in a clinic without an integration.
+    "bookings": frozenset({MANAGER, RECEPTION}),
 }
 
 

@@ -20,6 +20,7 @@ NAV = (
     ("/panel/zespol", "Zespół", "staff"),
     ("/panel/dziennik", "Dziennik zmian", "audit"),
     ("/panel/ustawienia", "Ustawienia", "settings"),
+    ("/panel/wizyty", "Dodaj wizyty", "bookings"),
 )
 ROLES = {"manager": "kierownik", "reception": "rejestracja"}
 
@@ -266,7 +267,10 @@ ACTIONS = {"signed_in": "zalogowanie", "signed_out": "wylogowanie", "password_se
            "totp_enabled": "włączenie weryfikacji dwuetapowej", "staff_invited": "zaproszenie osoby",
            "invitation_resent": "ponowne zaproszenie", "staff_disabled": "wyłączenie konta",
            "staff_enabled": "włączenie konta", "staff_role_changed": "zmiana roli",
-           "settings_changed": "zmiana ustawień"}
+           "settings_changed": "zmiana ustawień", "visit_booked": "dodanie wizyty w panelu",
+           "visits_imported": "import wizyt z pliku CSV"}
+SUBJECTS = {"stats_settings": "ustawienia wyników", "payment_rules": "przedpłaty",
+            "offer_strategy": "propozycje z listy oczekujących"}
 SETTINGS = {"late_cancellation_hours": "próg późnego odwołania (godz.)", "visit_value": "wartość wizyty (gr)",
             "service_values": "wartości wizyt poradni (gr)"}
 
@@ -290,14 +294,24 @@ def _detail(entry: AuditEntry) -> str:
         return f"rola: {ROLES.get(str(detail.get('role')), '?')}"
     if entry.action == "signed_in":
         return "z kodem z aplikacji" if detail.get("totp") else "bez weryfikacji dwuetapowej"
+    if entry.action in ("visit_booked", "visits_imported"):
+        return "; ".join(f"{k}: {v}" for k, v in detail.items() if k != "rows")
     return ""
+
+
+def _subject(subject: str | None, names: dict[str, str]) -> str:
+    if subject in SUBJECTS:
+        return SUBJECTS[subject]
+    if subject and subject.startswith("visit:"):
+        return f"wizyta {subject.removeprefix('visit:')}"
+    return _who(subject, names)
 
 
 def audit_page(session: ConsoleSession, entries: list[AuditEntry], names: dict[str, str],
                next_before: str | None) -> str:
     rows = "".join(
         f"<tr><td>{_when(e.at)}</td><td>{_e(_who(e.actor, names))}</td><td>{_e(ACTIONS.get(e.action, e.action))}</td>"
-        f"<td>{_e('ustawienia panelu' if e.subject == 'stats_settings' else _who(e.subject, names))}</td>"
+        f"<td>{_e(_subject(e.subject, names))}</td>"
         f"<td>{_e(_detail(e))}</td></tr>" for e in entries)
     more = (f'<p><a href="/panel/dziennik?przed={_e(next_before)}">Starsze wpisy</a></p>' if next_before else "")
     body = (
@@ -319,6 +333,20 @@ def zloty(grosze: int | None) -> str:
     return "" if grosze is None else number(grosze / 100, 2).replace("\u00a0", "")
 
 
+SETTINGS_PAGES = (
+    ("/panel/ustawienia", "Wyniki"),
+    ("/panel/ustawienia/przedplaty", "Przedpłaty"),
+    ("/panel/ustawienia/propozycje", "Propozycje z listy oczekujących"),
+)
+
+
+def settings_links(current: str) -> str:
+    """The settings' own pages, on each of them."""
+    items = "".join(f'<li><a href="{href}"{" aria-current=page" if href == current else ""}>{_e(label)}</a></li>'
+                    for href, label in SETTINGS_PAGES)
+    return f'<nav aria-label="Ustawienia"><ul class="settings-links">{items}</ul></nav>\n'
+
+
 def settings_page(session: ConsoleSession, values: dict[str, str], services: tuple[str, ...], *,
                   notice: str | None = None, problem: str | None = None) -> str:
     service_fields = "".join(
@@ -327,7 +355,7 @@ def settings_page(session: ConsoleSession, values: dict[str, str], services: tup
         f'value="{_e(values.get("service:" + service, ""))}">'
         "</div>" for i, service in enumerate(services))
     body = (
-        "<h1>Ustawienia wyników</h1>\n"
+        "<h1>Ustawienia wyników</h1>\n" + settings_links("/panel/ustawienia") +
         f"{_alert(notice, 'ok')}{_alert(problem)}"
         f'<form method="post" action="/panel/ustawienia">{hidden_csrf(session.csrf)}\n'
         '<section class="card"><h2>Późne odwołanie</h2>'
