@@ -71,6 +71,19 @@ class Browser:
                                     headers=self._headers({"content-type": "application/x-www-form-urlencoded",
                                                            **(headers or {})}), source_ip=self.ip))
 
+    def upload(self, path: str, fields: dict[str, str | bytes]) -> dict:
+        """Post a multipart/form-data form: bytes values are files (named upload.csv)."""
+        boundary = "odwolaj-test-boundary"
+        body = b""
+        for name, value in fields.items():
+            file_part = f'; filename="upload.csv"\r\nContent-Type: text/csv' if isinstance(value, bytes) else ""
+            content = value if isinstance(value, bytes) else value.encode()
+            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"{file_part}\r\n\r\n'
+                     ).encode() + content + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        headers = self._headers({"content-type": f"multipart/form-data; boundary={boundary}"})
+        return self._keep(self.http("POST", path, body=body, headers=headers, source_ip=self.ip))
+
     def submit(self, path: str, form: dict, page: str | None = None) -> dict:
         """Post a form with the token of the page it is on (GET `page`, or `path`, first)."""
         shown = self.get(page or path)

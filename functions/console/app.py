@@ -8,6 +8,7 @@ pages in one place (`problem`). Logs carry subs, ids and codes, never an e-mail 
 """
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ from odwolaj.core.clock import WARSAW, now
 from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
 from odwolaj.data.models import ConsoleSession
-from odwolaj.edge.console import exports, http, pages, rules as rules_pages
+from odwolaj.edge.console import bookings as bookings_pages, exports, http, pages, rules as rules_pages
 from odwolaj.edge.console.dashboard import dashboard_page
 from odwolaj.edge.console.forms import grosze
 from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
@@ -31,7 +32,7 @@ from odwolaj.edge.requests import body_text
 from odwolaj.edge.web.forms import is_cross_site, parse_form
 from odwolaj.security import sessions, signin
 from odwolaj.security.staff import AccountExists, AlreadyOnStaff
-from odwolaj.usecases import clinic_settings, console
+from odwolaj.usecases import clinic_settings, console, manual_bookings
 
 check_environment()
 logger = Logger()
@@ -65,11 +66,12 @@ def _session() -> ConsoleSession:
     return found
 
 
-def _form(record: ConsoleSession | None) -> dict[str, str] | None:
-    """The posted form, or None when it is not genuine (another site, no or a wrong token)."""
+def _form(record: ConsoleSession | None, posted: dict[str, str] | None = None) -> dict[str, str] | None:
+    """The posted form (urlencoded, or the `posted` fields of a multipart one), or None when it is
+    not genuine (another site, no or a wrong token)."""
     event = app.current_event
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
-    form = parse_form(body_text(event))
+    form = parse_form(body_text(event)) if posted is None else posted
     if is_cross_site(event.headers, own_hosts) or record is None or not sessions.form_is_genuine(record,
                                                                                                   form.get("csrf")):
         return None
@@ -502,6 +504,84 @@ def save_offer_strategy() -> Response:
         return _refused(partial(rules_pages.strategy_page, session), form=form, error=error,
                         problem=rules_pages.problem_for(error.field, strategy=True), wrong=error.field)
     return http.see_other("/panel/ustawienia/propozycje?ok=zapisano")
+
+
+# ---------------------------------------------------------------------------------------------
+# Part 2, manual bookings (manager and reception): one visit, or a CSV file planned row by row,
+# then imported; each visit through the clinic API's own input parsing and upsert.
+
+
+@app.get("/panel/wizyty")
+def booking_form() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    shown = _query().get("ok")
+    notice = None
+    if shown:
+        visit = manual_bookings.visit(session, shown)
+        notice = bookings_pages.booked_notice(visit, _query().get("nowa") == "1")
+    fresh = {"ref": manual_bookings.new_visit_number()}
+    return http.html(200, bookings_pages.bookings_page(session, fresh, notice=notice))
+
+
+@app.post("/panel/wizyty")
+def book_visit() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    form = _form(session)
+    if form is None:
+        return _form_expired(session)
+    external = form.get("id_wizyty") or form.get("ref", "")
+    try:
+        booked = manual_bookings.book_visit(session, external, form)
+    except (InvalidInput, Conflict) as error:
+        logger.info("console form refused", extra={"field": error.field, "code": error.code})
+        typed = {k: v for k, v in form.items() if k != "csrf"}
+        return http.html(400, bookings_pages.bookings_page(
+            session, typed, problem=bookings_pages.reason(error.field, error.code),
+            wrong=bookings_pages.form_field(error.field)))
+    logger.info("visit booked in the console", extra={"appointment_id": booked.appointment.appointment_id,
+                                                       "created": booked.created})
+    return http.see_other(f"/panel/wizyty?ok={quote(str(booked.appointment.external_id))}"
+                          f"&nowa={int(booked.created)}")
+
+
+@app.get("/panel/wizyty/import")
+def import_form() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    return http.html(200, bookings_pages.import_page(session))
+
+
+@app.post("/panel/wizyty/import")
+def import_visits() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    event = app.current_event
+    raw = event.body or ""
+    try:
+        fields = bookings_pages.upload_fields(base64.b64decode(raw) if event.is_base64_encoded else raw.encode(),
+                                              event.headers.get("content-type", ""))
+        form = _form(session, {name: bookings_pages.text_of(fields, name) for name in ("csrf", "action")})
+        if form is None:
+            return _form_expired(session)
+        text = bookings_pages.csv_text(fields)
+        if form.get("action") == "importuj":
+            done, key = manual_bookings.run_import(session, text)
+            logger.info("visits imported", extra={"rows": len(done.rows)})
+            return http.see_other(f"/panel/wizyty/import/raport?wpis={quote(key)}")
+        plan = manual_bookings.plan_import(session, text)
+    except manual_bookings.FileRefused as error:
+        logger.info("import refused", extra={"reason": error.reason})
+        return http.html(400, bookings_pages.import_page(session, problem=bookings_pages.file_reason(error)))
+    return http.html(200, bookings_pages.preview_page(session, plan, text))
+
+
+@app.get("/panel/wizyty/import/raport")
+def import_report() -> Response:
+    session = _session()
+    report, at = manual_bookings.import_report(session, _query().get("wpis", ""))
+    return http.html(200, bookings_pages.report_page(session, report, at))
 
 
 # ---------------------------------------------------------------------------------------------

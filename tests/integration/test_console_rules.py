@@ -114,7 +114,8 @@ def test_a_specialist_s_own_rules_keep_the_rest_of_the_facility_s_and_can_be_rem
     wrong = signed_in.submit(SPECIALIST, {**form, "deadline_hours_before_visit": "dużo"}, page=RULES)
     assert wrong["statusCode"] == 400 and "Liczba godzin przed wizytą" in wrong["body"]
     assert 'value="dużo"' in wrong["body"]
-    assert facility_rules(Facility.get(facility_id)).specialists["dr Anna Nowak"]["deadline"]["hours_before_visit"] == 48
+    own_deadline = facility_rules(Facility.get(facility_id)).specialists["dr Anna Nowak"]["deadline"]
+    assert own_deadline["hours_before_visit"] == 48
 
     removed = signed_in.submit(SPECIALIST, {"specialist": "dr Anna Nowak", "action": "remove"}, page=RULES)
     assert location(removed).startswith(SPECIALIST)

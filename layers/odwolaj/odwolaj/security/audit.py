@@ -44,6 +44,14 @@ def record(facility_id: str, actor: Actor, action: str, *, subject: str | None =
     return written
 
 
+def find(facility_id: str, entry_key: str) -> AuditEntry | None:
+    """One entry of the facility (None for none, or another facility's key)."""
+    try:
+        return AuditEntry.get(facility_id, entry_key)
+    except AuditEntry.DoesNotExist:
+        return None
+
+
 def recent(facility_id: str, *, before: str | None = None, limit: int = PAGE) -> tuple[list[AuditEntry], str | None]:
     """The facility's entries, newest first, a page at a time: (entries, the key to continue from)."""
     last_key = {"facility_id": {"S": facility_id}, "entry_key": {"S": before}} if before else None

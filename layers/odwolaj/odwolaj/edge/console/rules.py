@@ -57,7 +57,8 @@ STRATEGY_LABELS = {
     "cooldown_hours": "Ile godzin odpoczywa osoba, która nie odpowiedziała",
     "claim_minutes": "Ile minut czekamy na przedpłatę po zgodzie na termin",
 }
-STRATEGY_MODES = (("waves", "falami: kilka osób naraz, każda fala większa"), ("sequential", "po kolei: jedna osoba naraz"))
+STRATEGY_MODES = (("waves", "falami: kilka osób naraz, każda fala większa"),
+                  ("sequential", "po kolei: jedna osoba naraz"))
 GENERIC = "Sprawdź zaznaczone pole i spróbuj jeszcze raz."
 
 
