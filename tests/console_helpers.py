@@ -76,7 +76,7 @@ class Browser:
         boundary = "odwolaj-test-boundary"
         body = b""
         for name, value in fields.items():
-            file_part = f'; filename="upload.csv"\r\nContent-Type: text/csv' if isinstance(value, bytes) else ""
+            file_part = '; filename="upload.csv"\r\nContent-Type: text/csv' if isinstance(value, bytes) else ""
             content = value if isinstance(value, bytes) else value.encode()
             body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"{file_part}\r\n\r\n'
                      ).encode() + content + b"\r\n"

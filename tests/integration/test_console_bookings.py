@@ -22,9 +22,9 @@ from odwolaj.usecases.manual_bookings import MAX_ROWS
 from tests.console_helpers import Browser, csrf_of, enrolled, location
 
 DAY = (datetime.now(WARSAW) + timedelta(days=10)).date()
-VISIT = {"data": DAY.isoformat(), "godzina": "10:30", "usluga": "Poradnia kardiologiczna", "specjalista": "dr Anna Nowak",
-         "czas_min": "20", "gabinet": "", "id_wizyty": "", "id_pacjenta": "K-100", "telefon": "600 100 200",
-         "email": "", "pesel": ""}
+VISIT = {"data": DAY.isoformat(), "godzina": "10:30", "usluga": "Poradnia kardiologiczna",
+         "specjalista": "dr Anna Nowak", "czas_min": "20", "gabinet": "", "id_wizyty": "", "id_pacjenta": "K-100",
+         "telefon": "600 100 200", "email": "", "pesel": ""}
 
 
 @pytest.fixture
