@@ -223,7 +223,7 @@ def plan_import(session: ConsoleSession, text: str) -> ImportPlan:
     """What importing the file would do, row by row; changes nothing."""
     require(session, "bookings")
     facility_id = session.facility_id or ""
-    plan, seen = ImportPlan(), {}
+    plan, seen = ImportPlan(), dict[str, int]()
     for line, values in read_csv(text):
         external_id = row_id(values)
         try:
