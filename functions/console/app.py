@@ -416,6 +416,13 @@ def save_settings() -> Response:
 # and the offer strategy, validated by the clinic API's own domain code, audited.
 
 
+def _posted(what: str) -> tuple[ConsoleSession, dict[str, str] | None]:
+    """The signed-in person, allowed `what` (403 otherwise), and their form (None: not genuine)."""
+    session = _session()
+    console.require(session, what)
+    return session, _form(session)
+
+
 def _refused(page: Callable[..., str], *, form: dict[str, str], error: InvalidInput, problem: str,
              wrong: str | None) -> Response:
     """`page` again with the problem and what was typed (nothing was changed)."""
@@ -435,9 +442,7 @@ def payment_rules_form() -> Response:
 
 @app.post("/panel/ustawienia/przedplaty")
 def save_payment_rules() -> Response:
-    session = _session()
-    console.require(session, "settings")
-    form = _form(session)
+    session, form = _posted("settings")
     if form is None:
         return _form_expired(session)
     try:
@@ -465,9 +470,7 @@ def specialist_rules_form() -> Response:
 
 @app.post("/panel/ustawienia/przedplaty/specjalista")
 def save_specialist_rules() -> Response:
-    session = _session()
-    console.require(session, "settings")
-    form = _form(session)
+    session, form = _posted("settings")
     if form is None:
         return _form_expired(session)
     name = form.get("specialist", "")
@@ -493,9 +496,7 @@ def offer_strategy_form() -> Response:
 
 @app.post("/panel/ustawienia/propozycje")
 def save_offer_strategy() -> Response:
-    session = _session()
-    console.require(session, "settings")
-    form = _form(session)
+    session, form = _posted("settings")
     if form is None:
         return _form_expired(session)
     try:
@@ -504,6 +505,27 @@ def save_offer_strategy() -> Response:
         return _refused(partial(rules_pages.strategy_page, session), form=form, error=error,
                         problem=rules_pages.problem_for(error.field, strategy=True), wrong=error.field)
     return http.see_other("/panel/ustawienia/propozycje?ok=zapisano")
+
+
+@app.get("/panel/ustawienia/wiadomosci")
+def campaign_texts_form() -> Response:
+    session = _session()
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    values = rules_pages.texts_values(clinic_settings.campaign_texts(session))
+    return http.html(200, rules_pages.texts_page(session, values, notice=notice))
+
+
+@app.post("/panel/ustawienia/wiadomosci")
+def save_campaign_texts() -> Response:
+    session, form = _posted("settings")
+    if form is None:
+        return _form_expired(session)
+    try:
+        clinic_settings.save_campaign_texts(session, rules_pages.texts_payload(form))
+    except InvalidInput as error:
+        return _refused(partial(rules_pages.texts_page, session), form=form, error=error,
+                        problem=rules_pages.text_problem(error.field), wrong=rules_pages.text_field(error.field))
+    return http.see_other("/panel/ustawienia/wiadomosci?ok=zapisano")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,9 +548,7 @@ def booking_form() -> Response:
 
 @app.post("/panel/wizyty")
 def book_visit() -> Response:
-    session = _session()
-    console.require(session, "bookings")
-    form = _form(session)
+    session, form = _posted("bookings")
     if form is None:
         return _form_expired(session)
     external = form.get("id_wizyty") or form.get("ref", "")

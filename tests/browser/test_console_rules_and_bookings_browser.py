@@ -1,5 +1,5 @@
 """Part 2 of the console in a real browser (Debian's chromium): the manager's prepayment rules (the
-facility's and a specialist's) and offer strategy, adding a visit and importing a CSV file (plan,
+facility's and a specialist's), offer strategy and campaign texts, adding a visit and importing a CSV file (plan,
 import, report), on a reception tablet (1024×768) and a phone (360×740), axe finding no violation
 on any page, a refused form keeping what was typed; reception cannot reach the settings."""
 from __future__ import annotations
@@ -57,6 +57,15 @@ def test_a_manager_sets_the_prepayment_rules_and_the_offer_strategy(site, facili
     page.get_by_label("po kolei: jedna osoba naraz").check()
     page.get_by_role("button", name="Zapisz").click()
     assert page.get_by_role("status").inner_text() == "Zapisano."
+
+    page.get_by_role("link", name="Teksty wiadomości").click()
+    checked(page)
+    invitation = page.get_by_label("Zaproszenie: 12–18 miesięcy od ostatniej wizyty")
+    invitation.fill("$facility: zapraszamy, bez linku.")
+    page.get_by_role("button", name="Zapisz").click()
+    assert "musi zawierać $facility" in page.get_by_role("alert").inner_text()
+    assert invitation.input_value() == "$facility: zapraszamy, bez linku."
+    checked(page)
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (360, 740)], ids=["tablet", "phone"])

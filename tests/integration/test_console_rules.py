@@ -147,7 +147,7 @@ def test_reception_cannot_read_or_change_the_rules(facility_id, http):
     offer = browser.get("/panel/weryfikacja")
     browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(offer["body"])})
     token = csrf_of(browser.get("/panel")["body"])
-    for path in (RULES, STRATEGY):
+    for path in (RULES, STRATEGY, "/panel/ustawienia/wiadomosci"):
         assert browser.get(path)["statusCode"] == 403
     assert browser.get(SPECIALIST, query="kto=dr%20X")["statusCode"] == 403
     assert browser.post(RULES, {"csrf": token, **FACILITY_FORM})["statusCode"] == 403
@@ -162,3 +162,31 @@ def test_a_form_without_the_token_or_from_another_site_changes_nothing(signed_in
                                 headers={"sec-fetch-site": "cross-site", "origin": "https://evil.example"})
     assert other_site["statusCode"] == 403
     assert Facility.get(facility_id).payment_rules is None and not settings_entries(facility_id)
+
+
+def test_the_campaign_texts_are_checked_as_through_the_api_kept_when_wrong_and_audited(signed_in, facility_id):
+    texts = "/panel/ustawienia/wiadomosci"
+    page = signed_in.get(texts)
+    assert page["statusCode"] == 200 and "Puste: tekst domyślny" in page["body"]
+    no_link = "$facility: zapraszamy na kontrolę, zadzwoń do nas."
+
+    wrong = signed_in.submit(texts, {"text_12-18": no_link, "nudge_days": "7"})
+
+    assert wrong["statusCode"] == 400 and "musi zawierać $facility" in wrong["body"]
+    assert re.search(r'<textarea id="f-text_12-18" name="text_12-18"[^>]*aria-invalid="true"[^>]*>'
+                     + re.escape(no_link), wrong["body"])
+    assert Facility.get(facility_id).campaign_settings is None
+    too_late = signed_in.submit(texts, {"nudge_enabled": "tak", "nudge_days": "90"})
+    assert too_late["statusCode"] == 400 and "od 1 do 60" in too_late["body"]
+
+    own = "$facility: minal rok od wizyty. $action $link"
+    saved = signed_in.submit(texts, {"text_12-18": own, "nudge_enabled": "tak", "nudge_days": "10"})
+
+    assert location(saved) == texts + "?ok=zapisano"
+    stored = Facility.get(facility_id).campaign_settings.as_dict()
+    assert stored["messages"] == {"12-18": own} and stored["rebook_nudge"] == {"enabled": True, "days": 10}
+    [entry] = settings_entries(facility_id)
+    assert entry.subject == "campaign_settings" and json.loads(entry.detail)["messages.12-18"]["to"] == own
+    back = signed_in.submit(texts, {"text_12-18": "", "nudge_enabled": "tak", "nudge_days": "10"})
+    assert location(back) == texts + "?ok=zapisano" and Facility.get(facility_id).campaign_settings.as_dict()[
+        "messages"] == {}

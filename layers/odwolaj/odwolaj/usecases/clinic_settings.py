@@ -1,6 +1,7 @@
 """The facility's own rules, set by its manager in the console: prepayment (the facility's and each
-specialist's) and the offer strategy. Each is validated by the same domain code as the clinic
-API's PUT (`PaymentRules.from_dict`, `rules.with_specialist`, `Strategy.from_payload`) and written
+specialist's), the offer strategy and the campaign texts. Each is validated by the same domain code
+as the clinic API's PUT (`PaymentRules.from_dict`, `rules.with_specialist`, `Strategy.from_payload`,
+`campaigns.settings.changed`) and written
 with its audit entry (who, when, what changed) in one transaction, on the condition that nobody
 changed it since it was read."""
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 from pynamodb.attributes import MapAttribute
 from pynamodb.transactions import TransactWrite
 
+from odwolaj.campaigns import settings as campaign_settings
+from odwolaj.campaigns.settings import CampaignSettings
 from odwolaj.core import validation
 from odwolaj.core.transactions import apply_or_conflict
 from odwolaj.data.models import AuditEntry, ConsoleSession, Facility
@@ -22,7 +25,7 @@ from odwolaj.security.facilities import get_facility
 from odwolaj.stats.report import catalogue
 from odwolaj.usecases.console import actor, require
 
-PAYMENT_RULES, OFFER_STRATEGY = "payment_rules", "offer_strategy"  # audit subjects
+PAYMENT_RULES, OFFER_STRATEGY, CAMPAIGN_SETTINGS = "payment_rules", "offer_strategy", "campaign_settings"
 
 
 def changes(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
@@ -109,4 +112,23 @@ def save_offer_strategy(session: ConsoleSession, payload: dict[str, Any]) -> Str
     after = Strategy.from_payload(payload)
     _write(session, facility, Facility.offer_strategy, strategy_of(facility).as_dict(), after.as_dict(),
            OFFER_STRATEGY)
+    return after
+
+
+# ---------------------------------------------------------------------------------------------
+# The campaign texts and the rebook nudge
+
+
+def campaign_texts(session: ConsoleSession) -> CampaignSettings:
+    require(session, "settings")
+    return CampaignSettings.of(get_facility(session.facility_id or ""))
+
+
+def save_campaign_texts(session: ConsoleSession, payload: dict[str, Any]) -> CampaignSettings:
+    """As PUT /api/v1/campaign-settings takes it (a text set to None returns to the default)."""
+    require(session, "settings")
+    facility = get_facility(session.facility_id or "")
+    before = CampaignSettings.of(facility)
+    after = campaign_settings.changed(before, payload)
+    _write(session, facility, Facility.campaign_settings, before.as_dict(), after.as_dict(), CAMPAIGN_SETTINGS)
     return after

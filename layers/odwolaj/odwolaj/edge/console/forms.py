@@ -23,14 +23,28 @@ def _invalid(name: str, wrong: str | None, hint_id: str | None = None) -> str:
     return (' aria-invalid="true"' if name == wrong else "") + (f' aria-describedby="{described}"' if described else "")
 
 
+def _labelled(name: str, label: str, wrong: str | None, hint: str | None) -> tuple[str, str, str]:
+    """(the control's id, the field's opening with its label and hint, the control's ARIA marks)."""
+    ident = "f-" + re.sub(r"[^a-z0-9_-]", "-", name.lower())
+    hint_html = f'<span class="muted" id="{ident}-hint">{_e(hint)}</span>' if hint else ""
+    head = f'<div class="field"><label for="{ident}">{_e(label)}</label>{hint_html}'
+    return ident, head, _invalid(name, wrong, f"{ident}-hint" if hint else None)
+
+
 def field(name: str, label: str, values: dict[str, str], *, wrong: str | None = None, kind: str = "text",
           hint: str | None = None, attrs: str = "") -> str:
     """A labelled input showing `values[name]` (what was typed, or the current setting)."""
-    ident = "f-" + re.sub(r"[^a-z0-9_-]", "-", name.lower())
-    hint_html = f'<span class="muted" id="{ident}-hint">{_e(hint)}</span>' if hint else ""
-    return (f'<div class="field"><label for="{ident}">{_e(label)}</label>{hint_html}<input type="{kind}" '
-            f'id="{ident}" name="{_e(name)}" value="{_e(values.get(name, ""))}"{attrs}'
-            f'{_invalid(name, wrong, f"{ident}-hint" if hint else None)}></div>\n')
+    ident, head, marks = _labelled(name, label, wrong, hint)
+    return (f'{head}<input type="{kind}" id="{ident}" name="{_e(name)}" value="{_e(values.get(name, ""))}"'
+            f'{attrs}{marks}></div>\n')
+
+
+def area(name: str, label: str, values: dict[str, str], *, wrong: str | None = None, hint: str | None = None,
+         attrs: str = "") -> str:
+    """A labelled multi-line text field showing `values[name]`."""
+    ident, head, marks = _labelled(name, label, wrong, hint)
+    return (f'{head}<textarea id="{ident}" name="{_e(name)}" rows="3"{attrs}{marks}>{_e(values.get(name, ""))}'
+            "</textarea></div>\n")
 
 
 def radios(name: str, legend: str, options: tuple[tuple[str, str], ...], values: dict[str, str], *,

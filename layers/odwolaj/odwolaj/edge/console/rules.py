@@ -1,5 +1,5 @@
 """The manager's settings pages of part 2: prepayment rules (the facility's and each specialist's:
-every mode of seed 002) and the offer strategy. The forms' text becomes the clinic API's JSON here
+every mode of seed 002), the offer strategy and the campaign texts. The forms' text becomes the clinic API's JSON here
 (`*_payload`), the domain validates it; a refused field gets its Polish message (`problem_for`)
 and the page comes back with what was typed."""
 from __future__ import annotations
@@ -8,9 +8,11 @@ from html import escape as _e
 from typing import Any
 from urllib.parse import quote
 
+from odwolaj.campaigns.settings import CampaignSettings
 from odwolaj.data.models import ConsoleSession
-from odwolaj.edge.console.forms import alerts, checkbox, field, grosze, present, radios, select, whole
+from odwolaj.edge.console.forms import alerts, area, checkbox, field, grosze, present, radios, select, whole
 from odwolaj.edge.console.pages import hidden_csrf, layout, settings_links, zloty
+from odwolaj.language.campaign_texts import DEFAULTS as CAMPAIGN_DEFAULTS, EDITABLE
 from odwolaj.payments.rules import PaymentRules
 from odwolaj.reserve.strategy import BOUNDS, Strategy
 
@@ -60,6 +62,15 @@ STRATEGY_LABELS = {
 STRATEGY_MODES = (("waves", "falami: kilka osób naraz, każda fala większa"),
                   ("sequential", "po kolei: jedna osoba naraz"))
 GENERIC = "Sprawdź zaznaczone pole i spróbuj jeszcze raz."
+TEXT_LABELS = {"12-18": "Zaproszenie: 12–18 miesięcy od ostatniej wizyty",
+               "18-24": "Zaproszenie: 18–24 miesiące od ostatniej wizyty",
+               "24+": "Zaproszenie: ponad 24 miesiące od ostatniej wizyty",
+               "followup": "Przypomnienie po dwóch tygodniach (do tych, którzy nie odpowiedzieli)",
+               "rebook": "Propozycja nowego terminu po odwołaniu wizyty"}
+TEXT_PROBLEM = ("Tekst wiadomości: musi zawierać $facility (nazwę przychodni) i $link (link dla pacjenta), nie może "
+                "mieć emotikonów i musi się zmieścić w jednym SMS-ie (160 znaków bez polskich liter) razem z nazwą "
+                "przychodni, linkiem i $action.")
+TEXT_PROBLEMS = {"rebook_nudge.days": "Po ilu dniach od odwołania: wpisz liczbę całkowitą od 1 do 60."}
 
 
 def problem_for(field_name: str | None, specialist: str | None = None, *, strategy: bool = False) -> str:
@@ -72,6 +83,18 @@ def problem_for(field_name: str | None, specialist: str | None = None, *, strate
     if strategy:
         return "Wybierz sposób proponowania terminów."
     return PAYMENT_PROBLEMS.get(name, GENERIC)
+
+
+def text_problem(field_name: str | None) -> str:
+    return TEXT_PROBLEMS.get(field_name or "") or (TEXT_PROBLEM if (field_name or "").startswith("messages.")
+                                                   else GENERIC)
+
+
+def text_field(field_name: str | None) -> str | None:
+    """The form control of a refused campaign-settings field."""
+    if (field_name or "").startswith("messages."):
+        return "text_" + (field_name or "").removeprefix("messages.")
+    return {"rebook_nudge.days": "nudge_days"}.get(field_name or "")
 
 
 def wrong_field(field_name: str | None, specialist: str | None = None) -> str | None:
@@ -118,6 +141,13 @@ def strategy_payload(form: dict[str, str]) -> dict[str, Any]:
     return {"mode": form.get("mode", ""), **{name: whole(form.get(name, "")) for name in BOUNDS}}
 
 
+def texts_payload(form: dict[str, str]) -> dict[str, Any]:
+    """The form as PUT /api/v1/campaign-settings's body; an emptied text returns to the default."""
+    return {"messages": {kind: form.get(f"text_{kind}") or None for kind in EDITABLE},
+            "rebook_nudge": present({"enabled": form.get("nudge_enabled") == "tak",
+                                     "days": whole(form.get("nudge_days", ""))})}
+
+
 # ---------------------------------------------------------------------------------------------
 # Current settings → the form's values
 
@@ -144,6 +174,11 @@ def specialist_values(own: dict[str, Any], facility: PaymentRules) -> dict[str, 
               "first_visit_mandatory": "" if first is None else ("tak" if first else "nie"),
               "own_deadline": "tak" if "deadline" in own else ""}
     return values | _deadline_values(own.get("deadline") or facility.deadline.to_dict())
+
+
+def texts_values(current: CampaignSettings) -> dict[str, str]:
+    return ({f"text_{kind}": text for kind, text in current.messages.items()}
+            | {"nudge_enabled": "tak" if current.nudge_enabled else "", "nudge_days": str(current.nudge_days)})
 
 
 def strategy_values(strategy: Strategy) -> dict[str, str]:
@@ -246,3 +281,22 @@ def strategy_page(session: ConsoleSession, values: dict[str, str], *, notice: st
         + numbers + '</section>\n<button type="submit">Zapisz</button></form>'
     )
     return layout("Propozycje z listy", body, session=session, current="/panel/ustawienia")
+
+
+def texts_page(session: ConsoleSession, values: dict[str, str], *, notice: str | None = None,
+               problem: str | None = None, wrong: str | None = None) -> str:
+    texts = "".join(area(f"text_{kind}", TEXT_LABELS[kind], values, wrong=wrong, attrs=' maxlength="480"',
+                         hint=f"Puste: tekst domyślny – {CAMPAIGN_DEFAULTS[kind]}") for kind in EDITABLE)
+    body = (
+        "<h1>Teksty wiadomości</h1>\n" + settings_links("/panel/ustawienia/wiadomosci") + alerts(notice, problem)
+        + "<p>Własne teksty SMS-ów zapraszających na wizyty po przerwie. W tekście: $facility – nazwa przychodni, "
+        "$link – link dla pacjenta, $action – co pacjent może zrobić (odpisać TAK albo wybrać termin). Polskie "
+        "litery wysyłamy bez ogonków.</p>"
+        f'<form method="post" action="/panel/ustawienia/wiadomosci">{hidden_csrf(session.csrf)}\n'
+        f'<section class="card"><h2>Zaproszenia</h2>{texts}</section>\n'
+        '<section class="card"><h2>Po odwołaniu wizyty</h2>'
+        + checkbox("nudge_enabled", "Proponuj nowy termin pacjentowi, który odwołał wizytę", values)
+        + field("nudge_days", "Po ilu dniach od odwołania (1–60)", values, wrong=wrong, attrs=' inputmode="numeric"')
+        + '</section>\n<button type="submit">Zapisz</button></form>'
+    )
+    return layout("Teksty wiadomości", body, session=session, current="/panel/ustawienia")
