@@ -193,10 +193,11 @@ def _deadline_fields(values: dict[str, str], wrong: str | None) -> str:
     return (radios("deadline_mode", "Termin płatności obowiązkowej przedpłaty", DEADLINE_MODES, values, wrong=wrong)
             + field("deadline_hour", "Godzina w dniu rezerwacji (pierwszy sposób)", values, wrong=wrong, kind="time",
                     hint="Po tej godzinie termin przechodzi na następny dzień.")
-            + field("deadline_hours_before_visit", "Godzin przed wizytą (pierwszy: najpóźniej; drugi; trzeci: "
-                    "najpóźniej)", values, wrong=wrong, attrs=' inputmode="numeric"')
-            + field("deadline_hours_after_booking", "Godzin od rezerwacji (trzeci sposób)", values, wrong=wrong,
-                    attrs=' inputmode="numeric"')
+            + field("deadline_hours_before_visit", "Liczba godzin przed wizytą", values, wrong=wrong,
+                    attrs=' inputmode="numeric"', hint="Drugi sposób: termin płatności. Pierwszy i trzeci: "
+                    "najpóźniej tyle godzin przed wizytą (w pierwszym puste: bez tego ograniczenia).")
+            + field("deadline_hours_after_booking", "Liczba godzin od rezerwacji (trzeci sposób)", values,
+                    wrong=wrong, attrs=' inputmode="numeric"')
             + field("deadline_booking_cutoff", "Nie przyjmuj rezerwacji z przedpłatą od godziny (puste: zawsze)",
                     values, wrong=wrong, kind="time", hint="Żeby pacjent zdążył zapłacić."))
 
