@@ -5,6 +5,8 @@ visit twice changes nothing; refused input keeps what was typed; audited; CSRF; 
 from __future__ import annotations
 
 import base64
+import inspect
+import io
 import json
 import re
 from datetime import datetime, timedelta
@@ -19,6 +21,7 @@ from odwolaj.payments import rules
 from odwolaj.security import staff
 from odwolaj.security.facilities import create_facility
 from odwolaj.usecases.manual_bookings import MAX_ROWS
+from odwolaj_local.lambdas import load_handler
 from tests.console_helpers import Browser, csrf_of, enrolled, location
 
 DAY = (datetime.now(WARSAW) + timedelta(days=10)).date()
@@ -46,6 +49,18 @@ def reception(facility_id, http):
     offer = browser.get("/panel/weryfikacja")
     browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(offer["body"])})
     return browser
+
+
+@pytest.fixture
+def console_logs(aws, monkeypatch):
+    """What the console function's Powertools logger writes, at its most verbose level."""
+    logger = inspect.unwrap(load_handler("ConsoleFunction")).__globals__["logger"]  # under Tracer's wrapper
+    written = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", written)
+    previous = logger.log_level
+    logger.setLevel("DEBUG")
+    yield written
+    logger.setLevel(previous)
 
 
 def booked_form(browser: Browser, **changes) -> dict:
@@ -227,3 +242,55 @@ def test_another_facility_s_import_report_is_not_found(manager, facility_id, htt
     token = csrf_of(other.get("/panel/wizyty/import")["body"])
     done = other.upload("/panel/wizyty/import", {"csrf": token, "action": "importuj", "plik": CSV.encode()})
     assert manager.get("/panel/wizyty/import/raport", query=location(done).split("?", 1)[1])["statusCode"] == 404
+
+
+def test_a_booking_the_prepayment_rules_refuse_is_reported_and_the_others_go_on(manager, facility_id):
+    # Mandatory prepayment with a cut-off at midnight: every booking that needs it is refused now.
+    rules.save_facility_rules(facility_id, {
+        "mode": "none", "amount": 10000, "blacklist_mandatory": False,
+        "specialists": {"dr Anna Nowak": {"mode": "mandatory", "deadline": {
+            "mode": "before_visit", "hours_before_visit": 2, "booking_cutoff": "00:00"}}}})
+    refused = manager.post("/panel/wizyty", booked_form(manager))
+    assert refused["statusCode"] == 400 and "nie przyjmujemy rezerwacji z obowiązkową przedpłatą" in refused["body"]
+    assert 'value="dr Anna Nowak"' in refused["body"]
+    token = csrf_of(manager.get("/panel/wizyty/import")["body"])
+
+    done = manager.upload("/panel/wizyty/import", {"csrf": token, "action": "importuj", "plik": CSV.encode()})
+
+    report = plan_rows(manager.get("/panel/wizyty/import/raport", query=location(done).split("?", 1)[1])["body"])
+    assert report[2][0] == "pominięta" and "nie przyjmujemy rezerwacji" in report[2][1]  # dr Anna Nowak's
+    assert [line for line, (what, _) in report.items() if what == "dodana"] == [3, 6]
+    assert store.find_external(facility_id, "W-1") is None
+
+
+def test_an_import_cut_short_by_a_failure_is_finished_by_importing_the_file_again(manager, facility_id,
+                                                                                  monkeypatch, console_logs):
+    """A failure mid-file (here the store failing at the second visit) answers 500 and keeps what
+    was booked; the same file again books the rest and doubles nothing. No patient data is logged."""
+    from odwolaj.appointments import lifecycle
+
+    real, calls = lifecycle.upsert, []
+
+    def failing_second(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) == 2:
+            raise RuntimeError("DynamoDB unavailable")
+        return real(*args, **kwargs)
+
+    token = csrf_of(manager.get("/panel/wizyty/import")["body"])
+    monkeypatch.setattr(lifecycle, "upsert", failing_second)
+    failed = manager.upload("/panel/wizyty/import", {"csrf": token, "action": "importuj", "plik": CSV.encode()})
+    assert failed["statusCode"] == 500 and visits(facility_id) == 1
+    monkeypatch.setattr(lifecycle, "upsert", real)
+
+    again = manager.upload("/panel/wizyty/import", {"csrf": token, "action": "importuj", "plik": CSV.encode()})
+
+    report = plan_rows(manager.get("/panel/wizyty/import/raport", query=location(again).split("?", 1)[1])["body"])
+    assert {line: what for line, (what, _) in report.items() if line in (2, 3, 6)} == {
+        2: "już była, bez zmian", 3: "dodana", 6: "dodana"}
+    assert visits(facility_id) == 3
+    logged = console_logs.getvalue()
+    assert '"message":"visits imported"' in logged and '"message":"console failed"' in logged
+    for secret in ("600 100 20", "+4860010020", "K-1,", "Poradnia kardiologiczna"):
+        assert secret not in logged
+    assert manager.get("/panel/wizyty/import/raport", query="wpis=")["statusCode"] == 404

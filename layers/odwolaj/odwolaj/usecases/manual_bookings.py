@@ -269,7 +269,7 @@ def run_import(session: ConsoleSession, text: str) -> tuple[ImportPlan, str]:
 def import_report(session: ConsoleSession, entry_key: str) -> tuple[dict[str, Any], str]:
     """An import's report (from its audit entry) and when it was made; NotFound for another's."""
     require(session, "bookings")
-    found = audit.find(session.facility_id or "", entry_key) if len(entry_key) <= 40 else None
+    found = audit.find(session.facility_id or "", entry_key) if 0 < len(entry_key) <= 40 else None
     if found is None or found.action != "visits_imported":
         raise NotFound("no such import")
     return json.loads(found.detail or "{}"), str(found.at)
