@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import pytest
 
@@ -63,7 +64,8 @@ def test_the_facility_s_rules_are_saved_as_the_api_would_and_audited(signed_in, 
     assert (entry.actor, entry.subject) == (manager.sub, "payment_rules")
     detail = json.loads(entry.detail)
     assert detail["mode"] == {"from": "none", "to": "optional"} and detail["amount"] == {"from": None, "to": 5000}
-    assert "przedpłaty" in signed_in.get("/panel/dziennik")["body"]
+    log = unescape(signed_in.get("/panel/dziennik")["body"])
+    assert "przedpłaty" in log and 'tryb: "none" → "optional"' in log and "termin płatności › godzina" in log
     # The same form again changes nothing and writes no second entry.
     signed_in.submit(RULES, FACILITY_FORM)
     assert len(settings_entries(facility_id)) == 1

@@ -273,6 +273,24 @@ SUBJECTS = {"stats_settings": "ustawienia wyników", "payment_rules": "przedpła
             "offer_strategy": "propozycje z listy oczekujących", "campaign_settings": "teksty wiadomości"}
 SETTINGS = {"late_cancellation_hours": "próg późnego odwołania (godz.)", "visit_value": "wartość wizyty (gr)",
             "service_values": "wartości wizyt poradni (gr)"}
+# The parts of part 2's settings names ("specialists.dr Nowak.deadline.hour"); others stay as written.
+SETTING_PARTS = {
+    "mode": "tryb", "kind": "co płaci pacjent", "amount": "kwota (gr)", "first_visit_mandatory": "nowi pacjenci płacą",
+    "blacklist_mandatory": "z czarnej listy płacą", "deadline": "termin płatności", "hour": "godzina",
+    "hours_before_visit": "godz. przed wizytą", "hours_after_booking": "godz. od rezerwacji",
+    "booking_cutoff": "bez rezerwacji z przedpłatą od", "blacklist": "czarna lista", "no_shows": "nieobecności",
+    "within_months": "w ciągu miesięcy", "days": "dni", "specialists": "specjalista", "messages": "tekst",
+    "rebook_nudge": "propozycja po odwołaniu", "enabled": "włączona", "rate_per_minute": "SMS-ów na minutę",
+    "wave_size": "pierwsza fala", "short_notice_wave_size": "pierwsza fala (mniej niż doba)",
+    "wave_growth_percent": "wzrost fali (%)", "max_wave_size": "największa fala", "hold_minutes": "co ile minut fala",
+    "grace_minutes": "okno zgód (min)", "min_lead_minutes": "koniec propozycji przed wizytą (min)",
+    "target_offers": "docelowa liczba propozycji", "cooldown_hours": "odpoczynek (godz.)",
+    "claim_minutes": "czas na przedpłatę po zgodzie (min)",
+}
+
+
+def _setting(name: str) -> str:
+    return SETTINGS.get(name) or " › ".join(SETTING_PARTS.get(part, part) for part in name.split("."))
 
 
 def _who(sub: str | None, names: dict[str, str]) -> str:
@@ -286,7 +304,7 @@ def _who(sub: str | None, names: dict[str, str]) -> str:
 def _detail(entry: AuditEntry) -> str:
     detail = json.loads(entry.detail) if entry.detail else {}
     if entry.action == "settings_changed":
-        return "; ".join(f"{SETTINGS.get(k, k)}: {json.dumps(v['from'], ensure_ascii=False)} → "
+        return "; ".join(f"{_setting(k)}: {json.dumps(v['from'], ensure_ascii=False)} → "
                          f"{json.dumps(v['to'], ensure_ascii=False)}" for k, v in detail.items())
     if entry.action == "staff_role_changed":
         return f"{ROLES.get(str(detail.get('from')), '?')} → {ROLES.get(str(detail.get('to')), '?')}"
