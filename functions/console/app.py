@@ -486,46 +486,53 @@ def save_specialist_rules() -> Response:
     return http.see_other(f"/panel/ustawienia/przedplaty/specjalista?kto={quote(name)}&ok=zapisano")
 
 
-@app.get("/panel/ustawienia/propozycje")
-def offer_strategy_form() -> Response:
+def _settings_shown(page: Callable[..., str], values: Callable[[ConsoleSession], dict[str, str]]) -> Response:
     session = _session()
     notice = "Zapisano." if _query().get("ok") == "zapisano" else None
-    values = rules_pages.strategy_values(clinic_settings.offer_strategy(session))
-    return http.html(200, rules_pages.strategy_page(session, values, notice=notice))
+    return http.html(200, page(session, values(session), notice=notice))
+
+
+def _settings_saved(path: str, save: Callable[[ConsoleSession, dict[str, str]], object], page: Callable[..., str],
+                    problem: Callable[[str | None], str], wrong: Callable[[str | None], str | None]) -> Response:
+    """A settings page's form: saved then back to `path` (Post/Redirect/Get), or the page again
+    with the problem and what was typed."""
+    session, form = _posted("settings")
+    if form is None:
+        return _form_expired(session)
+    try:
+        save(session, form)
+    except InvalidInput as error:
+        return _refused(partial(page, session), form=form, error=error, problem=problem(error.field),
+                        wrong=wrong(error.field))
+    return http.see_other(f"{path}?ok=zapisano")
+
+
+@app.get("/panel/ustawienia/propozycje")
+def offer_strategy_form() -> Response:
+    return _settings_shown(rules_pages.strategy_page,
+                           lambda session: rules_pages.strategy_values(clinic_settings.offer_strategy(session)))
 
 
 @app.post("/panel/ustawienia/propozycje")
 def save_offer_strategy() -> Response:
-    session, form = _posted("settings")
-    if form is None:
-        return _form_expired(session)
-    try:
-        clinic_settings.save_offer_strategy(session, rules_pages.strategy_payload(form))
-    except InvalidInput as error:
-        return _refused(partial(rules_pages.strategy_page, session), form=form, error=error,
-                        problem=rules_pages.problem_for(error.field, strategy=True), wrong=error.field)
-    return http.see_other("/panel/ustawienia/propozycje?ok=zapisano")
+    return _settings_saved(
+        "/panel/ustawienia/propozycje",
+        lambda session, form: clinic_settings.save_offer_strategy(session, rules_pages.strategy_payload(form)),
+        rules_pages.strategy_page, lambda field: rules_pages.problem_for(field, strategy=True), lambda field: field)
 
 
 @app.get("/panel/ustawienia/wiadomosci")
 def campaign_texts_form() -> Response:
-    session = _session()
-    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
-    values = rules_pages.texts_values(clinic_settings.campaign_texts(session))
-    return http.html(200, rules_pages.texts_page(session, values, notice=notice))
+    return _settings_shown(rules_pages.texts_page,
+                           lambda session: rules_pages.texts_values(clinic_settings.campaign_texts(session)))
 
 
 @app.post("/panel/ustawienia/wiadomosci")
 def save_campaign_texts() -> Response:
-    session, form = _posted("settings")
-    if form is None:
-        return _form_expired(session)
-    try:
-        clinic_settings.save_campaign_texts(session, rules_pages.texts_payload(form))
-    except InvalidInput as error:
-        return _refused(partial(rules_pages.texts_page, session), form=form, error=error,
-                        problem=rules_pages.text_problem(error.field), wrong=rules_pages.text_field(error.field))
-    return http.see_other("/panel/ustawienia/wiadomosci?ok=zapisano")
+    return _settings_saved(
+        "/panel/ustawienia/wiadomosci",
+        lambda session, form: clinic_settings.save_campaign_texts(session, rules_pages.texts_payload(form)),
+        rules_pages.texts_page, rules_pages.text_problem, rules_pages.text_field)
 
 
 # ---------------------------------------------------------------------------------------------

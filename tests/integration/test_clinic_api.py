@@ -1,5 +1,4 @@
 """The clinic API through the template's route (ANY /api/v1/{proxy+}), as API Gateway calls it."""
-import inspect
 import io
 import json
 import os
@@ -160,15 +159,9 @@ def test_a_bad_update_leaves_the_existing_appointment_as_it_was(call, key):
 
 
 @pytest.fixture
-def app_logs(aws, monkeypatch):
-    """What the function's Powertools logger writes, at its most verbose level."""
-    logger = inspect.unwrap(load_handler("ClinicApiFunction")).__globals__["logger"]  # under Tracer's wrapper
-    written = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", written)
-    previous = logger.log_level
-    logger.setLevel("DEBUG")
-    yield written
-    logger.setLevel(previous)
+def app_logs(function_logs):
+    """What the clinic API's Powertools logger writes, at its most verbose level."""
+    return function_logs("ClinicApiFunction")
 
 
 def test_the_request_body_and_phone_never_reach_the_logs(call, key, app_logs):

@@ -5,8 +5,6 @@ visit twice changes nothing; refused input keeps what was typed; audited; CSRF; 
 from __future__ import annotations
 
 import base64
-import inspect
-import io
 import json
 import re
 from datetime import datetime, timedelta
@@ -21,7 +19,6 @@ from odwolaj.payments import rules
 from odwolaj.security import staff
 from odwolaj.security.facilities import create_facility
 from odwolaj.usecases.manual_bookings import MAX_ROWS
-from odwolaj_local.lambdas import load_handler
 from tests.console_helpers import Browser, csrf_of, enrolled, location
 
 DAY = (datetime.now(WARSAW) + timedelta(days=10)).date()
@@ -52,15 +49,8 @@ def reception(facility_id, http):
 
 
 @pytest.fixture
-def console_logs(aws, monkeypatch):
-    """What the console function's Powertools logger writes, at its most verbose level."""
-    logger = inspect.unwrap(load_handler("ConsoleFunction")).__globals__["logger"]  # under Tracer's wrapper
-    written = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", written)
-    previous = logger.log_level
-    logger.setLevel("DEBUG")
-    yield written
-    logger.setLevel(previous)
+def console_logs(function_logs):
+    return function_logs("ConsoleFunction")
 
 
 def booked_form(browser: Browser, **changes) -> dict:
