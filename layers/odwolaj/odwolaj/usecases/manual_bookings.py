@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ MAX_ROWS = 200
 MAX_BYTES = 100_000
 COLUMNS = ("id_wizyty", "data", "godzina", "usluga", "czas_min", "specjalista", "gabinet", "id_pacjenta", "telefon",
            "email", "pesel")
+CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::00)?")
 REQUIRED_COLUMNS = ("data", "godzina", "usluga", "id_pacjenta", "telefon")
 # What a row or the form may be planned as, and what an import did with it.
 CREATE, UPDATE, UNCHANGED, REFUSED, DUPLICATE = "create", "update", "unchanged", "refused", "duplicate"
@@ -66,13 +68,14 @@ def _day(text: str) -> date:
 
 def _starts_at(day_text: str, hour_text: str) -> str:
     """The local (Polish) date and time as the API's ISO date-time with its offset."""
+    found = CLOCK.fullmatch(hour_text)  # "8:05" and "08:05:00" as spreadsheets write them, too
     try:
-        hour = time.fromisoformat(hour_text) if len(hour_text) in (4, 5) else None
+        hour = time(int(found.group(1)), int(found.group(2))) if found else None
     except ValueError:
         hour = None
     if hour is None:
         raise InvalidInput("not a time (HH:MM)", field="starts_at")
-    return datetime.combine(_day(day_text), hour.replace(second=0), WARSAW).isoformat()
+    return datetime.combine(_day(day_text), hour, WARSAW).isoformat()
 
 
 def visit_payload(values: dict[str, str]) -> dict[str, Any]:
