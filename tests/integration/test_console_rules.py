@@ -86,7 +86,10 @@ def test_a_refused_rule_keeps_what_was_typed_and_changes_nothing(signed_in, faci
     refused = signed_in.submit(RULES, {**FACILITY_FORM, **change})
 
     assert refused["statusCode"] == 400 and message in refused["body"]
-    assert 'role="alert"' in refused["body"] and 'aria-invalid="true"' in refused["body"]
+    assert 'role="alert"' in refused["body"]
+    # The field is marked: a control as invalid, a group of choices as described by the problem.
+    assert 'aria-invalid="true"' in refused["body"] or 'fieldset class="field" aria-describedby="problem"' in refused[
+        "body"]
     for name, value in {**FACILITY_FORM, **change}.items():
         if name.startswith(("amount", "deadline_h", "blacklist_d")) and value:
             assert f'value="{value}"' in refused["body"]

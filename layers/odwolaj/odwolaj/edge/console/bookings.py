@@ -177,7 +177,7 @@ def bookings_page(session: ConsoleSession, values: dict[str, str], *, notice: st
 
 
 def import_page(session: ConsoleSession, *, problem: str | None = None) -> str:
-    columns = ("<li><code>data</code> (RRRR-MM-DD albo DD.MM.RRRR), <code>godzina</code> (GG:MM), "
+    columns = ("<li><code>data</code> (RRRR-MM-DD albo DD.MM.RRRR), <code>godzina</code> (GG:MM, np. 8:05), "
                "<code>usluga</code>, <code>id_pacjenta</code>, <code>telefon</code> – obowiązkowe;</li>"
                "<li><code>id_wizyty</code>, <code>czas_min</code>, <code>specjalista</code>, <code>gabinet</code>, "
                "<code>email</code>, <code>pesel</code> – nieobowiązkowe.</li>")

@@ -54,7 +54,9 @@ def radios(name: str, legend: str, options: tuple[tuple[str, str], ...], values:
         f'<div><input type="radio" id="{name}-{key or "inherit"}" name="{name}" value="{key}"'
         f'{" checked" if key == chosen else ""}> <label for="{name}-{key or "inherit"}">{_e(label)}</label></div>'
         for key, label in options)
-    return (f'<fieldset class="field"{_invalid(name, wrong)}><legend>{_e(legend)}</legend>{items}</fieldset>\n')
+    # A group takes no aria-invalid (ARIA 1.2): the problem describes it instead.
+    described = ' aria-describedby="problem"' if name == wrong else ""
+    return f'<fieldset class="field"{described}><legend>{_e(legend)}</legend>{items}</fieldset>\n'
 
 
 def checkbox(name: str, label: str, values: dict[str, str]) -> str:
