@@ -23,13 +23,14 @@ from odwolaj.core.clock import WARSAW, now
 from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
 from odwolaj.data.models import ConsoleSession
-from odwolaj.edge.console import bookings as bookings_pages, exports, http, pages, rules as rules_pages
+from odwolaj.edge.console import bookings as bookings_pages, exports, http, pages, rules as rules_pages, sms_texts
 from odwolaj.edge.console.dashboard import dashboard_page
 from odwolaj.edge.console.forms import grosze
 from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
 from odwolaj.edge.console.tables import period_label, tables
 from odwolaj.edge.requests import body_text
 from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.language.message_overrides import OverrideRefused
 from odwolaj.security import sessions, signin
 from odwolaj.security.staff import AccountExists, AlreadyOnStaff
 from odwolaj.usecases import clinic_settings, console, manual_bookings
@@ -533,6 +534,34 @@ def save_campaign_texts() -> Response:
         "/panel/ustawienia/wiadomosci",
         lambda session, form: clinic_settings.save_campaign_texts(session, rules_pages.texts_payload(form)),
         rules_pages.texts_page, rules_pages.text_problem, rules_pages.text_field)
+
+
+def _sms_texts_page(session: ConsoleSession, **shown) -> str:
+    own, sample = clinic_settings.message_templates(session)
+    return sms_texts.page(session, own, sample, **shown)
+
+
+@app.get("/panel/ustawienia/sms")
+def sms_texts_form() -> Response:
+    session = _session()
+    return http.html(200, _sms_texts_page(session, saved=_query().get("ok")))
+
+
+@app.post("/panel/ustawienia/sms")
+def save_sms_text() -> Response:
+    """One kind's text saved, or restored to the default ("Przywróć domyślny")."""
+    session, form = _posted("settings")
+    if form is None:
+        return _form_expired(session)
+    kind = form.get("kind", "")
+    text = None if form.get("action") == "restore" else form.get(f"text_{kind}", "")
+    try:
+        clinic_settings.save_message_template(session, kind, text)
+    except OverrideRefused as error:
+        logger.info("console form refused", extra={"field": error.field, "reason": error.reason})
+        typed = {"kind": kind, "text": text or ""}
+        return http.html(400, _sms_texts_page(session, typed=typed, wrong=kind, problem_text=sms_texts.problem(error)))
+    return http.see_other(f"/panel/ustawienia/sms?ok={quote(kind)}#{quote(kind)}")
 
 
 # ---------------------------------------------------------------------------------------------

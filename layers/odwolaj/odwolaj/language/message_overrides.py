@@ -145,3 +145,13 @@ def view(overrides: dict[str, Any]) -> dict[str, Any]:
     """The texts in force by kind (the facility's or the default), and which are the facility's."""
     return {"messages": {kind: overrides.get(kind) or default for kind, default in DEFAULTS.items()},
             "customised": sorted(k for k in overrides if k in DEFAULTS)}
+
+
+def sample(*, facility: str, facility_name: str, phone: str, link: str, at: datetime) -> MessageContext:
+    """A visit a week after `at`, to show a text as the patient will read it."""
+    visit = (at + timedelta(days=7)).replace(hour=9, minute=30, second=0, microsecond=0)
+    return MessageContext(
+        facility=facility, facility_name=facility_name, starts_at=visit, link=link, service="Poradnia kardiologiczna",
+        phone=phone, code="K7M2-QX9A", sent_at=at, deadline=at + timedelta(days=1), amount=15000,
+        until=at + timedelta(days=180), position=12, forecast="tydzień od 15 marca 2027",
+    )

@@ -1,7 +1,7 @@
 """The facility's own rules, set by its manager in the console: prepayment (the facility's and each
-specialist's), the offer strategy and the campaign texts. Each is validated by the same domain code
-as the clinic API's PUT (`PaymentRules.from_dict`, `rules.with_specialist`, `Strategy.from_payload`,
-`campaigns.settings.changed`) and written
+specialist's), the offer strategy, the campaign texts and the patient SMS texts. Each is validated by
+the same domain code as the clinic API's PUT (`PaymentRules.from_dict`, `rules.with_specialist`,
+`Strategy.from_payload`, `campaigns.settings.changed`, `language.message_overrides.changed`) and written
 with its audit entry (who, when, what changed) in one transaction, on the condition that nobody
 changed it since it was read."""
 from __future__ import annotations
@@ -12,10 +12,13 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.transactions import TransactWrite
 
 from odwolaj.campaigns import settings as campaign_settings
-from odwolaj.campaigns.settings import CampaignSettings
+from odwolaj.campaigns.settings import CampaignSettings, sample_link
 from odwolaj.core import validation
+from odwolaj.core.clock import now
 from odwolaj.core.transactions import apply_or_conflict
 from odwolaj.data.models import AuditEntry, ConsoleSession, Facility
+from odwolaj.language import message_overrides
+from odwolaj.language.texts import MessageContext
 from odwolaj.payments import rules
 from odwolaj.payments.rules import PaymentRules
 from odwolaj.reserve.settings import strategy_of
@@ -23,9 +26,11 @@ from odwolaj.reserve.strategy import Strategy
 from odwolaj.security import audit
 from odwolaj.security.facilities import get_facility
 from odwolaj.stats.report import catalogue
+from odwolaj.usecases import message_templates as patient_texts
 from odwolaj.usecases.console import actor, require
 
 PAYMENT_RULES, OFFER_STRATEGY, CAMPAIGN_SETTINGS = "payment_rules", "offer_strategy", "campaign_settings"
+MESSAGE_TEMPLATES = "message_templates"
 
 
 def changes(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
@@ -131,4 +136,26 @@ def save_campaign_texts(session: ConsoleSession, payload: dict[str, Any]) -> Cam
     before = CampaignSettings.of(facility)
     after = campaign_settings.changed(before, payload)
     _write(session, facility, Facility.campaign_settings, before.as_dict(), after.as_dict(), CAMPAIGN_SETTINGS)
+    return after
+
+
+# ---------------------------------------------------------------------------------------------
+# The patient SMS texts
+
+
+def message_templates(session: ConsoleSession) -> tuple[dict[str, str], MessageContext]:
+    """The facility's own texts by kind, and a visit of this facility to preview them with."""
+    require(session, "settings")
+    facility = get_facility(session.facility_id or "")
+    sample = message_overrides.sample(facility=str(facility.short_name), facility_name=str(facility.name),
+                                      phone=facility.phone or "", link=sample_link(), at=now())
+    return patient_texts.of(facility), sample
+
+
+def save_message_template(session: ConsoleSession, kind: str, text: str | None) -> dict[str, str]:
+    """One kind's text as PUT /api/v1/message-templates takes it (None: back to the default)."""
+    require(session, "settings")
+    facility = get_facility(session.facility_id or "")
+    before, after = patient_texts.changed(facility, {"messages": {kind: text}})
+    _write(session, facility, Facility.message_templates, before, after, MESSAGE_TEMPLATES)
     return after

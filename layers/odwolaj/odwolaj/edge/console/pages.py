@@ -270,7 +270,8 @@ ACTIONS = {"signed_in": "zalogowanie", "signed_out": "wylogowanie", "password_se
            "settings_changed": "zmiana ustawień", "visit_booked": "dodanie wizyty w panelu",
            "visits_imported": "import wizyt z pliku CSV"}
 SUBJECTS = {"stats_settings": "ustawienia wyników", "payment_rules": "przedpłaty",
-            "offer_strategy": "propozycje z listy oczekujących", "campaign_settings": "teksty wiadomości"}
+            "offer_strategy": "propozycje z listy oczekujących", "campaign_settings": "teksty wiadomości",
+            "message_templates": "SMS-y do pacjentów"}
 SETTINGS = {"late_cancellation_hours": "próg późnego odwołania (godz.)", "visit_value": "wartość wizyty (gr)",
             "service_values": "wartości wizyt poradni (gr)"}
 # The parts of part 2's settings names ("specialists.dr Nowak.deadline.hour"); others stay as written.
@@ -356,6 +357,7 @@ SETTINGS_PAGES = (
     ("/panel/ustawienia/przedplaty", "Przedpłaty"),
     ("/panel/ustawienia/propozycje", "Propozycje z listy oczekujących"),
     ("/panel/ustawienia/wiadomosci", "Teksty wiadomości"),
+    ("/panel/ustawienia/sms", "SMS-y do pacjentów"),
 )
 
 
