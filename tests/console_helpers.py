@@ -98,3 +98,19 @@ class Browser:
 
 def location(answer: dict) -> str | None:
     return answer["headers"].get("Location")
+
+
+def signed_in_manager(http, facility_id: str) -> tuple[Browser, Person]:
+    """A manager with TOTP, signed in: (their browser, them)."""
+    person = enrolled(facility_id, "kierownik@a.pl")
+    browser = Browser(http)
+    browser.sign_in(person)
+    return browser, person
+
+
+def signed_in_reception(http, facility_id: str) -> Browser:
+    """Someone at reception, signed in (TOTP offer skipped)."""
+    browser = Browser(http)
+    browser.sign_in(enrolled(facility_id, "rejestracja@a.pl", staff.RECEPTION, with_totp=False))
+    browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(browser.get("/panel/weryfikacja")["body"])})
+    return browser

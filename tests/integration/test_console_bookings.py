@@ -16,10 +16,9 @@ from odwolaj.appointments import store
 from odwolaj.core.clock import WARSAW
 from odwolaj.data.models import Appointment, AuditEntry
 from odwolaj.payments import rules
-from odwolaj.security import staff
 from odwolaj.security.facilities import create_facility
 from odwolaj.usecases.manual_bookings import MAX_ROWS
-from tests.console_helpers import Browser, csrf_of, enrolled, location
+from tests.console_helpers import Browser, csrf_of, enrolled, location, signed_in_reception
 
 DAY = (datetime.now(WARSAW) + timedelta(days=10)).date()
 VISIT = {"data": DAY.isoformat(), "godzina": "10:30", "usluga": "Poradnia kardiologiczna",
@@ -41,11 +40,7 @@ def manager(facility_id, http):
 
 @pytest.fixture
 def reception(facility_id, http):
-    browser = Browser(http)
-    browser.sign_in(enrolled(facility_id, "rejestracja@a.pl", staff.RECEPTION, with_totp=False))
-    offer = browser.get("/panel/weryfikacja")
-    browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(offer["body"])})
-    return browser
+    return signed_in_reception(http, facility_id)
 
 
 @pytest.fixture

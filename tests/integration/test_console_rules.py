@@ -12,9 +12,8 @@ import pytest
 from odwolaj.data.models import AuditEntry, Facility
 from odwolaj.payments.rules import facility_rules
 from odwolaj.reserve.settings import get_strategy
-from odwolaj.security import staff
 from odwolaj.security.facilities import create_facility
-from tests.console_helpers import Browser, csrf_of, enrolled, location
+from tests.console_helpers import csrf_of, location, signed_in_manager, signed_in_reception
 
 RULES = "/panel/ustawienia/przedplaty"
 SPECIALIST = "/panel/ustawienia/przedplaty/specjalista"
@@ -32,15 +31,18 @@ def facility_id(aws):
 
 
 @pytest.fixture
-def manager(facility_id):
-    return enrolled(facility_id, "kierownik@a.pl")
+def signed_in_as(facility_id, http):
+    return signed_in_manager(http, facility_id)
 
 
 @pytest.fixture
-def signed_in(manager, http):
-    browser = Browser(http)
-    browser.sign_in(manager)
-    return browser
+def signed_in(signed_in_as):
+    return signed_in_as[0]
+
+
+@pytest.fixture
+def manager(signed_in_as):
+    return signed_in_as[1]
 
 
 def settings_entries(facility_id: str) -> list[AuditEntry]:
@@ -146,13 +148,9 @@ def test_the_offer_strategy_is_validated_by_its_bounds_and_audited(signed_in, fa
 
 
 def test_reception_cannot_read_or_change_the_rules(facility_id, http):
-    person = enrolled(facility_id, "rejestracja@a.pl", staff.RECEPTION, with_totp=False)
-    browser = Browser(http)
-    browser.sign_in(person)
-    offer = browser.get("/panel/weryfikacja")
-    browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(offer["body"])})
+    browser = signed_in_reception(http, facility_id)
     token = csrf_of(browser.get("/panel")["body"])
-    for path in (RULES, STRATEGY, "/panel/ustawienia/wiadomosci"):
+    for path in (RULES, STRATEGY, "/panel/ustawienia/wiadomosci", "/panel/ustawienia/sms"):
         assert browser.get(path)["statusCode"] == 403
     assert browser.get(SPECIALIST, query="kto=dr%20X")["statusCode"] == 403
     assert browser.post(RULES, {"csrf": token, **FACILITY_FORM})["statusCode"] == 403

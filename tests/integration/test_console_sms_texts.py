@@ -12,9 +12,8 @@ import pytest
 
 from odwolaj.data.models import AuditEntry, Facility
 from odwolaj.language.texts import DEFAULTS
-from odwolaj.security import staff
 from odwolaj.security.facilities import create_facility
-from tests.console_helpers import Browser, csrf_of, enrolled, location
+from tests.console_helpers import csrf_of, location, signed_in_manager, signed_in_reception
 
 PAGE = "/panel/ustawienia/sms"
 OWN = "$facility: zapisaliśmy Cię na $when, $service. Kod: $code. Odwołanie: $link"
@@ -27,15 +26,18 @@ def facility_id(aws):
 
 
 @pytest.fixture
-def manager(facility_id):
-    return enrolled(facility_id, "kierownik@a.pl")
+def signed_in_as(facility_id, http):
+    return signed_in_manager(http, facility_id)
 
 
 @pytest.fixture
-def signed_in(manager, http):
-    browser = Browser(http)
-    browser.sign_in(manager)
-    return browser
+def signed_in(signed_in_as):
+    return signed_in_as[0]
+
+
+@pytest.fixture
+def manager(signed_in_as):
+    return signed_in_as[1]
 
 
 def stored(facility_id: str) -> dict | None:
@@ -112,11 +114,7 @@ def test_a_refused_text_keeps_what_was_typed_says_why_in_polish_and_changes_noth
 
 
 def test_reception_cannot_read_or_change_the_texts(facility_id, http):
-    person = enrolled(facility_id, "rejestracja@a.pl", staff.RECEPTION, with_totp=False)
-    browser = Browser(http)
-    browser.sign_in(person)
-    offer = browser.get("/panel/weryfikacja")
-    browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(offer["body"])})
+    browser = signed_in_reception(http, facility_id)
     token = csrf_of(browser.get("/panel")["body"])
 
     assert browser.get(PAGE)["statusCode"] == 403
