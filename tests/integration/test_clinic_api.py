@@ -71,7 +71,7 @@ def test_create_answers_201_with_the_view_then_a_repeat_answers_200_and_books_on
     assert created["external_id"] == "HIS-1" and created["status"] == "booked"
     assert created["patient"] == {"id": "P-1", "phone": "+48600100200"}
     assert created["cancel_link"].startswith("https://odw.pl/c/")
-    assert [entry["event"] for entry in created["history"]] == ["booked"]
+    assert [(entry["event"], entry["channel"]) for entry in created["history"]] == [("booked", "clinic_api")]
 
     status, again, _ = call("PUT", "appointments/HIS-1", key, payload())
 
@@ -100,7 +100,8 @@ def test_moving_the_time_answers_200_and_emits_appointment_moved(call, key):
 
     assert status == 200
     assert moved["starts_at"] == in_days(5).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert [entry["event"] for entry in moved["history"]] == ["booked", "moved"]
+    assert [(entry["event"], entry["channel"]) for entry in moved["history"]] == [("booked", "clinic_api"),
+                                                                                  ("moved", "clinic_api")]
     assert outbox_types() == ["AppointmentBooked", "AppointmentMoved"]
 
 

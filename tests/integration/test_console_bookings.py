@@ -12,12 +12,13 @@ from html import unescape
 
 import pytest
 
-from odwolaj.appointments import store
+from odwolaj.appointments import lifecycle, store
+from odwolaj.appointments.inputs import AppointmentInput
 from odwolaj.core.clock import WARSAW
 from odwolaj.data.models import Appointment, AuditEntry
 from odwolaj.payments import rules
 from odwolaj.security.facilities import create_facility
-from odwolaj.usecases.manual_bookings import MAX_ROWS
+from odwolaj.usecases.manual_bookings import MAX_ROWS, visit_payload
 from tests.console_helpers import Browser, csrf_of, enrolled, location, signed_in_reception
 
 DAY = (datetime.now(WARSAW) + timedelta(days=10)).date()
@@ -72,6 +73,8 @@ def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception,
     assert (visit.status, visit.phone, visit.duration_minutes, visit.specialist) == (
         "booked", "+48600100200", 20, "dr Anna Nowak")
     assert visit.starts_at.startswith(DAY.isoformat())
+    # The history says staff booked it, not the clinic's system (the statistics' "rejestracja").
+    assert [(h.event, h.channel) for h in visit.history] == [("booked", "reception")]
     shown = reception.get("/panel/wizyty", query=location(answer).split("?", 1)[1])
     assert f"Dodano wizytę {form['ref']}" in unescape(shown["body"]) and "zarezerwowana" in shown["body"]
     [entry] = entries(facility_id, "visit_booked")
@@ -82,6 +85,13 @@ def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception,
     assert location(again).startswith(f"/panel/wizyty?ok={form['ref']}&nowa=0")
     assert len(entries(facility_id, "visit_booked")) == 1
     assert visits(facility_id) == 1
+
+
+def test_a_booking_names_only_a_known_channel_in_its_history(facility_id):
+    data = AppointmentInput.from_payload(visit_payload(VISIT))
+    with pytest.raises(ValueError, match="unknown channel"):
+        lifecycle.upsert(facility_id, "X-1", data, channel="console")
+    assert visits(facility_id) == 0
 
 
 @pytest.mark.parametrize(("change", "message", "control"), [
@@ -179,6 +189,8 @@ def test_a_csv_import_plans_then_imports_good_rows_reports_bad_ones_and_never_do
     assert [line for line, (what, _) in outcome.items() if what == "dodana"] == [2, 3, 6]
     assert "Nieprawidłowy numer telefonu" in outcome[4][1]
     assert store.get_by_external(facility_id, "W-2").phone == "+48600100202"
+    assert [(h.event, h.channel) for h in store.get_by_external(facility_id, "W-2").history] == [
+        ("booked", "reception")]
     assert store.find_external(facility_id, "W-3") is None
     [entry] = entries(facility_id, "visits_imported")
     detail = json.loads(entry.detail)
@@ -203,6 +215,9 @@ def test_a_spreadsheet_s_semicolons_and_windows_1250_and_a_changed_row(reception
                                                         "plik": moved.encode("cp1250")})
 
     assert plan_rows(preview["body"])[2] == ("zostanie zmieniona", "termin")
+    reception.upload("/panel/wizyty/import", {"csrf": token, "action": "importuj", "plik": moved.encode("cp1250")})
+    assert [(h.event, h.channel) for h in store.get_by_external(facility_id, "W-9").history] == [
+        ("booked", "reception"), ("moved", "reception")]
 
 
 @pytest.mark.parametrize(("content", "message"), [
