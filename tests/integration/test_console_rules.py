@@ -114,7 +114,8 @@ def test_a_specialist_s_own_rules_keep_the_rest_of_the_facility_s_and_can_be_rem
     assert (own.mode, own.kind, own.amount) == ("mandatory", "deposit", 12000)  # kind from the facility
     shown = signed_in.get(SPECIALIST, query="kto=dr%20Anna%20Nowak")
     assert 'value="120"' in shown["body"] and "Usuń własne zasady" in shown["body"]
-    latest = settings_entries(facility_id)[-1]
+    # Entries of the same second sort by their random suffix: found by what they say, not by place.
+    [latest] = [e for e in settings_entries(facility_id) if "specialists.dr Anna Nowak" in json.loads(e.detail)]
     assert latest.subject == "payment_rules"
     assert json.loads(latest.detail)["specialists.dr Anna Nowak"]["to"]["mode"] == "mandatory"
 
