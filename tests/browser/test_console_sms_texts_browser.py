@@ -8,16 +8,12 @@ import pytest
 
 from odwolaj.data.models import Facility
 from odwolaj.security import staff
-from tests.browser.test_console_browser import assert_accessible, browser_at, fits, sign_in  # noqa: F401
+from tests.browser.test_console_browser import browser_at, sign_in  # noqa: F401
+from tests.browser.test_console_rules_and_bookings_browser import checked
 from tests.console_helpers import enrolled
 
 pytestmark = pytest.mark.browser
 OWN = "$facility: zapisaliśmy Cię na $when, $service. Kod: $code. Odwołanie: $link"
-
-
-def checked(page) -> None:
-    fits(page)
-    assert_accessible(page)
 
 
 def own_texts(facility_id: str) -> dict:

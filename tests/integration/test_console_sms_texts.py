@@ -13,7 +13,8 @@ import pytest
 from odwolaj.data.models import AuditEntry, Facility
 from odwolaj.language.texts import DEFAULTS
 from odwolaj.security.facilities import create_facility
-from tests.console_helpers import csrf_of, location, signed_in_manager, signed_in_reception
+from tests.console_helpers import csrf_of, location, signed_in_reception
+from tests.integration.test_console_rules import manager, signed_in, signed_in_as  # noqa: F401 (for this facility)
 
 PAGE = "/panel/ustawienia/sms"
 OWN = "$facility: zapisaliśmy Cię na $when, $service. Kod: $code. Odwołanie: $link"
@@ -23,21 +24,6 @@ OWN = "$facility: zapisaliśmy Cię na $when, $service. Kod: $code. Odwołanie: 
 def facility_id(aws):
     return create_facility("Przychodnia Zdrowie Plus", short_name="Zdrowie Plus",
                            phone="+48 22 123 45 67").facility.facility_id
-
-
-@pytest.fixture
-def signed_in_as(facility_id, http):
-    return signed_in_manager(http, facility_id)
-
-
-@pytest.fixture
-def signed_in(signed_in_as):
-    return signed_in_as[0]
-
-
-@pytest.fixture
-def manager(signed_in_as):
-    return signed_in_as[1]
 
 
 def stored(facility_id: str) -> dict | None:
