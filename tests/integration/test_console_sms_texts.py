@@ -59,7 +59,7 @@ def test_a_text_is_saved_audited_from_to_used_in_the_preview_and_restored(signed
     assert "Zapisano: Umówienie wizyty." in page and "Zdrowie Plus: zapisalismy Cie na " in page
     assert "Umówienie wizyty – własny tekst" in page and "Przywróć domyślny" in page
     log = unescape(signed_in.get("/panel/dziennik")["body"])
-    assert "SMS-y do pacjentów" in log and f'booked: null → "{OWN}"' in log
+    assert "SMS-y do pacjentów" in log and f'Umówienie wizyty: null → "{OWN}"' in log
     # The same text again changes nothing; the default's own text is no override.
     signed_in.submit(PAGE, {"kind": "booked", "text_booked": OWN, "action": "save"})
     signed_in.submit(PAGE, {"kind": "moved", "text_moved": DEFAULTS["moved"], "action": "save"})

@@ -10,6 +10,7 @@ from odwolaj.core.clock import WARSAW, parse_iso
 from odwolaj.data.models import AuditEntry, ConsoleSession, StaffMember
 from odwolaj.edge.console.formats import number
 from odwolaj.edge.console.http import STYLE
+from odwolaj.edge.console.message_kinds import LABELS as MESSAGE_KINDS
 from odwolaj.security import staff
 from odwolaj.stats import definitions as d
 
@@ -287,7 +288,7 @@ SETTING_PARTS = {
     "grace_minutes": "okno zgód (min)", "min_lead_minutes": "koniec propozycji przed wizytą (min)",
     "target_offers": "docelowa liczba propozycji", "cooldown_hours": "odpoczynek (godz.)",
     "claim_minutes": "czas na przedpłatę po zgodzie (min)",
-}
+} | MESSAGE_KINDS  # the patient SMS texts ("booked" → "Umówienie wizyty")
 
 
 def _setting(name: str) -> str:
