@@ -2,6 +2,8 @@
 every test that asks for `aws`, and the template's handlers invoked as Lambda would."""
 from __future__ import annotations
 
+import inspect
+import io
 import json
 import os
 from datetime import datetime, timedelta, timezone
@@ -237,3 +239,22 @@ def throttle_next(monkeypatch):
         return failed
 
     return arm
+
+
+@pytest.fixture
+def function_logs(aws, monkeypatch):
+    """What a function's Powertools logger writes, at its most verbose level:
+    `function_logs("ConsoleFunction")` gives the text written from then on."""
+    changed = []
+
+    def capture(function: str) -> io.StringIO:
+        logger = inspect.unwrap(load_handler(function)).__globals__["logger"]  # under Tracer's wrapper
+        written = io.StringIO()
+        monkeypatch.setattr(logger.registered_handler, "stream", written)
+        changed.append((logger, logger.log_level))
+        logger.setLevel("DEBUG")
+        return written
+
+    yield capture
+    for logger, level in changed:
+        logger.setLevel(level)

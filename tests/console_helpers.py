@@ -71,6 +71,19 @@ class Browser:
                                     headers=self._headers({"content-type": "application/x-www-form-urlencoded",
                                                            **(headers or {})}), source_ip=self.ip))
 
+    def upload(self, path: str, fields: dict[str, str | bytes]) -> dict:
+        """Post a multipart/form-data form: bytes values are files (named upload.csv)."""
+        boundary = "odwolaj-test-boundary"
+        body = b""
+        for name, value in fields.items():
+            file_part = '; filename="upload.csv"\r\nContent-Type: text/csv' if isinstance(value, bytes) else ""
+            content = value if isinstance(value, bytes) else value.encode()
+            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"{file_part}\r\n\r\n'
+                     ).encode() + content + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        headers = self._headers({"content-type": f"multipart/form-data; boundary={boundary}"})
+        return self._keep(self.http("POST", path, body=body, headers=headers, source_ip=self.ip))
+
     def submit(self, path: str, form: dict, page: str | None = None) -> dict:
         """Post a form with the token of the page it is on (GET `page`, or `path`, first)."""
         shown = self.get(page or path)
@@ -85,3 +98,19 @@ class Browser:
 
 def location(answer: dict) -> str | None:
     return answer["headers"].get("Location")
+
+
+def signed_in_manager(http, facility_id: str) -> tuple[Browser, Person]:
+    """A manager with TOTP, signed in: (their browser, them)."""
+    person = enrolled(facility_id, "kierownik@a.pl")
+    browser = Browser(http)
+    browser.sign_in(person)
+    return browser, person
+
+
+def signed_in_reception(http, facility_id: str) -> Browser:
+    """Someone at reception, signed in (TOTP offer skipped)."""
+    browser = Browser(http)
+    browser.sign_in(enrolled(facility_id, "rejestracja@a.pl", staff.RECEPTION, with_totp=False))
+    browser.post("/panel/weryfikacja/pomin", {"csrf": csrf_of(browser.get("/panel/weryfikacja")["body"])})
+    return browser

@@ -32,7 +32,7 @@ from odwolaj.payments import blacklist, report, rules
 from odwolaj.reserve import entries, settings
 from odwolaj.security import facilities
 from odwolaj.stats import report as report_stats
-from odwolaj.usecases import reception
+from odwolaj.usecases import message_templates, reception
 
 check_environment()
 logger = Logger()
@@ -293,6 +293,16 @@ def get_campaign_settings():
 @app.put("/api/v1/campaign-settings")
 def put_campaign_settings():
     return _json(200, rebook.configure(_facility(), _body(), now()).view())
+
+
+@app.get("/api/v1/message-templates")
+def get_message_templates():
+    return _json(200, message_templates.get(_facility()))
+
+
+@app.put("/api/v1/message-templates")
+def put_message_templates():
+    return _json(200, message_templates.configure(_facility(), _body()))
 
 
 @app.put("/api/v1/slots")

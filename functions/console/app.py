@@ -8,10 +8,12 @@ pages in one place (`problem`). Logs carry subs, ids and codes, never an e-mail 
 """
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from urllib.parse import urlsplit
+from functools import partial
+from urllib.parse import quote, urlsplit
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -21,16 +23,33 @@ from odwolaj.core.clock import WARSAW, now
 from odwolaj.core.config import check_environment, settings
 from odwolaj.core.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from odwolaj.data.models import ConsoleSession
-from odwolaj.edge.console import exports, http, pages, today, waiting
+from odwolaj.edge.console import (
+    bookings as bookings_pages,
+    exports,
+    http,
+    pages,
+    rules as rules_pages,
+    sms_texts,
+    today,
+    waiting,
+)
 from odwolaj.edge.console.dashboard import dashboard_page
+from odwolaj.edge.console.forms import grosze
 from odwolaj.edge.console.pages import NOTICES, SIGNIN_PROBLEMS
 from odwolaj.edge.console.tables import period_label, tables
 from odwolaj.edge.requests import body_text
 from odwolaj.edge.web.forms import is_cross_site, parse_form
+from odwolaj.language.message_overrides import OverrideRefused
 from odwolaj.reserve.entries import DuplicateReferral
 from odwolaj.security import sessions, signin
 from odwolaj.security.staff import AccountExists, AlreadyOnStaff
-from odwolaj.usecases import console, console_waiting, today_board as today_board_usecase
+from odwolaj.usecases import (
+    clinic_settings,
+    console,
+    console_waiting,
+    manual_bookings,
+    today_board as today_board_usecase,
+)
 
 check_environment()
 logger = Logger()
@@ -64,11 +83,12 @@ def _session() -> ConsoleSession:
     return found
 
 
-def _form(record: ConsoleSession | None) -> dict[str, str] | None:
-    """The posted form, or None when it is not genuine (another site, no or a wrong token)."""
+def _form(record: ConsoleSession | None, posted: dict[str, str] | None = None) -> dict[str, str] | None:
+    """The posted form (urlencoded, or the `posted` fields of a multipart one), or None when it is
+    not genuine (another site, no or a wrong token)."""
     event = app.current_event
     own_hosts = {event.headers.get("host", "").lower(), urlsplit(settings().public_base_url).netloc.lower()}
-    form = parse_form(body_text(event))
+    form = parse_form(body_text(event)) if posted is None else posted
     if is_cross_site(event.headers, own_hosts) or record is None or not sessions.form_is_genuine(record,
                                                                                                   form.get("csrf")):
         return None
@@ -469,25 +489,14 @@ SETTINGS_PROBLEMS = {
     "visit_value": "Wartość wizyty: wpisz kwotę w złotych, np. 150 albo 150,50.",
     "service_values": "Wartość wizyty poradni: wpisz kwotę w złotych, np. 150 albo 150,50.",
 }
-AMOUNT = re.compile(r"^\d{1,6}([.,]\d{1,2})?$")
-
-
-def _grosze(text: str, field: str) -> int | None:
-    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("zł", "")
-    if not cleaned:
-        return None
-    if not AMOUNT.match(cleaned):
-        raise InvalidInput("not an amount in złoty", field=field)
-    return round(float(cleaned.replace(",", ".")) * 100)
-
 
 def _settings_payload(form: dict[str, str]) -> dict:
     hours = form.get("late_cancellation_hours", "").strip()
     if not hours.isdigit():
         raise InvalidInput("not a whole number of hours", field="late_cancellation_hours")
-    values = {name.removeprefix("service:"): _grosze(value, "service_values")
+    values = {name.removeprefix("service:"): grosze(value, "service_values")
               for name, value in form.items() if name.startswith("service:")}
-    return {"late_cancellation_hours": int(hours), "visit_value": _grosze(form.get("visit_value", ""), "visit_value"),
+    return {"late_cancellation_hours": int(hours), "visit_value": grosze(form.get("visit_value", ""), "visit_value"),
             "service_values": {name: value for name, value in values.items() if value is not None}}
 
 
@@ -521,6 +530,217 @@ def save_settings() -> Response:
         return http.html(400, pages.settings_page(session, typed, console.known_services(session),
                                                   problem=SETTINGS_PROBLEMS.get(error.field or "", error.message)))
     return http.see_other("/panel/ustawienia?ok=zapisano")
+
+
+# ---------------------------------------------------------------------------------------------
+# Part 2, the manager's rules (docs/console.md): prepayment (the facility's and each specialist's)
+# and the offer strategy, validated by the clinic API's own domain code, audited.
+
+
+def _refused(page: Callable[..., str], *, form: dict[str, str], error: InvalidInput, problem: str,
+             wrong: str | None) -> Response:
+    """`page` again with the problem and what was typed (nothing was changed)."""
+    logger.info("console form refused", extra={"field": error.field})
+    typed = {k: v for k, v in form.items() if k != "csrf"}
+    return http.html(400, page(typed, problem=problem, wrong=wrong))
+
+
+@app.get("/panel/ustawienia/przedplaty")
+def payment_rules_form() -> Response:
+    session = _session()
+    current = clinic_settings.payment_rules(session)
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    return http.html(200, rules_pages.payment_page(session, clinic_settings.specialists(session), current.specialists,
+                                                   rules_pages.payment_values(current), notice=notice))
+
+
+@app.post("/panel/ustawienia/przedplaty")
+def save_payment_rules() -> Response:
+    session, form = _posted("settings")
+    try:
+        clinic_settings.save_payment_rules(session, rules_pages.payment_payload(form))
+    except InvalidInput as error:
+        page = partial(rules_pages.payment_page, session, clinic_settings.specialists(session),
+                       clinic_settings.payment_rules(session).specialists)
+        return _refused(page, form=form, error=error, problem=rules_pages.problem_for(error.field),
+                        wrong=rules_pages.wrong_field(error.field))
+    return http.see_other("/panel/ustawienia/przedplaty?ok=zapisano")
+
+
+@app.get("/panel/ustawienia/przedplaty/specjalista")
+def specialist_rules_form() -> Response:
+    session = _session()
+    current = clinic_settings.payment_rules(session)
+    name = _query().get("kto", "").strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("no specialist named", field="kto")
+    own = current.specialists.get(name)
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    return http.html(200, rules_pages.specialist_page(session, name, rules_pages.specialist_values(own or {}, current),
+                                                      has_own=own is not None, notice=notice))
+
+
+@app.post("/panel/ustawienia/przedplaty/specjalista")
+def save_specialist_rules() -> Response:
+    session, form = _posted("settings")
+    name = form.get("specialist", "")
+    try:
+        payload = None if form.get("action") == "remove" else rules_pages.specialist_payload(form)
+        clinic_settings.save_specialist_rules(session, name, payload)
+    except InvalidInput as error:
+        has_own = name in clinic_settings.payment_rules(session).specialists
+        return _refused(partial(rules_pages.specialist_page, session, name, has_own=has_own), form=form, error=error,
+                        problem=rules_pages.problem_for(error.field, name),
+                        wrong=rules_pages.wrong_field(error.field, name))
+    logger.info("specialist payment rules saved")
+    return http.see_other(f"/panel/ustawienia/przedplaty/specjalista?kto={quote(name)}&ok=zapisano")
+
+
+def _settings_shown(page: Callable[..., str], values: Callable[[ConsoleSession], dict[str, str]]) -> Response:
+    session = _session()
+    notice = "Zapisano." if _query().get("ok") == "zapisano" else None
+    return http.html(200, page(session, values(session), notice=notice))
+
+
+def _settings_saved(path: str, save: Callable[[ConsoleSession, dict[str, str]], object], page: Callable[..., str],
+                    problem: Callable[[str | None], str], wrong: Callable[[str | None], str | None]) -> Response:
+    """A settings page's form: saved then back to `path` (Post/Redirect/Get), or the page again
+    with the problem and what was typed."""
+    session, form = _posted("settings")
+    try:
+        save(session, form)
+    except InvalidInput as error:
+        return _refused(partial(page, session), form=form, error=error, problem=problem(error.field),
+                        wrong=wrong(error.field))
+    return http.see_other(f"{path}?ok=zapisano")
+
+
+@app.get("/panel/ustawienia/propozycje")
+def offer_strategy_form() -> Response:
+    return _settings_shown(rules_pages.strategy_page,
+                           lambda session: rules_pages.strategy_values(clinic_settings.offer_strategy(session)))
+
+
+@app.post("/panel/ustawienia/propozycje")
+def save_offer_strategy() -> Response:
+    return _settings_saved(
+        "/panel/ustawienia/propozycje",
+        lambda session, form: clinic_settings.save_offer_strategy(session, rules_pages.strategy_payload(form)),
+        rules_pages.strategy_page, lambda field: rules_pages.problem_for(field, strategy=True), lambda field: field)
+
+
+@app.get("/panel/ustawienia/wiadomosci")
+def campaign_texts_form() -> Response:
+    return _settings_shown(rules_pages.texts_page,
+                           lambda session: rules_pages.texts_values(clinic_settings.campaign_texts(session)))
+
+
+@app.post("/panel/ustawienia/wiadomosci")
+def save_campaign_texts() -> Response:
+    return _settings_saved(
+        "/panel/ustawienia/wiadomosci",
+        lambda session, form: clinic_settings.save_campaign_texts(session, rules_pages.texts_payload(form)),
+        rules_pages.texts_page, rules_pages.text_problem, rules_pages.text_field)
+
+
+def _sms_texts_page(session: ConsoleSession, **shown) -> str:
+    own, sample = clinic_settings.message_templates(session)
+    return sms_texts.page(session, own, sample, **shown)
+
+
+@app.get("/panel/ustawienia/sms")
+def sms_texts_form() -> Response:
+    session = _session()
+    return http.html(200, _sms_texts_page(session, saved=_query().get("ok")))
+
+
+@app.post("/panel/ustawienia/sms")
+def save_sms_text() -> Response:
+    """One kind's text saved, or restored to the default ("Przywróć domyślny")."""
+    session, form = _posted("settings")
+    kind = form.get("kind", "")
+    text = None if form.get("action") == "restore" else form.get(f"text_{kind}", "")
+    try:
+        clinic_settings.save_message_template(session, kind, text)
+    except OverrideRefused as error:
+        logger.info("console form refused", extra={"field": error.field, "reason": error.reason})
+        typed = {"kind": kind, "text": text or ""}
+        return http.html(400, _sms_texts_page(session, typed=typed, wrong=kind, problem_text=sms_texts.problem(error)))
+    return http.see_other(f"/panel/ustawienia/sms?ok={quote(kind)}#{quote(kind)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Part 2, manual bookings (manager and reception): one visit, or a CSV file planned row by row,
+# then imported; each visit through the clinic API's own input parsing and upsert.
+
+
+@app.get("/panel/wizyty")
+def booking_form() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    shown = _query().get("ok")
+    notice = None
+    if shown:
+        visit = manual_bookings.visit(session, shown)
+        notice = bookings_pages.booked_notice(visit, _query().get("nowa") == "1")
+    fresh = {"ref": manual_bookings.new_visit_number()}
+    return http.html(200, bookings_pages.bookings_page(session, fresh, notice=notice))
+
+
+@app.post("/panel/wizyty")
+def book_visit() -> Response:
+    session, form = _posted("bookings")
+    external = form.get("id_wizyty") or form.get("ref", "")
+    try:
+        booked = manual_bookings.book_visit(session, external, form)
+    except (InvalidInput, Conflict) as error:
+        logger.info("console form refused", extra={"field": error.field, "code": error.code})
+        typed = {k: v for k, v in form.items() if k != "csrf"}
+        return http.html(400, bookings_pages.bookings_page(
+            session, typed, problem=bookings_pages.reason(error.field, error.code),
+            wrong=bookings_pages.form_field(error.field)))
+    logger.info("visit booked in the console", extra={"appointment_id": booked.appointment.appointment_id,
+                                                       "created": booked.created})
+    return http.see_other(f"/panel/wizyty?ok={quote(str(booked.appointment.external_id))}"
+                          f"&nowa={int(booked.created)}")
+
+
+@app.get("/panel/wizyty/import")
+def import_form() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    return http.html(200, bookings_pages.import_page(session))
+
+
+@app.post("/panel/wizyty/import")
+def import_visits() -> Response:
+    session = _session()
+    console.require(session, "bookings")
+    event = app.current_event
+    raw = event.body or ""
+    try:
+        fields = bookings_pages.upload_fields(base64.b64decode(raw) if event.is_base64_encoded else raw.encode(),
+                                              event.headers.get("content-type", ""))
+        form = _form(session, {name: bookings_pages.text_of(fields, name) for name in ("csrf", "action")})
+        if form is None:
+            return _form_expired(session)
+        text = bookings_pages.csv_text(fields)
+        if form.get("action") == "importuj":
+            done, key = manual_bookings.run_import(session, text)
+            logger.info("visits imported", extra={"rows": len(done.rows)})
+            return http.see_other(f"/panel/wizyty/import/raport?wpis={quote(key)}")
+        plan = manual_bookings.plan_import(session, text)
+    except manual_bookings.FileRefused as error:
+        logger.info("import refused", extra={"reason": error.reason})
+        return http.html(400, bookings_pages.import_page(session, problem=bookings_pages.file_reason(error)))
+    return http.html(200, bookings_pages.preview_page(session, plan, text))
+
+
+@app.get("/panel/wizyty/import/raport")
+def import_report() -> Response:
+    session = _session()
+    report, at = manual_bookings.import_report(session, _query().get("wpis", ""))
+    return http.html(200, bookings_pages.report_page(session, report, at))
 
 
 # ---------------------------------------------------------------------------------------------

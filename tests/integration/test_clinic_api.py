@@ -1,5 +1,4 @@
 """The clinic API through the template's route (ANY /api/v1/{proxy+}), as API Gateway calls it."""
-import inspect
 import io
 import json
 import os
@@ -72,7 +71,7 @@ def test_create_answers_201_with_the_view_then_a_repeat_answers_200_and_books_on
     assert created["external_id"] == "HIS-1" and created["status"] == "booked"
     assert created["patient"] == {"id": "P-1", "phone": "+48600100200"}
     assert created["cancel_link"].startswith("https://odw.pl/c/")
-    assert [entry["event"] for entry in created["history"]] == ["booked"]
+    assert [(entry["event"], entry["channel"]) for entry in created["history"]] == [("booked", "clinic_api")]
 
     status, again, _ = call("PUT", "appointments/HIS-1", key, payload())
 
@@ -101,7 +100,8 @@ def test_moving_the_time_answers_200_and_emits_appointment_moved(call, key):
 
     assert status == 200
     assert moved["starts_at"] == in_days(5).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert [entry["event"] for entry in moved["history"]] == ["booked", "moved"]
+    assert [(entry["event"], entry["channel"]) for entry in moved["history"]] == [("booked", "clinic_api"),
+                                                                                  ("moved", "clinic_api")]
     assert outbox_types() == ["AppointmentBooked", "AppointmentMoved"]
 
 
@@ -160,15 +160,9 @@ def test_a_bad_update_leaves_the_existing_appointment_as_it_was(call, key):
 
 
 @pytest.fixture
-def app_logs(aws, monkeypatch):
-    """What the function's Powertools logger writes, at its most verbose level."""
-    logger = inspect.unwrap(load_handler("ClinicApiFunction")).__globals__["logger"]  # under Tracer's wrapper
-    written = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", written)
-    previous = logger.log_level
-    logger.setLevel("DEBUG")
-    yield written
-    logger.setLevel(previous)
+def app_logs(function_logs):
+    """What the clinic API's Powertools logger writes, at its most verbose level."""
+    return function_logs("ClinicApiFunction")
 
 
 def test_the_request_body_and_phone_never_reach_the_logs(call, key, app_logs):

@@ -158,3 +158,21 @@ def test_a_facility_override_is_used_and_a_one_way_sender_gets_the_link_reminder
     thanks, reminder = gateway.sent
     assert thanks.text.startswith("Przychodnia: odwolano wizyte") and thanks.sender == "Przychodnia"
     assert "TAK" not in reminder.text and "https://odw.pl/c/" in reminder.text
+
+
+def test_a_text_saved_through_the_clinic_api_is_what_the_patient_then_receives(http, facility, book):
+    import json
+
+    own = "$facility: zapisaliśmy Cię na $when ($service). Kod: $code. Nie możesz? Odwołaj: $link"
+    response = http("PUT", "/api/v1/message-templates", body=json.dumps({"messages": {"booked": own}}),
+                    headers={"authorization": f"Bearer {facility.api_key}", "content-type": "application/json"})
+    assert response["statusCode"] == 200
+    appointment = book(days=3)
+
+    assert send([queued("booked")]) == {"batchItemFailures": []}
+
+    [(phone, text)] = sent_sms()
+    assert phone == "+48600100200"
+    assert text.startswith("Przychodnia: zapisalismy Cie na ") and "(Poradnia kardiologiczna). Kod: " in text
+    assert "Nie mozesz? Odwolaj: https://odw.pl/c/" in text and "Kod wizyty" not in text
+    assert appointment.visit_code.replace("-", "")[:4] in text.replace("-", "")

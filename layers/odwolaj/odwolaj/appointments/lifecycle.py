@@ -137,10 +137,14 @@ def _change(change: Transition, write: Write) -> Outcome:
 
 
 def upsert(facility_id: str, external_id: str, data: AppointmentInput, *,
-           rights: frozenset[str] = frozenset()) -> Outcome:
+           rights: frozenset[str] = frozenset(), channel: str = "clinic_api") -> Outcome:
     """Create the appointment, or apply what changed; the same payload twice changes nothing.
     `rights` are the API key's (a per-visit payment rule needs payments:override); the payment
-    rules apply when the booking is created, so a later `payment` changes nothing."""
+    rules apply when the booking is created, so a later `payment` changes nothing. `channel` is
+    who booked or changed it, as its history says: the clinic's system, or `reception` (staff in
+    the console)."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     external_id = checked_external_id(external_id)
     if data.payment is not None:
         payment_rules.require_override_right(rights)
@@ -148,12 +152,12 @@ def upsert(facility_id: str, external_id: str, data: AppointmentInput, *,
     if ref is None:
         at = now()
         requirement = payment_booking.requirement_for_booking(facility_id, data, at, rights)
-        appointment, write = booking(facility_id, external_id, data, at, requirement=requirement)
+        appointment, write = booking(facility_id, external_id, data, at, requirement=requirement, channel=channel)
         if applied(write):
             return Outcome(appointment, changed=True, created=True)
         # Another request created it between our read and write: apply ours as an update.
         ref = ExternalRef.get(external_ref(facility_id, external_id), consistent_read=True)
-    return _update(get(ref.appointment_id), data)
+    return _update(get(ref.appointment_id), data, channel)
 
 
 def _patient_update(transaction: TransactWrite, facility_id: str, data: AppointmentInput, at: datetime,
@@ -222,7 +226,7 @@ def booking(facility_id: str, external_id: str, data: AppointmentInput, at: date
     return appointment, write
 
 
-def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
+def _update(appointment: Appointment, data: AppointmentInput, channel: str) -> Outcome:
     wanted = {name: iso(data.starts_at) if name == "starts_at" else getattr(data, name) for name in UPDATABLE}
     changes = {name: value for name, value in wanted.items() if value != getattr(appointment, name)}
     if not changes:
@@ -240,7 +244,7 @@ def _update(appointment: Appointment, data: AppointmentInput) -> Outcome:
         changes |= payment_booking.moved_fields(moved_to)
     # A confirmation was for the old time.
     status = BOOKED if moved and appointment.status == CONFIRMED else appointment.status
-    change = transition(appointment, status, event="moved" if moved else "updated", channel="clinic_api", at=at,
+    change = transition(appointment, status, event="moved" if moved else "updated", channel=channel, at=at,
                         detail=",".join(sorted(name for name in changes if name in UPDATABLE)),
                         reschedule=moved or "cer_managed" in changes, **changes)
     kind = events.APPOINTMENT_MOVED if moved else events.APPOINTMENT_UPDATED

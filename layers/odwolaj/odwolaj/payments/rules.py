@@ -235,6 +235,17 @@ def requirement_for(facility_id: str, *, patient_id: str, specialist: str | None
                   starts_at=starts_at, override=override, timezone=facility.timezone)
 
 
+def with_specialist(current: PaymentRules, specialist: str, value: object | None) -> PaymentRules:
+    """The facility's rules with one specialist's own rules set (or with None removed), validated
+    as a whole (InvalidInput names the field under `specialists.<name>.`)."""
+    specialists: dict[str, object] = dict(current.specialists)
+    if value is None:
+        specialists.pop(specialist, None)
+    else:
+        specialists[specialist] = value
+    return PaymentRules.from_dict({**current.to_dict(), "specialists": specialists})
+
+
 def save_facility_rules(facility_id: str, value: object) -> PaymentRules:
     """Replace the facility's rules (validated first: refused rules write nothing)."""
     rules = PaymentRules.from_dict(value)
@@ -246,13 +257,7 @@ def save_specialist_rules(facility_id: str, specialist: str, value: object | Non
     """Set (or with None remove) one specialist's own rules, keeping the facility's others. Written
     on the condition that the rules are still those read (a concurrent change makes it a Conflict)."""
     facility = get_facility(facility_id)
-    current = facility_rules(facility)
-    specialists: dict[str, object] = dict(current.specialists)
-    if value is None:
-        specialists.pop(specialist, None)
-    else:
-        specialists[specialist] = value
-    rules = PaymentRules.from_dict({**current.to_dict(), "specialists": specialists})
+    rules = with_specialist(facility_rules(facility), specialist, value)
     stored = facility.payment_rules.as_dict() if facility.payment_rules else None
     _store(facility_id, rules, unchanged=(Facility.payment_rules == stored) if stored
            else Facility.payment_rules.does_not_exist())

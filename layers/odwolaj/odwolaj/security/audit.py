@@ -16,9 +16,9 @@ SYSTEM = "odwolaj-admin"  # changes made with the admin command, not by a person
 # What an entry may record (odwolaj.edge.console says each in Polish).
 ACTIONS = ("signed_in", "signed_out", "password_set", "totp_enabled", "staff_invited", "invitation_resent",
            "staff_disabled", "staff_enabled", "staff_role_changed", "settings_changed",
-           # the waiting list and today's board (issue 15)
+           # the waiting list, today's board and manual bookings (issue 15)
            "waiting_entry_added", "waiting_entry_struck_off", "planned_date_changed", "visit_attended",
-           "visit_no_show")
+           "visit_no_show", "visit_booked", "visits_imported")
 PAGE = 50
 
 
@@ -44,6 +44,14 @@ def record(facility_id: str, actor: Actor, action: str, *, subject: str | None =
     written = entry(facility_id, actor, action, subject=subject, detail=detail)
     written.save(condition=AuditEntry.entry_key.does_not_exist())
     return written
+
+
+def find(facility_id: str, entry_key: str) -> AuditEntry | None:
+    """One entry of the facility (None for none, or another facility's key)."""
+    try:
+        return AuditEntry.get(facility_id, entry_key)
+    except AuditEntry.DoesNotExist:
+        return None
 
 
 def recent(facility_id: str, *, before: str | None = None, limit: int = PAGE) -> tuple[list[AuditEntry], str | None]:

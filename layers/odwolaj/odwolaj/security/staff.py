@@ -31,6 +31,8 @@ PERMISSIONS = {
     "settings": frozenset({MANAGER}),
     "waiting_list": frozenset({MANAGER, RECEPTION}),
     "today": frozenset({MANAGER, RECEPTION}),
+    # Manual bookings and the CSV import: reception books visits in a clinic without an integration.
+    "bookings": frozenset({MANAGER, RECEPTION}),
 }
 
 

@@ -11,6 +11,7 @@ from odwolaj.data.models import AuditEntry, ConsoleSession, StaffMember
 from odwolaj.edge.console.formats import number
 from odwolaj.edge.console.http import STYLE
 from odwolaj.edge.console.labels import audit_detail, audit_subject
+from odwolaj.edge.console.message_kinds import LABELS as MESSAGE_KINDS
 from odwolaj.security import staff
 from odwolaj.stats import definitions as d
 
@@ -20,6 +21,7 @@ NAV = (
     ("/panel/definicje", "Definicje", "dashboard"),
     ("/panel/dzis", "Dziś i jutro", "today"),
     ("/panel/lista", "Lista oczekujących", "waiting_list"),
+    ("/panel/wizyty", "Dodaj wizyty", "bookings"),
     ("/panel/zespol", "Zespół", "staff"),
     ("/panel/dziennik", "Dziennik zmian", "audit"),
     ("/panel/ustawienia", "Ustawienia", "settings"),
@@ -276,9 +278,31 @@ ACTIONS = {"signed_in": "zalogowanie", "signed_out": "wylogowanie", "password_se
            "settings_changed": "zmiana ustawień", "waiting_entry_added": "wpis na listę oczekujących",
            "waiting_entry_struck_off": "skreślenie z listy oczekujących",
            "planned_date_changed": "zmiana planowanego terminu", "visit_attended": "wizyta odbyta",
-           "visit_no_show": "nieobecność na wizycie"}
+           "visit_no_show": "nieobecność na wizycie", "visit_booked": "dodanie wizyty w panelu",
+           "visits_imported": "import wizyt z pliku CSV"}
+SUBJECTS = {"stats_settings": "ustawienia wyników", "payment_rules": "przedpłaty",
+            "offer_strategy": "propozycje z listy oczekujących", "campaign_settings": "teksty wiadomości",
+            "message_templates": "SMS-y do pacjentów"}
 SETTINGS = {"late_cancellation_hours": "próg późnego odwołania (godz.)", "visit_value": "wartość wizyty (gr)",
             "service_values": "wartości wizyt poradni (gr)"}
+# The parts of part 2's settings names ("specialists.dr Nowak.deadline.hour"); others stay as written.
+SETTING_PARTS = {
+    "mode": "tryb", "kind": "co płaci pacjent", "amount": "kwota (gr)", "first_visit_mandatory": "nowi pacjenci płacą",
+    "blacklist_mandatory": "z czarnej listy płacą", "deadline": "termin płatności", "hour": "godzina",
+    "hours_before_visit": "godz. przed wizytą", "hours_after_booking": "godz. od rezerwacji",
+    "booking_cutoff": "bez rezerwacji z przedpłatą od", "blacklist": "czarna lista", "no_shows": "nieobecności",
+    "within_months": "w ciągu miesięcy", "days": "dni", "specialists": "specjalista", "messages": "tekst",
+    "rebook_nudge": "propozycja po odwołaniu", "enabled": "włączona", "rate_per_minute": "SMS-ów na minutę",
+    "wave_size": "pierwsza fala", "short_notice_wave_size": "pierwsza fala (mniej niż doba)",
+    "wave_growth_percent": "wzrost fali (%)", "max_wave_size": "największa fala", "hold_minutes": "co ile minut fala",
+    "grace_minutes": "okno zgód (min)", "min_lead_minutes": "koniec propozycji przed wizytą (min)",
+    "target_offers": "docelowa liczba propozycji", "cooldown_hours": "odpoczynek (godz.)",
+    "claim_minutes": "czas na przedpłatę po zgodzie (min)",
+} | MESSAGE_KINDS  # the patient SMS texts ("booked" → "Umówienie wizyty")
+
+
+def _setting(name: str) -> str:
+    return SETTINGS.get(name) or " › ".join(SETTING_PARTS.get(part, part) for part in name.split("."))
 
 
 def _who(sub: str | None, names: dict[str, str]) -> str:
@@ -292,7 +316,7 @@ def _who(sub: str | None, names: dict[str, str]) -> str:
 def _detail(entry: AuditEntry) -> str:
     detail = json.loads(entry.detail) if entry.detail else {}
     if entry.action == "settings_changed":
-        return "; ".join(f"{SETTINGS.get(k, k)}: {json.dumps(v['from'], ensure_ascii=False)} → "
+        return "; ".join(f"{_setting(k)}: {json.dumps(v['from'], ensure_ascii=False)} → "
                          f"{json.dumps(v['to'], ensure_ascii=False)}" for k, v in detail.items())
     if entry.action == "staff_role_changed":
         return f"{ROLES.get(str(detail.get('from')), '?')} → {ROLES.get(str(detail.get('to')), '?')}"
@@ -300,14 +324,21 @@ def _detail(entry: AuditEntry) -> str:
         return f"rola: {ROLES.get(str(detail.get('role')), '?')}"
     if entry.action == "signed_in":
         return "z kodem z aplikacji" if detail.get("totp") else "bez weryfikacji dwuetapowej"
+    if entry.action in ("visit_booked", "visits_imported"):
+        return "; ".join(f"{k}: {v}" for k, v in detail.items() if k != "rows")
     return audit_detail(entry.action, detail) or ""
 
 
 def _subject(entry: AuditEntry, names: dict[str, str]) -> str:
-    if entry.subject == "stats_settings":
-        return "ustawienia panelu"
+    subject = entry.subject
+    if subject in SUBJECTS:
+        return SUBJECTS[subject]
     about = audit_subject(entry.action, json.loads(entry.detail) if entry.detail else {})
-    return about if about is not None else _who(entry.subject, names)
+    if about is not None:
+        return about
+    if subject and subject.startswith("visit:"):
+        return f"wizyta {subject.removeprefix('visit:')}"
+    return _who(subject, names)
 
 
 def audit_page(session: ConsoleSession, entries: list[AuditEntry], names: dict[str, str],
@@ -337,6 +368,22 @@ def zloty(grosze: int | None) -> str:
     return "" if grosze is None else number(grosze / 100, 2).replace("\u00a0", "")
 
 
+SETTINGS_PAGES = (
+    ("/panel/ustawienia", "Wyniki"),
+    ("/panel/ustawienia/przedplaty", "Przedpłaty"),
+    ("/panel/ustawienia/propozycje", "Propozycje z listy oczekujących"),
+    ("/panel/ustawienia/wiadomosci", "Teksty wiadomości"),
+    ("/panel/ustawienia/sms", "SMS-y do pacjentów"),
+)
+
+
+def settings_links(current: str) -> str:
+    """The settings' own pages, on each of them."""
+    items = "".join(f'<li><a href="{href}"{" aria-current=page" if href == current else ""}>{_e(label)}</a></li>'
+                    for href, label in SETTINGS_PAGES)
+    return f'<nav aria-label="Ustawienia"><ul class="settings-links">{items}</ul></nav>\n'
+
+
 def settings_page(session: ConsoleSession, values: dict[str, str], services: tuple[str, ...], *,
                   notice: str | None = None, problem: str | None = None) -> str:
     service_fields = "".join(
@@ -345,7 +392,7 @@ def settings_page(session: ConsoleSession, values: dict[str, str], services: tup
         f'value="{_e(values.get("service:" + service, ""))}">'
         "</div>" for i, service in enumerate(services))
     body = (
-        "<h1>Ustawienia wyników</h1>\n"
+        "<h1>Ustawienia wyników</h1>\n" + settings_links("/panel/ustawienia") +
         f"{_alert(notice, 'ok')}{_alert(problem)}"
         f'<form method="post" action="/panel/ustawienia">{hidden_csrf(session.csrf)}\n'
         '<section class="card"><h2>Późne odwołanie</h2>'
