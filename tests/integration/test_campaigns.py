@@ -302,9 +302,10 @@ def test_a_send_delivered_twice_is_one_sms(clinic, day):
     assert sent_to() == {phone_of(0): [sent_to()[phone_of(0)][0]]}
 
 
-def test_a_batch_reads_its_campaign_and_facility_once_and_the_next_batch_sees_a_changed_text(
+def test_a_batch_reads_its_members_patients_and_numbers_together_and_the_next_batch_sees_a_changed_text(
         clinic, day, monkeypatch):
-    """Given four members sent in two batches, each batch reads the campaign and the facility once;
+    """Given four members sent in two batches, each batch reads its members, their patients and
+    their numbers in one batch read each (none one by one) and the campaign and the facility once;
     a text the clinic changes between the batches is in the second batch's SMS."""
     from odwolaj.data.models import Facility
 
@@ -312,27 +313,47 @@ def test_a_batch_reads_its_campaign_and_facility_once_and_the_next_batch_sees_a_
     campaign_id = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
                                  "holdout_percent": 0})
     found = sorted(members(campaign_id).values(), key=lambda m: m.patient_id)
+    Conversation(phone_of(1)).update(actions=[Conversation.updated_at.set(iso(now()))])  # a number we know
     reads: list[str] = []
-    for model in (Campaign, Facility):
-        original = model.get.__func__
+    for model in (Campaign, Facility, CampaignMember, Patient, Conversation):
+        for method in ("get", "batch_get"):
+            original = getattr(model, method).__func__
 
-        def counted(cls, *args, _original=original, **kwargs):
-            reads.append(cls.__name__)
-            return _original(cls, *args, **kwargs)
-        monkeypatch.setattr(model, "get", classmethod(counted))
+            def counted(cls, *args, _original=original, _method=method, **kwargs):
+                reads.append(f"{cls.__name__}.{_method}")
+                return _original(cls, *args, **kwargs)
+            monkeypatch.setattr(model, method, classmethod(counted))
 
     assert invoke("CampaignSendFunction", send_event(*((m.member_id, 1) for m in found[:2]))) == \
         {"batchItemFailures": []}
-    assert sorted(reads) == ["Campaign", "Facility"]
+    once_each = ["Campaign.get", "CampaignMember.batch_get", "Conversation.batch_get", "Facility.get",
+                 "Patient.batch_get"]
+    assert sorted(reads) == once_each
     own = "$facility zaprasza ponownie. $action $link"
     status, _ = clinic.call("PUT", "/api/v1/campaign-settings", {"messages": {band: own for band in BANDS}})
     assert status == 200
     reads.clear()
     assert invoke("CampaignSendFunction", send_event(*((m.member_id, 1) for m in found[2:]))) == \
         {"batchItemFailures": []}
-    assert sorted(reads) == ["Campaign", "Facility"]
+    assert sorted(reads) == once_each
     texts = sent_to()
     assert ["zaprasza ponownie" in texts[phone_of(n)][0] for n in range(4)] == [False, False, True, True]
+
+
+def test_a_second_send_in_a_batch_for_the_same_patient_reads_the_patient_anew(clinic, day):
+    """Given one patient in two running campaigns, both messages in one batch: the first is sent and
+    the second sees that contact (contacted recently), though the batch read the patient once."""
+    lapsed(clinic, day, 1)
+    first = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
+                           "holdout_percent": 0})
+    second = clinic.launch({"name": "Znowu", "purpose": "marketing", "inactive_months_min": 12,
+                            "holdout_percent": 0})
+    [one] = members(first).values()
+    [other] = members(second).values()
+    assert invoke("CampaignSendFunction", send_event((one.member_id, 1), (other.member_id, 1))) == \
+        {"batchItemFailures": []}
+    assert len(sent_to()[phone_of(0)]) == 1
+    assert CampaignMember.get(other.member_id).skipped == "contacted_recently"
 
 
 def test_a_provider_refusal_gives_the_touch_back_for_the_queue_to_retry(clinic, day, monkeypatch):
