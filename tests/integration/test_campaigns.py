@@ -144,6 +144,29 @@ def test_history_is_idempotent_per_record_and_a_later_visit_or_decision_wins(cli
     assert Patient.get(clinic.id, "P-1").consent_marketing_sms.endswith("|withdrawn")
 
 
+def test_an_attended_visit_is_two_writes_its_repeat_one_and_a_booked_visit_attended_leaves_the_visits_ahead(
+        clinic, day, monkeypatch):
+    """Given a new patient's attended visit, the import writes the patient and the last visit (no
+    removal of a visit never booked ahead, which would be a failing request); the same row again
+    writes the patient only. A visit booked for today and then attended is no longer ahead."""
+    writes: list[str] = []
+    original = Patient.update
+
+    def counted(self, *args, **kwargs):
+        writes.append(self.patient_id)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(Patient, "update", counted)
+    for expected in (2, 1):
+        writes.clear()
+        assert clinic.history([visit_row(1, months_before(day, 14))])[0] == 200
+        assert len(writes) == expected
+    assert clinic.history([visit_row(2, day, outcome="booked", visit="x")])[0] == 200
+    assert Patient.get(clinic.id, "P-2").next_visits.as_dict() == {"V-2-x": day.isoformat()}
+    assert clinic.history([visit_row(2, day, outcome="attended", visit="x")])[0] == 200
+    patient = Patient.get(clinic.id, "P-2")
+    assert not patient.next_visits.as_dict() and patient.last_visit_at == day.isoformat()
+
+
 def test_bulk_bodies_in_ndjson_and_csv_and_their_errors(clinic, day):
     ndjson = "\n".join(json.dumps(visit_row(n, months_before(day, 15))) for n in (1, 2)) + "\n{broken\n"
     status, body = clinic.call("POST", "/api/v1/history", ndjson, content_type="application/x-ndjson")
