@@ -144,6 +144,29 @@ def test_history_is_idempotent_per_record_and_a_later_visit_or_decision_wins(cli
     assert Patient.get(clinic.id, "P-1").consent_marketing_sms.endswith("|withdrawn")
 
 
+def test_an_attended_visit_is_two_writes_its_repeat_one_and_a_booked_visit_attended_leaves_the_visits_ahead(
+        clinic, day, monkeypatch):
+    """Given a new patient's attended visit, the import writes the patient and the last visit (no
+    removal of a visit never booked ahead, which would be a failing request); the same row again
+    writes the patient only. A visit booked for today and then attended is no longer ahead."""
+    writes: list[str] = []
+    original = Patient.update
+
+    def counted(self, *args, **kwargs):
+        writes.append(self.patient_id)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(Patient, "update", counted)
+    for expected in (2, 1):
+        writes.clear()
+        assert clinic.history([visit_row(1, months_before(day, 14))])[0] == 200
+        assert len(writes) == expected
+    assert clinic.history([visit_row(2, day, outcome="booked", visit="x")])[0] == 200
+    assert Patient.get(clinic.id, "P-2").next_visits.as_dict() == {"V-2-x": day.isoformat()}
+    assert clinic.history([visit_row(2, day, outcome="attended", visit="x")])[0] == 200
+    patient = Patient.get(clinic.id, "P-2")
+    assert not patient.next_visits.as_dict() and patient.last_visit_at == day.isoformat()
+
+
 def test_bulk_bodies_in_ndjson_and_csv_and_their_errors(clinic, day):
     ndjson = "\n".join(json.dumps(visit_row(n, months_before(day, 15))) for n in (1, 2)) + "\n{broken\n"
     status, body = clinic.call("POST", "/api/v1/history", ndjson, content_type="application/x-ndjson")
@@ -302,9 +325,10 @@ def test_a_send_delivered_twice_is_one_sms(clinic, day):
     assert sent_to() == {phone_of(0): [sent_to()[phone_of(0)][0]]}
 
 
-def test_a_batch_reads_its_campaign_and_facility_once_and_the_next_batch_sees_a_changed_text(
+def test_a_batch_reads_its_members_patients_and_numbers_together_and_the_next_batch_sees_a_changed_text(
         clinic, day, monkeypatch):
-    """Given four members sent in two batches, each batch reads the campaign and the facility once;
+    """Given four members sent in two batches, each batch reads its members, their patients and
+    their numbers in one batch read each (none one by one) and the campaign and the facility once;
     a text the clinic changes between the batches is in the second batch's SMS."""
     from odwolaj.data.models import Facility
 
@@ -312,27 +336,47 @@ def test_a_batch_reads_its_campaign_and_facility_once_and_the_next_batch_sees_a_
     campaign_id = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
                                  "holdout_percent": 0})
     found = sorted(members(campaign_id).values(), key=lambda m: m.patient_id)
+    Conversation(phone_of(1)).update(actions=[Conversation.updated_at.set(iso(now()))])  # a number we know
     reads: list[str] = []
-    for model in (Campaign, Facility):
-        original = model.get.__func__
+    for model in (Campaign, Facility, CampaignMember, Patient, Conversation):
+        for method in ("get", "batch_get"):
+            original = getattr(model, method).__func__
 
-        def counted(cls, *args, _original=original, **kwargs):
-            reads.append(cls.__name__)
-            return _original(cls, *args, **kwargs)
-        monkeypatch.setattr(model, "get", classmethod(counted))
+            def counted(cls, *args, _original=original, _method=method, **kwargs):
+                reads.append(f"{cls.__name__}.{_method}")
+                return _original(cls, *args, **kwargs)
+            monkeypatch.setattr(model, method, classmethod(counted))
 
     assert invoke("CampaignSendFunction", send_event(*((m.member_id, 1) for m in found[:2]))) == \
         {"batchItemFailures": []}
-    assert sorted(reads) == ["Campaign", "Facility"]
+    once_each = ["Campaign.get", "CampaignMember.batch_get", "Conversation.batch_get", "Facility.get",
+                 "Patient.batch_get"]
+    assert sorted(reads) == once_each
     own = "$facility zaprasza ponownie. $action $link"
     status, _ = clinic.call("PUT", "/api/v1/campaign-settings", {"messages": {band: own for band in BANDS}})
     assert status == 200
     reads.clear()
     assert invoke("CampaignSendFunction", send_event(*((m.member_id, 1) for m in found[2:]))) == \
         {"batchItemFailures": []}
-    assert sorted(reads) == ["Campaign", "Facility"]
+    assert sorted(reads) == once_each
     texts = sent_to()
     assert ["zaprasza ponownie" in texts[phone_of(n)][0] for n in range(4)] == [False, False, True, True]
+
+
+def test_a_second_send_in_a_batch_for_the_same_patient_reads_the_patient_anew(clinic, day):
+    """Given one patient in two running campaigns, both messages in one batch: the first is sent and
+    the second sees that contact (contacted recently), though the batch read the patient once."""
+    lapsed(clinic, day, 1)
+    first = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
+                           "holdout_percent": 0})
+    second = clinic.launch({"name": "Znowu", "purpose": "marketing", "inactive_months_min": 12,
+                            "holdout_percent": 0})
+    [one] = members(first).values()
+    [other] = members(second).values()
+    assert invoke("CampaignSendFunction", send_event((one.member_id, 1), (other.member_id, 1))) == \
+        {"batchItemFailures": []}
+    assert len(sent_to()[phone_of(0)]) == 1
+    assert CampaignMember.get(other.member_id).skipped == "contacted_recently"
 
 
 def test_a_provider_refusal_gives_the_touch_back_for_the_queue_to_retry(clinic, day, monkeypatch):

@@ -181,6 +181,26 @@ def test_a_csv_consents_file_imports_with_its_header_in_every_chunk(clinic, day,
     assert all(Patient.get(clinic.id, f"P-{n}").consent_marketing_sms.endswith("granted") for n in range(60))
 
 
+def test_an_import_hands_over_while_two_chunks_as_slow_as_its_slowest_still_fit(clinic, day, monkeypatch):
+    """Given chunks that take 120 s each and 300 s to run, the import hands the rest over after the
+    first one (180 s left: less than two such chunks), not only when its fixed margin is left."""
+    monkeypatch.setattr(imports, "CHUNK_BYTES", 1024)
+    status, opened = clinic.call("POST", "/api/v1/imports", {"kind": "history", "format": "ndjson"})
+    body = "".join(json.dumps(visit_row(n, months_before(day, 13))) + "\n" for n in range(30))
+    assert requests.put(opened["upload"]["url"], data=body.encode(), timeout=30).status_code == 200
+    spent = [0.0]
+    chunk = imports._chunk
+
+    def slow(job, total):
+        spent[0] += 120
+        return chunk(job, total)
+    monkeypatch.setattr(imports, "_chunk", slow)
+    following = imports.run(opened["import_id"], 0, lambda: 300 - spent[0])
+    job = ImportJob.get(opened["import_id"])
+    assert job.chunks == 1 and following == {"import_id": opened["import_id"], "offset": int(job.offset)}
+    assert 0 < int(job.offset) < len(body)
+
+
 def test_a_repeated_chunk_message_counts_nothing_twice(clinic, day):
     status, opened = clinic.call("POST", "/api/v1/imports", {"kind": "history", "format": "ndjson"})
     requests.put(opened["upload"]["url"], data=json.dumps(visit_row(1, months_before(day, 14))).encode(), timeout=30)

@@ -117,12 +117,16 @@ def apply_patient(facility_id: str, patient_id: str, records: list[VisitRecord |
     used = {v.specialty for v in visits if v.outcome == "attended"}
     if used:
         actions.append(Patient.specialties.add(used))
-    Patient(facility_id, patient_id).update(actions=actions)
+    stored = Patient(facility_id, patient_id)
+    stored.update(actions=actions)  # answers with the whole item as it is now
     ahead = {v.visit_id: v.day.isoformat() for v in visits if v.outcome == "booked" and v.day >= today}
-    done = [v.visit_id for v in visits if v.visit_id not in ahead]
+    # A visit no longer ahead is removed only if it is there: most rows are attended visits that
+    # were never booked through us, and their removal would be a request that fails.
+    listed = set(stored.next_visits.as_dict()) if stored.next_visits else set()
+    done = [v.visit_id for v in visits if v.visit_id not in ahead and v.visit_id in listed]
     set_booked_visits(facility_id, patient_id, ahead, done)
     attended = [v.day for v in visits if v.outcome == "attended"]
-    if attended:
+    if attended and not (stored.last_visit_at and stored.last_visit_at >= max(attended).isoformat()):
         record_attended(facility_id, patient_id, max(attended))
     if bookings_since is None:
         return

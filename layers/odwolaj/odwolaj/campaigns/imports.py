@@ -3,8 +3,9 @@
 `POST /api/v1/imports` opens an import and answers with a presigned URL the clinic PUTs the file
 to (NDJSON or CSV, one record a line). The upload's S3 event starts the import function, which
 reads the file in byte ranges of CHUNK_BYTES, applies every complete line (odwolaj.campaigns.history,
-which is idempotent per record) and records where it got to; when its time runs short it sends
-itself the rest through the import queue, so a file of any length (100,000 rows and more) is
+which is idempotent per record) and records where it got to; when its time runs short (less than
+two chunks as slow as its slowest yet, and at least MARGIN_SECONDS) it sends itself the rest
+through the import queue, so a file of any length (100,000 rows and more) is
 imported without a function timing out. A chunk is recorded on the condition that the import is
 still where the chunk started, so a repeated message applies nothing twice to the counts (and
 nothing at all twice to the patients: the records are idempotent). Rejected rows go to report
@@ -30,7 +31,7 @@ KINDS = ("history", "consents")
 FILE_FORMATS = ("ndjson", "csv")
 CHUNK_BYTES = 512 * 1024
 SAMPLE_ERRORS = 20
-MARGIN_SECONDS = 45.0  # a chunk takes seconds; the function hands over with this much time left
+MARGIN_SECONDS = 45.0  # the least time left at which the function hands over (more after slow chunks)
 RETENTION = timedelta(days=30)
 AWAITING_UPLOAD, RUNNING, DONE, FAILED = "awaiting_upload", "running", "done", "failed"
 
@@ -77,7 +78,9 @@ def run(import_id: str, offset: int, remaining_seconds: Callable[[], float]) -> 
     total = storage.size(job.object_key)
     if total == 0:  # a client that sent no body (curl's Expect: 100-continue to some servers): say so
         raise InvalidInput("the uploaded file is empty; upload it again with a new import")
+    slowest = 0.0
     while True:
+        before = remaining_seconds()
         moved = _chunk(job, total)
         if moved is None:
             return None  # another delivery of this message moved the import on
@@ -85,7 +88,11 @@ def run(import_id: str, offset: int, remaining_seconds: Callable[[], float]) -> 
         if int(job.offset) >= total:
             _finish(job)
             return None
-        if remaining_seconds() < MARGIN_SECONDS:
+        left = remaining_seconds()
+        slowest = max(slowest, before - left)
+        # A chunk's time depends on the table's answers, not on its size alone (a slow moment, a
+        # throttled table): hand over while two chunks as slow as the slowest yet still fit.
+        if left < max(MARGIN_SECONDS, 2 * slowest):
             return {"import_id": import_id, "offset": int(job.offset)}
 
 

@@ -69,9 +69,39 @@ def state(member: CampaignMember, touch: int) -> str | None:
     return str(value).split("|", 1)[0] if value else None
 
 
-def decide(member_id: str, touch: int, at: datetime, *, cache: dict[str, Campaign] | None = None) -> Decision:
-    """Whether this touch goes out now. `cache` keeps the campaigns read in one batch."""
-    member = CampaignMember.get(member_id, consistent_read=True)
+class Reads:
+    """What a send decides from, read one item at a time: the member (consistently: its touches),
+    the campaign, the patient and the number's conversation. A batch of sends reads them together
+    instead (odwolaj.messaging.campaign_sms.BatchReads) and keeps each campaign for the batch."""
+
+    def __init__(self) -> None:
+        self.campaigns: dict[str, Campaign] = {}
+
+    def member(self, member_id: str) -> CampaignMember:
+        return CampaignMember.get(member_id, consistent_read=True)
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        if campaign_id not in self.campaigns:
+            self.campaigns[campaign_id] = Campaign.get(campaign_id)
+        return self.campaigns[campaign_id]
+
+    def patient(self, facility_id: str, patient_id: str) -> Patient | None:
+        try:
+            return Patient.get(facility_id, patient_id)
+        except DoesNotExist:
+            return None
+
+    def conversation(self, phone: str) -> Conversation | None:
+        try:
+            return Conversation.get(phone)
+        except DoesNotExist:
+            return None
+
+
+def decide(member_id: str, touch: int, at: datetime, *, reads: Reads | None = None) -> Decision:
+    """Whether this touch goes out now."""
+    reads = reads or Reads()
+    member = reads.member(member_id)
     if member.arm != MESSAGE:
         return Decision(Verdict.DONE, member, touch, CONTROL_GROUP)
     if state(member, touch) or not 1 <= touch <= MAX_TOUCHES:
@@ -80,22 +110,17 @@ def decide(member_id: str, touch: int, at: datetime, *, cache: dict[str, Campaig
         return Decision(Verdict.SKIP, member, touch, NOT_REACHED)
     if member.response:
         return Decision(Verdict.SKIP, member, touch, ANSWERED)
-    cache = cache if cache is not None else {}
-    campaign = cache.get(member.campaign_id) or Campaign.get(member.campaign_id)
-    cache[member.campaign_id] = campaign
+    campaign = reads.campaign(member.campaign_id)
     if campaign.status != SENDING:
         return Decision(Verdict.SKIP, member, touch, CAMPAIGN_STOPPED)
     if not in_window(at):
         return Decision(Verdict.DEFER, member, touch, until=next_window_start(at))
-    try:
-        patient = Patient.get(member.facility_id, member.patient_id)
-    except DoesNotExist:
-        return Decision(Verdict.SKIP, member, touch, NO_PHONE)
-    if not patient.phone:
+    patient = reads.patient(member.facility_id, member.patient_id)
+    if patient is None or not patient.phone:
         return Decision(Verdict.SKIP, member, touch, NO_PHONE)
     reason = (_rebook_reason(member, patient, at) if campaign.kind == REBOOK
               else _reactivation_reason(campaign, member, patient, at))
-    reason = reason or _opted_out(patient.phone)
+    reason = reason or _opted_out(reads.conversation(patient.phone))
     if reason:
         return Decision(Verdict.SKIP, member, touch, reason)
     kind = REBOOK if campaign.kind == REBOOK else (member.band if touch == 1 else FOLLOW_UP)
@@ -126,11 +151,9 @@ def _rebook_reason(member: CampaignMember, patient: Patient, at: datetime) -> st
     return None
 
 
-def _opted_out(phone: str) -> str | None:
+def _opted_out(conversation: Conversation | None) -> str | None:
     """The number's STOP: to campaigns, or to everything but what a visit itself requires."""
-    try:
-        conversation = Conversation.get(phone)
-    except DoesNotExist:
+    if conversation is None:
         return None
     return segments.OPTED_OUT if conversation.campaigns_opted_out or conversation.opted_out else None
 

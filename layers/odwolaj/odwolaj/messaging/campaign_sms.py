@@ -3,14 +3,14 @@ answers to campaign replies queued in the outbox. What is checked and recorded a
 its send-once rule: odwolaj.campaigns.sending."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
 
 from odwolaj.adapters.sms import OutboundSms, ProviderError, SmsGateway
 from odwolaj.campaigns import sending
 from odwolaj.campaigns.settings import CampaignSettings
 from odwolaj.core.clock import now
-from odwolaj.data.models import Campaign, CampaignMember, Facility, OutboxItem, Patient
+from odwolaj.data.models import CampaignMember, Conversation, Facility, OutboxItem, Patient
 from odwolaj.language.campaign_texts import render
 from odwolaj.language.gsm import segments
 from odwolaj.messaging.deliveries import record_sent
@@ -22,13 +22,42 @@ def ref(member_id: str, touch: int) -> str:
     return f"campaign:{member_id}:{touch}"
 
 
-@dataclass
-class BatchCache:
-    """What one batch of sends reads once: its campaigns and facilities (a stopped campaign or a
-    changed text is seen by the next batch)."""
+class BatchReads(sending.Reads):
+    """What one batch of sends reads together: its members, their patients and their numbers'
+    conversations in one BatchGetItem each (`prefetch`), and each campaign and facility once (a
+    stopped campaign or a changed text is seen by the next batch). A send the prefetch did not
+    cover reads its own items; the claim before each SMS keeps a member that comes twice in one
+    batch to one message."""
 
-    campaigns: dict[str, Campaign] = field(default_factory=dict)
-    facilities: dict[str, Facility] = field(default_factory=dict)
+    def __init__(self) -> None:
+        super().__init__()
+        self.facilities: dict[str, Facility] = {}
+        self.members: dict[str, CampaignMember] = {}
+        self.patients: dict[tuple[str, str], Patient | None] = {}
+        self.conversations: dict[str, Conversation | None] = {}
+
+    def prefetch(self, member_ids: Iterable[str]) -> None:
+        members = list(CampaignMember.batch_get(set(member_ids), consistent_read=True))
+        keys = {(m.facility_id, m.patient_id) for m in members}
+        patients = list(Patient.batch_get(keys)) if keys else []
+        phones = {p.phone for p in patients if p.phone}
+        conversations = list(Conversation.batch_get(phones)) if phones else []
+        self.members = {m.member_id: m for m in members}
+        self.patients = {**dict.fromkeys(keys), **{(p.facility_id, p.patient_id): p for p in patients}}
+        self.conversations = {**dict.fromkeys(phones), **{c.phone: c for c in conversations}}
+
+    # Each prefetched item is taken, not kept: a second send in the batch for the same member,
+    # patient or number reads it anew, and so sees what the first send wrote (its touch, the
+    # patient's last campaign contact).
+    def member(self, member_id: str) -> CampaignMember:
+        return self.members.pop(member_id, None) or super().member(member_id)
+
+    def patient(self, facility_id: str, patient_id: str) -> Patient | None:
+        key = (facility_id, patient_id)
+        return self.patients.pop(key) if key in self.patients else super().patient(facility_id, patient_id)
+
+    def conversation(self, phone: str) -> Conversation | None:
+        return self.conversations.pop(phone) if phone in self.conversations else super().conversation(phone)
 
     def facility(self, facility_id: str) -> Facility:
         if facility_id not in self.facilities:
@@ -36,12 +65,12 @@ class BatchCache:
         return self.facilities[facility_id]
 
 
-def deliver(member_id: str, touch: int, gateway: SmsGateway, *, cache: BatchCache | None = None,
+def deliver(member_id: str, touch: int, gateway: SmsGateway, *, reads: BatchReads | None = None,
             at: datetime | None = None) -> str:
     """Send one touch if it may go now; returns what happened: sent, or the verdict and reason."""
     at = at or now()
-    cache = cache or BatchCache()
-    decision = sending.decide(member_id, touch, at, cache=cache.campaigns)
+    reads = reads or BatchReads()
+    decision = sending.decide(member_id, touch, at, reads=reads)
     if decision.verdict is sending.Verdict.SKIP:
         sending.skip(decision)
     if decision.verdict is sending.Verdict.DEFER:
@@ -50,7 +79,7 @@ def deliver(member_id: str, touch: int, gateway: SmsGateway, *, cache: BatchCach
         return f"{decision.verdict.value}:{decision.reason or ''}"
     if not sending.claim(decision.member, touch, at):
         return f"{sending.Verdict.DONE.value}:{sending.DUPLICATE}"
-    facility = cache.facility(decision.member.facility_id)
+    facility = reads.facility(decision.member.facility_id)
     text = render(decision.text_kind, facility=facility.short_name, link=reactivation_link(member_id),
                   two_way=bool(facility.sms_two_way), overrides=CampaignSettings.of(facility).messages)
     message = OutboundSms(to=str(decision.phone), text=text, sender=facility.sms_sender, ref=ref(member_id, touch))
