@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from odwolaj.language.gsm import is_gsm7, segments, transliterate
-from odwolaj.language.texts import DEFAULTS, EMAILS, MessageContext, render, render_email
+from odwolaj.language.texts import DEFAULTS, EMAILS, SMS_WEEKDAYS, MessageContext, render, render_email
 
 LONGEST = MessageContext(
     facility="Przychodnia Zdrowie Plus1",  # 25 characters: the longest short name allowed
     facility_name="Przychodnia Zdrowie Plus sp. z o.o.",  # 35 characters (messages about money)
-    starts_at=datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc),
+    starts_at=datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc),  # a Thursday: "czw", the longest day
     link="https://odw.pl/c/" + "A" * 18,
     service="Poradnia kardiologiczna dla dorosłych",
     phone="+48 22 123 45 67",
@@ -23,8 +23,9 @@ MESSAGES_MD = Path(__file__).resolve().parents[2] / "docs" / "messages.md"
 TRAPS = {"ją": "ja", "mają": "Maja", "płać": "plac", "zająć": "zając", "decyzją": "decyzja", "nią": "nia"}
 
 
-def test_the_facility_names_used_here_are_the_longest_counted():
+def test_the_facility_names_and_the_weekday_used_here_are_the_longest_counted():
     assert len(LONGEST.facility) == 25 and len(LONGEST.facility_name) == 35
+    assert len(SMS_WEEKDAYS[LONGEST.starts_at.weekday()]) == max(map(len, SMS_WEEKDAYS))
 
 
 @pytest.mark.parametrize("kind", ["reminder_two_way", "reminder_one_way"])
@@ -43,7 +44,7 @@ def test_the_booking_message_and_every_visit_email_carry_the_visit_code():
 @pytest.mark.parametrize("kind", ["help", "question", "clarify"])
 def test_every_answer_to_a_reply_asks_tak_or_nie_about_one_visit(kind):
     text = render(kind, LONGEST)
-    assert "TAK" in text and "NIE" in text and "sr 02.12 o 10:30" in text
+    assert "TAK" in text and "NIE" in text and "czw 03.12 o 10:30" in text
     assert kind != "help" or (LONGEST.link in text and LONGEST.phone in text)
 
 
@@ -88,7 +89,7 @@ def test_time_is_local_to_the_visit_and_dst_safe():
 def test_a_facility_override_replaces_the_default_and_keeps_diacritics_on_request():
     text = render("cancelled", LONGEST, overrides={"cancelled": "$facility: odwołano $when."},
                   keep_diacritics=True)
-    assert text == "Przychodnia Zdrowie Plus1: odwołano śr 02.12 o 10:30."
+    assert text == "Przychodnia Zdrowie Plus1: odwołano czw 03.12 o 10:30."
 
 
 @pytest.mark.parametrize("kind", sorted(EMAILS))
@@ -97,7 +98,7 @@ def test_emails_write_dates_in_full_words_without_sms_abbreviations(kind):
     context = MessageContext(**{**LONGEST.__dict__, "sent_at": sent_at, "amount": 15000,
                                 "deadline": datetime(2026, 11, 30, 19, 0, tzinfo=timezone.utc)})
     subject, body = render_email(kind, context)
-    assert "środa, 2 grudnia, godz. 10:30" in subject and "Termin: środa, 2 grudnia, godz. 10:30" in body
+    assert "czwartek, 3 grudnia, godz. 10:30" in subject and "Termin: czwartek, 3 grudnia, godz. 10:30" in body
     assert not re.search(r"\b(pn|wt|śr|czw|pt|sob|nd) \d\d\.\d\d\b", subject + body)
     assert LONGEST.facility_name in subject and f"Kod wizyty: {LONGEST.code}" in body and "Stripe" not in body
 

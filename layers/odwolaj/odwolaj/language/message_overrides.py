@@ -42,8 +42,8 @@ MAX_CHARACTERS = 1000
 
 # The longest values a message meets (docs/messages.md): a 25-character short name, a 35-character
 # full name, a 37-character service, 12 345,67 zł, a deadline a week after sending, a four-digit place,
-# a visit on a Wednesday (the tables' "śr").
-_SENT = datetime(2027, 10, 13, 8, 0, tzinfo=timezone.utc)
+# a visit on a Thursday ("czw", the longest day in an SMS).
+_SENT = datetime(2027, 10, 14, 8, 0, tzinfo=timezone.utc)
 LONGEST = MessageContext(
     facility="X" * 25, facility_name="Y" * 35, starts_at=_SENT + timedelta(days=7, hours=2),
     service="Poradnia chorób wewnętrznych - dorośli", phone="+48 22 123 45 67", code="K7M2-QX9A", sent_at=_SENT,

@@ -25,7 +25,7 @@ SMS_WEEKDAYS = ("pn", "wt", "śr", "czw", "pt", "sob", "nd")
 
 DEFAULTS: dict[str, str] = {
     "reminder_two_way": "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. "
-                        "Odwołując, zwalniasz termin dla innych. $link",
+                        "Odwołując, zwalniasz termin innym. $link",
     "reminder_one_way": "$facility: wizyta $when. Nie możesz przyjść? Odwołaj wizytę, a zwolnisz termin "
                         "dla innych: $link",
     "confirmed": "$facility: dziękujemy, wizyta $when potwierdzona. Gdyby coś się zmieniło, odwołaj wizytę: $link",
