@@ -318,6 +318,7 @@ class Tally:
     yes_not_on_list: int = 0  # the patient had taken another slot or was struck off
     yes_to_another_offer: int = 0  # a TAK by SMS went to the patient's newer offer (the reply rule)
     yes_refused_slot_free: int = 0  # none of the above: refused although the slot was free (a fault)
+    refused_free: list = field(default_factory=list)  # what each of those met, for the diagnosis
     no: int = 0
     answers_dropped: int = 0  # would have come after the simulation's end
 
@@ -476,6 +477,11 @@ class Simulation:
                 self.tally.yes_lost_in_grace_window += 1
             else:
                 self.tally.yes_refused_slot_free += 1
+                slot = FreedSlot.get(offer.slot_id)
+                self.tally.refused_free.append({
+                    "by": "sms" if yes.by_sms else "page", "slot_before": yes.slot_status,
+                    "offer_after": yes.offer_status_after, "slot_now": slot.status, "wave": int(offer.wave),
+                    "minutes_to_visit": round((_t(slot.starts_at) - yes.at).total_seconds() / 60)})
 
     def sms_reply(self, phone: str, text: str) -> None:
         names = self.system.aws.physical_names()
