@@ -71,3 +71,16 @@ def test_the_offer_page_is_accessible_on_a_phone(site, offer, phone_page):  # no
 
     assert_accessible(page)
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
+
+
+def test_a_patient_who_said_no_changes_their_mind_on_a_phone(site, offer, phone_page):  # noqa: F811
+    page = phone_page
+
+    page.goto(f"{site}{path_of(offer)}")
+    page.get_by_role("button", name="Nie, dziękuję").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Dziękujemy za odpowiedź"
+    assert_accessible(page)
+    page.get_by_role("button", name="Jednak biorę ten termin").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Termin jest Twój"
+    assert Offer.get(offer.offer_id).status == "accepted"

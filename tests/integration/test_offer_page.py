@@ -55,10 +55,26 @@ def test_accepting_on_the_page_books_the_slot_and_the_page_then_says_so(http, of
     assert len([o for o in Offer.scan() if o.status == "accepted"]) == 1
 
 
-def test_declining_on_the_page_keeps_the_place(http, offer):
+def test_declining_on_the_page_keeps_the_place_and_a_change_of_mind_still_takes_the_free_slot(http, offer):
     press(http, path_of(offer), "decline")
     assert WaitingEntry.get(offer.entry_id).status == "active"
-    assert "Zostajesz na liście" in http("GET", path_of(offer))["body"]
+    page = http("GET", path_of(offer))["body"]
+    assert "Zostajesz na liście" in page and "Jednak biorę ten termin" in page
+    assert 'value="decline"' not in page  # said no already: only the yes is offered
+
+    press(http, path_of(offer), "accept")
+
+    assert FreedSlot.get(offer.slot_id).status == "filled"
+    assert "Termin jest Twój" in http("GET", path_of(offer))["body"]
+
+
+def test_after_a_no_the_page_offers_no_yes_once_the_slot_is_gone(http, offer):
+    press(http, path_of(offer), "decline")
+    FreedSlot(offer.slot_id).update(actions=[FreedSlot.status.set("filled")])  # another patient took it
+
+    page = http("GET", path_of(offer))["body"]
+
+    assert "Zostajesz na liście" in page and 'value="accept"' not in page
 
 
 def test_a_cross_site_post_or_a_form_without_its_token_changes_nothing(http, offer):

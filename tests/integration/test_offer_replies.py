@@ -1,6 +1,6 @@
 """SMS replies to a reserve-list offer ("Zwolnił się termin … Odpowiedz TAK lub NIE"): any refusal
 declines it, a reply that is neither gets one answer saying what to reply, by when and where, and
-STOP works for a number that has only an offer."""
+STOP stops offers (not the place on the list, not a visit's reminders)."""
 import json
 
 import pytest
@@ -63,15 +63,52 @@ def test_any_refusal_declines_the_offer_and_keeps_the_place(offered, text):
     assert WaitingEntry.get(entry.entry_id).status == "active"
 
 
-def test_stop_from_a_number_with_only_an_offer_is_acknowledged(offered):
-    entry, _, _ = offered
+def freed_again(book, hour: int) -> None:
+    """Another visit of the same list is cancelled and its slot offered."""
+    other = book(external_id=f"HIS-{hour}", starts_at=warsaw(3, hour).isoformat(), phone="600 999 998",
+                 patient_id=f"P-{hour}")
+    appointments.cancel(other, channel="web", reason="cannot_attend")
+    offers.offer_freed_slot(other.appointment_id)
 
-    assert handle(InboundSms(PATIENT, "STOP", "m-1")) is Outcome.OPTED_OUT
 
-    assert Conversation.get(PATIENT).opted_out
-    assert [i.message_kind for i in answers(entry)] == ["stopped"]
+def offers_to(entry) -> int:
+    return len([o for o in Offer.scan() if o.entry_id == entry.entry_id])
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop prosze", "Nie chcę więcej takich SMS-ów, STOP"])
+def test_stop_to_an_offer_stops_offers_only_and_keeps_the_place(offered, book, monkeypatch, text):
+    entry, _, gateway = offered
+
+    assert handle(InboundSms(PATIENT, text, "m-1")) is Outcome.OFFERS_STOPPED
+
+    stored = WaitingEntry.get(entry.entry_id)
+    assert stored.status == "active" and stored.offers_stopped_at and stored.queue  # still on the list, in place
+    assert not Conversation.get(PATIENT).opted_out  # reminders of a visit are another matter
+    [told] = answers(entry)
+    deliver(told, gateway)
+    assert "nie wyslemy juz propozycji" in gateway.sent[-1].text and "START" in gateway.sent[-1].text
     [event] = [json.loads(i.detail)["data"] for i in OutboxItem.scan() if i.detail_type == "PatientOptedOut"]
-    assert event == {"channel": "sms", "patient_id": entry.patient_id}
+    assert event == {"channel": "sms", "patient_id": entry.patient_id, "scope": "offers"}
+    # A second STOP changes nothing and is not acknowledged again.
+    assert handle(InboundSms(PATIENT, "STOP", "m-2")) is Outcome.OFFERS_STOPPED
+    assert len(answers(entry)) == 1
+    # The next freed slot is not offered to them, however long they have rested.
+    set_now(monkeypatch, warsaw(1, 18))
+    freed_again(book, 12)
+    assert offers_to(entry) == 1
+
+
+def test_start_to_an_offer_resumes_offers(offered, book, monkeypatch):
+    entry, _, _ = offered
+    handle(InboundSms(PATIENT, "STOP", "m-1"))
+
+    assert handle(InboundSms(PATIENT, "START", "m-2")) is Outcome.OFFERS_STARTED
+
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at is None
+    assert sorted(i.message_kind for i in answers(entry)) == ["offers_started", "offers_stopped"]
+    set_now(monkeypatch, warsaw(1, 18))
+    freed_again(book, 12)
+    assert offers_to(entry) == 2
 
 
 @pytest.mark.parametrize("text, outcome, status", [("TAK", Outcome.OFFER_ACCEPTED, "accepted"),

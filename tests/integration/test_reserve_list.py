@@ -310,6 +310,59 @@ def test_nie_by_sms_declines_the_offer_not_a_visit_of_the_same_number(join, free
     assert offer_of(entry).status == "declined"
 
 
+def test_a_yes_after_a_no_takes_the_slot_while_it_is_free(join, freed, facility):
+    one_at_a_time(facility)
+    first, second = join(1), join(2)
+    slot = freed()
+    claims.decline(offer_of(first), channel="sms")
+    [asked_next] = open_offers(slot.slot_id)
+
+    changed_mind = claims.accept(offer_of(first), channel="web")
+
+    assert changed_mind.answer is claims.Answer.ACCEPTED and changed_mind.changed
+    assert FreedSlot.get(slot.slot_id).status == "filled"
+    assert WaitingEntry.get(first.entry_id).status == "served"
+    assert Offer.get(asked_next.offer_id).status == "lost"  # the next patient, asked meanwhile, is told if they answer
+    assert WaitingEntry.get(second.entry_id).status == "active"
+
+
+def test_a_yes_after_a_no_once_the_slot_is_taken_leaves_the_no_and_sends_nothing_more(join, freed, facility):
+    one_at_a_time(facility)
+    first, second = join(1), join(2)
+    slot = freed()
+    claims.decline(offer_of(first), channel="sms")
+    claims.accept(offer_of(second), channel="sms")
+    told_before = sms_kinds(first.entry_id)
+
+    late = claims.accept(offer_of(first), channel="web")
+
+    assert (late.answer, late.changed) == (claims.Answer.TAKEN, False)
+    assert offer_of(first).status == "declined" and FreedSlot.get(slot.slot_id).status == "filled"
+    assert sms_kinds(first.entry_id) == told_before == ["offer", "offer_declined", "waitlist_joined"]
+
+
+def test_a_bare_nie_to_two_open_offers_declines_the_newer_and_says_which(join, freed, monkeypatch):
+    entry = join(1)
+    older = freed(external_id="HIS-1", hour=10)
+    set_now(monkeypatch, now() + timedelta(minutes=16))
+    timer.sweep()  # unanswered: still answerable, the patient rests a while (a short list: an hour)
+    set_now(monkeypatch, now() + timedelta(hours=2))
+    newer = freed(external_id="HIS-2", hour=12)
+    for item in sorted((i for i in OutboxItem.scan() if i.message_kind == "offer"), key=lambda i: i.created_at):
+        deliver(item, RecordingGateway())
+
+    assert handle(InboundSms(sender="601 000 001", text="nie", message_id="in-3")) is Outcome.OFFER_DECLINED
+
+    by_slot = {o.slot_id: o for o in Offer.scan() if o.entry_id == entry.entry_id}
+    assert (by_slot[older.slot_id].status, by_slot[newer.slot_id].status) == ("expired", "declined")
+    gateway = RecordingGateway()
+    deliver(next(i for i in OutboxItem.scan() if i.message_kind == "offer_declined"), gateway)
+    [thanks] = gateway.sent
+    assert "12:00" in thanks.text and "10:00" not in thanks.text  # the patient sees which slot the NIE answered
+    # They meant the other one; the newer one's page still takes it while it is free.
+    assert claims.accept(by_slot[newer.slot_id], channel="web").answer is claims.Answer.ACCEPTED
+
+
 # ---------------------------------------------------------------------------------------------
 # NFZ: a no-show at a visit obtained from the list
 

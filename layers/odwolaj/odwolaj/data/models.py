@@ -555,6 +555,9 @@ class WaitingEntry(Model):
     served_appointment_id = UnicodeAttribute(null=True)
     offer_cooldown_until = UnicodeAttribute(null=True)  # not offered again before (unanswered offers)
     unanswered_offers = NumberAttribute(default=0)
+    # Replied STOP to an offer: offered nothing more (keeps the place) until START. Not in by_queue's
+    # projection (a deployed index's cannot change): the search reads it with short_notice.
+    offers_stopped_at = UnicodeAttribute(null=True)
     queue = UnicodeAttribute(null=True)
     queue_rank = UnicodeAttribute(null=True)
     # NFZ: after a planned week, the exact date must reach the patient 14 days ahead, confirmed.

@@ -276,6 +276,7 @@ def entry_view(entry: WaitingEntry, position: int | None = None) -> dict:
         "availability": [{"days": [int(d) for d in w.days], "from": w.start, "to": w.end}
                          for w in entry.availability or []],
         "short_notice": bool(entry.short_notice),
+        "offers_stopped_at": entry.offers_stopped_at,
         "status": entry.status,
         "position": position,
         "position_at_entry": int(entry.position_at_entry),

@@ -91,7 +91,13 @@ DEFAULTS: dict[str, str] = {
                    "oczekujących na swoim miejscu.",
     "offer_expired": "$facility: na termin $when jest już za późno. Zostajesz na liście oczekujących "
                      "na swoim miejscu.",
-    "offer_declined": "$facility: dziękujemy za odpowiedź. Zostajesz na liście oczekujących na swoim miejscu.",
+    # Names the slot: a bare NIE to two open offers answers the newer one (reserve.replies).
+    "offer_declined": "$facility: dziękujemy, termin $when zaproponujemy innym. Zostajesz na liście oczekujących "
+                      "na swoim miejscu.",
+    # STOP / START in reply to an offer: offers only; the place on the list and visits' reminders stay.
+    "offers_stopped": "$facility: nie wyślemy już propozycji wcześniejszych terminów. Zostajesz na liście na "
+                      "swoim miejscu. By to cofnąć, odpisz START.",
+    "offers_started": "$facility: znów wyślemy propozycje wcześniejszych terminów, gdy się zwolnią.",
     # An offer's answer that is neither TAK nor NIE.
     "offer_help": "$facility: chcesz termin $when? Odpisz TAK, by go wziąć, albo NIE, by czekać dalej na swoim "
                   "miejscu. Możesz też wybrać tutaj: $link",

@@ -6,7 +6,8 @@ the message it answers (odwolaj.messaging.conversations): a reserve-list offer t
 message that asked TAK/NIE about a visit, or one that asked nothing.
 
 - STOP and START (odwolaj.language.replies knows their many forms) always apply and are
-  acknowledged once, when they change something.
+  acknowledged once, when they change something. In reply to an offer they stop (resume) offers
+  only; otherwise reminders.
 - A reply that says clearly the patient will not come cancels the visit, after any message about
   it, when it can only mean that visit; a TAK, or a "będę", confirms it. A bare NIE cancels only
   what asked for it.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -35,7 +37,7 @@ from odwolaj.core.errors import Conflict, InvalidInput, InvalidTransition
 from odwolaj.core.phone import normalize_phone
 from odwolaj.core.transactions import Write
 from odwolaj.data import events
-from odwolaj.data.models import Appointment, Conversation, OutboxItem, WaitingEntry
+from odwolaj.data.models import Appointment, Conversation, OutboxItem
 from odwolaj.data.outbox import queue_entry_sms, queue_sms
 from odwolaj.data.status import OPEN
 from odwolaj.language.replies import Context, Intent, parse
@@ -58,6 +60,8 @@ class Outcome(enum.Enum):
     CLARIFIED = "clarified"  # could mean several visits: asked about one
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"
+    OFFERS_STOPPED = "offers_stopped"  # STOP to an offer: no more offers, the place kept
+    OFFERS_STARTED = "offers_started"
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_DECLINED = "offer_declined"
     OFFER_PENDING = "offer_pending"  # a yes within a grace window: the result follows by SMS
@@ -120,6 +124,8 @@ class _Reply:
             context, candidates = Context.BOOKING, self.visits
         intent = parse(self.sms.text, context)
         if intent in (Intent.STOP, Intent.START):
+            if context is Context.OFFER:
+                return self._opt_offers(intent is Intent.STOP)
             return self._opt(intent is Intent.STOP)
         if context is Context.OFFER:
             return self._offer(intent)
@@ -182,24 +188,34 @@ class _Reply:
             conversations.apply(self._step(outcome))  # acknowledged once, when it changed
             return outcome
         kind = "stopped" if out else "started"
-        latest = self.conversation.last_appointment_id
-        visit = next((v for v in self.visits if v.appointment_id == latest), self.visits[0] if self.visits else None)
+        latest = self.conversation.last_appointment_id  # not in an offer's context: a visit to come
+        visit = next((v for v in self.visits if v.appointment_id == latest), self.visits[0])
         at = now()
-        if visit is not None:
-            told = queue_sms(visit, kind, at, f"{kind}:{self.sms.message_id}")
-            facility_id, patient_id = visit.facility_id, visit.patient_id
-        else:  # only a reserve-list offer: told through its entry
-            offer = reserve_replies.newest(self.conversation)
-            if offer is None:
-                return Outcome.IGNORED
-            entry = WaitingEntry.get(offer.entry_id)
-            told = queue_entry_sms(entry, kind, at, f"{kind}:{self.sms.message_id}")
-            facility_id, patient_id = entry.facility_id, entry.patient_id
+        told = queue_sms(visit, kind, at, f"{kind}:{self.sms.message_id}")
+        return self._opted(out, outcome, told, at, visit.facility_id, visit.patient_id, "reminders",
+                           [Conversation.opted_out.set(out)])
+
+    def _opt_offers(self, out: bool) -> Outcome:
+        """STOP (START) in reply to an offer: about offers only. The patient keeps their place and
+        their visits' reminders; acknowledged once, when it changed something."""
+        outcome = Outcome.OFFERS_STOPPED if out else Outcome.OFFERS_STARTED
+        changing = [e for e in reserve_replies.entries_offered(self.conversation) if bool(e.offers_stopped_at) != out]
+        if not changing:
+            conversations.apply(self._step(outcome))
+            return outcome
+        at = now()
+        told = queue_entry_sms(changing[0], outcome.value, at, f"{outcome.value}:{self.sms.message_id}")
+        return self._opted(out, outcome, told, at, changing[0].facility_id, changing[0].patient_id, "offers", [],
+                           reserve_replies.switch_offers(changing, out, at))
+
+    def _opted(self, out: bool, outcome: Outcome, told: OutboxItem, at: datetime, facility_id: str, patient_id: str,
+               scope: str, actions: list[Action], *writes: Write) -> Outcome:
         # For the clinic's records and the opt-out metric: which facility, never which number.
         event = events.DomainEvent(events.PATIENT_OPTED_OUT if out else events.PATIENT_OPTED_IN, facility_id,
-                                   f"opt:{self.sms.message_id}", {"channel": "sms", "patient_id": patient_id})
-        conversations.apply(self._save(told), self._save(event.to_outbox(at)),
-                            self._step(outcome, [Conversation.opted_out.set(out)]))
+                                   f"opt:{self.sms.message_id}", {"channel": "sms", "patient_id": patient_id,
+                                                                   "scope": scope})
+        conversations.apply(self._save(told), self._save(event.to_outbox(at)), *writes,
+                            self._step(outcome, actions))
         return outcome
 
     # -- reserve-list offers ----------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Answers to offers: a yes takes the slot while it is free; a no keeps the patient's place.
 
 A yes counts whenever it comes, as long as nobody has taken the slot and its cut-off has not come:
-the pace of the waves decides whom to ask next, never whether a yes counts. Taking the slot is one
-transaction conditioned on the slot still being offered, the offer not answered otherwise and the
-entry still active: it books the appointment (appointments.booking), marks the entry served and
-the slot filled. Exactly one yes wins; every other is told, once, that someone else took it and
-they keep their place.
+the pace of the waves decides whom to ask next, never whether a yes counts. Even a no does not
+bind: a yes after it takes the slot while it is free (a bare NIE to two open offers declines the
+newer one, which may be the one the patient wanted; its page still takes it). Taking the slot is
+one transaction conditioned on the slot still being offered, the offer not answered otherwise and
+the entry still active: it books the appointment (appointments.booking), marks the entry served
+and the slot filled. Exactly one yes wins; every other is told, once, that someone else took it
+and they keep their place.
 
 Fairness, in the queue's order (entitled out of order, then pilny, then stabilny, then time of
 entry). The waves follow that order, so nobody is asked before an eligible patient ahead of them.
@@ -39,13 +41,13 @@ from odwolaj.reserve.entries import ACTIVE, SERVED, priority_class, queue_rank
 from odwolaj.reserve.filling import CLAIMED, FILLED
 from odwolaj.reserve.offers import (
     ACCEPTED,
-    ANSWERABLE,
     DECLINED,
     EXPIRED,
     LOST,
     OFFERING,
     OPEN,
     WAITING,
+    YES_COUNTS,
     facility_settings,
     get_offer,
     get_slot,
@@ -103,12 +105,10 @@ def _accept(offer: Offer, channel: str, at: datetime, *, attempts: int) -> Resul
         return Result(Answer.ACCEPTED, changed=False, appointment_id=offer.appointment_id)
     if offer.status == WAITING:
         return Result(Answer.PENDING, changed=False)
-    if offer.status == DECLINED:
-        return Result(Answer.DECLINED, changed=False)
     slot = get_slot(offer.slot_id)
     entry = WaitingEntry.get(offer.entry_id, consistent_read=True)
     strategy, _timezone = facility_settings(slot.facility_id)
-    if offer.status not in ANSWERABLE or slot.status != OFFERING or entry.status != ACTIVE \
+    if offer.status not in YES_COUNTS or slot.status != OFFERING or entry.status != ACTIVE \
             or at >= slot_cutoff(slot, strategy):
         return _too_late(offer, at, slot=slot, entry=entry)
     if slot.claim_until:
@@ -122,7 +122,7 @@ def _accept(offer: Offer, channel: str, at: datetime, *, attempts: int) -> Resul
     current, slot = get_offer(offer.offer_id), get_slot(offer.slot_id)
     if current.status == ACCEPTED:  # a duplicate of this very acceptance got there first
         return Result(Answer.ACCEPTED, changed=False, appointment_id=current.appointment_id)
-    if slot.status == OFFERING and slot.claim_until and current.status in ANSWERABLE:
+    if slot.status == OFFERING and slot.claim_until and current.status in YES_COUNTS:
         return _wait_in_window(slot, current, channel, at, attempts)
     return _too_late(current, at, slot=slot)
 
@@ -157,7 +157,7 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
         transaction.update(offer, actions=[
             Offer.status.set(ACCEPTED), Offer.answered_at.set(Offer.answered_at | iso(at)), Offer.channel.set(channel),
             Offer.appointment_id.set(appointment.appointment_id),
-        ], condition=Offer.status.is_in(OPEN, EXPIRED, WAITING))
+        ], condition=Offer.status.is_in(*YES_COUNTS, WAITING))
         transaction.update(entry, actions=[
             WaitingEntry.status.set(SERVED), WaitingEntry.version.set(entry.version + 1),
             WaitingEntry.served_appointment_id.set(appointment.appointment_id), WaitingEntry.updated_at.set(iso(at)),
@@ -216,7 +216,7 @@ def _record_yes(slot: FreedSlot, offer: Offer, channel: str, at: datetime, slot_
         transaction.update(slot, actions=[FreedSlot.version.set(int(slot.version or 0) + 1), *slot_actions],
                            condition=slot_condition)
         transaction.update(offer, actions=[Offer.status.set(WAITING), Offer.answered_at.set(iso(at)),
-                                           Offer.channel.set(channel)], condition=Offer.status.is_in(*ANSWERABLE))
+                                           Offer.channel.set(channel)], condition=Offer.status.is_in(*YES_COUNTS))
         transaction.update(cooldown_entry, actions=cooldown_cleared, condition=WaitingEntry.entry_id.exists())
 
     try:
@@ -298,12 +298,14 @@ def _too_late(offer: Offer, at: datetime, *, slot: FreedSlot | None = None, entr
               expired: bool = False) -> Result:
     """The slot went to someone else (or its cut-off passed): one kind message per offer, and the
     patient keeps their place. A patient no longer on the list (served, struck off) gets none."""
-    if offer.status in (DECLINED, ACCEPTED):
-        return Result(Answer.DECLINED if offer.status == DECLINED else Answer.ACCEPTED, changed=False)
+    if offer.status == ACCEPTED:
+        return Result(Answer.ACCEPTED, changed=False)
     slot = slot or get_slot(offer.slot_id)
-    entry = entry or WaitingEntry.get(offer.entry_id, consistent_read=True)
     expired = expired or slot.status not in (FILLED, CLAIMED)
     answer = Answer.EXPIRED if expired else Answer.TAKEN
+    if offer.status == DECLINED:  # a yes after their no came too late: the no stands, thanked already
+        return Result(answer, changed=False)
+    entry = entry or WaitingEntry.get(offer.entry_id, consistent_read=True)
     if offer.status in (OPEN, EXPIRED, WAITING):
         try:
             Offer(offer.offer_id).update(

@@ -40,6 +40,9 @@ from odwolaj.reserve.strategy import Strategy, cutoff, plan_wave
 FREE, OFFERING, UNFILLED = "free", "offering", "unfilled"
 OPEN, EXPIRED, WAITING, ACCEPTED, DECLINED, LOST = "open", "expired", "waiting", "accepted", "declined", "lost"
 ANSWERABLE = (OPEN, EXPIRED)  # a yes or a no still counts (while the slot is free)
+# A no does not bind: a yes after it still counts while the slot is free (the patient changed their
+# mind, or a bare NIE to two offers answered the other one than they meant).
+YES_COUNTS = (OPEN, EXPIRED, DECLINED)
 OFFER_RETENTION = timedelta(days=90)
 RECHECK = timedelta(minutes=15)  # a slot waiting for patients looks again this often (new entries, changes)
 # Why a slot was given up, at its cut-off (SlotUnfilled's reason).

@@ -5,9 +5,9 @@ legally entitled patients first, then urgent (pilny), then stable (stabilny), ea
 entry. Finding the first k eligible is a Query with a small Limit, continued page by page only
 past ineligible entries and never beyond MAX_READ items, so its cost does not grow with the list.
 A slot less than a day away goes first to the patients who said they can come at short notice
-(in the same order), then to the others. That flag is not in the index (a deployed index's
-projection cannot change), so for such a slot the page's candidates are read whole, in one
-BatchGetItem.
+(in the same order), then to the others. That flag, and whether the patient replied STOP to an
+offer, are not in the index (a deployed index's projection cannot change), so a page's candidates
+are read again for them, in one BatchGetItem.
 """
 from __future__ import annotations
 
@@ -91,9 +91,12 @@ def first_eligible(slot: FreedSlot, count: int, at: datetime, timezone: str = "E
                                               entry.offer_cooldown_until)
             else:
                 candidates.append(entry)
-        flexible = _short_notice(candidates) if short_notice else {entry.entry_id for entry in candidates}
+        details = _details(candidates)
         for entry in candidates:
-            if entry.entry_id not in flexible:
+            read = details.get(entry.entry_id)
+            if read is None or read.offers_stopped_at:
+                continue  # replied STOP to an offer: keeps the place, is not asked
+            if short_notice and not read.short_notice:
                 others.append(entry)
                 continue
             search.found.append(entry)
@@ -106,7 +109,7 @@ def first_eligible(slot: FreedSlot, count: int, at: datetime, timezone: str = "E
     return search
 
 
-def _short_notice(entries: list[WaitingEntry]) -> set[str]:
+def _details(entries: list[WaitingEntry]) -> dict[str, WaitingEntry]:
     keys = [entry.entry_id for entry in entries]
-    return {e.entry_id for e in WaitingEntry.batch_get(keys, attributes_to_get=["entry_id", "short_notice"])
-            if e.short_notice} if keys else set()
+    return {e.entry_id: e for e in WaitingEntry.batch_get(
+        keys, attributes_to_get=["entry_id", "short_notice", "offers_stopped_at"])} if keys else {}

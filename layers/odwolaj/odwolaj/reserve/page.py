@@ -16,6 +16,7 @@ from odwolaj.core.errors import InvalidInput, LinkExpired
 from odwolaj.data.models import Appointment, Facility, FreedSlot, Offer, WaitingEntry
 from odwolaj.payments import checkout
 from odwolaj.reserve import claims, offers
+from odwolaj.reserve.entries import ACTIVE
 from odwolaj.reserve.settings import strategy_of
 from odwolaj.security.facilities import get_facility
 from odwolaj.security.links import link_signer
@@ -33,17 +34,23 @@ class OfferView:
     facility: Facility
     booking: Appointment | None = None  # the visit a yes booked
 
-    @property
+    @cached_property
     def stage(self) -> str:
-        """open (a yes still counts: the slot is free and before its cut-off), waiting (said yes
-        within a grace window), accepted, declined, or gone (taken by someone else, or too late)."""
-        if self.offer.status in offers.ANSWERABLE:
-            free = self.slot.status == offers.OFFERING and now() < offers.slot_cutoff(self.slot,
-                                                                                     strategy_of(self.facility))
-            return "open" if free else "gone"
+        """open (a yes still counts: the slot is free and before its cut-off), reconsider (said no,
+        but a yes still takes the free slot: offers.YES_COUNTS), waiting (said yes within a grace
+        window), accepted, declined, or gone (taken by someone else, or too late)."""
+        if self.offer.status in offers.YES_COUNTS and self._slot_free():
+            if self.offer.status != offers.DECLINED:
+                return "open"
+            if WaitingEntry.get(self.offer.entry_id).status == ACTIVE:
+                return "reconsider"
         if self.offer.status in (offers.WAITING, offers.ACCEPTED, offers.DECLINED):
             return self.offer.status
         return "gone"
+
+    def _slot_free(self) -> bool:
+        return self.slot.status == offers.OFFERING and now() < offers.slot_cutoff(self.slot,
+                                                                                 strategy_of(self.facility))
 
     @cached_property
     def payment_state(self) -> str | None:

@@ -2,15 +2,22 @@
 gets one helpful answer per offer (what to reply, by when, the link).
 
 A reply answers an offer when the number's last message asking for TAK/NIE was an offer, or when
-the number has no visit to come. Of several offers, the newest is answered.
+the number has no visit to come. Of several offers, the newest is answered. STOP to an offer stops
+offers to the entries that number was offered from (they keep their place); START resumes them.
 """
 from __future__ import annotations
 
-from odwolaj.core.clock import now
+from datetime import datetime
+
+from pynamodb.transactions import TransactWrite
+
+from odwolaj.core.clock import iso, now
+from odwolaj.core.transactions import Write
 from odwolaj.data.models import Conversation, Offer, WaitingEntry
 from odwolaj.data.outbox import queue_entry_sms
 from odwolaj.language.replies import Intent
 from odwolaj.reserve import claims, offers
+from odwolaj.reserve.entries import ACTIVE
 
 
 def asked_last(conversation: Conversation) -> bool:
@@ -50,3 +57,20 @@ def answer(conversation: Conversation, intent: Intent) -> tuple[Offer, claims.Re
     if intent is Intent.CONFIRM:
         return offer, claims.accept(offer, channel="sms")
     return offer, claims.decline(offer, channel="sms")
+
+
+def entries_offered(conversation: Conversation) -> list[WaitingEntry]:
+    """The number's entries still on a list whose offers await its reply."""
+    ids = sorted({o.entry_id for o in Offer.batch_get(sorted(conversation.awaiting_offers or ()))})
+    return [e for e in WaitingEntry.batch_get(ids) if e.status == ACTIVE] if ids else []
+
+
+def switch_offers(entries: list[WaitingEntry], stop: bool, at: datetime) -> Write:
+    """The write that stops (or resumes) offers to `entries`, in the reply's transaction."""
+    def write(transaction: TransactWrite) -> None:
+        for entry in entries:
+            change = WaitingEntry.offers_stopped_at.set(iso(at)) if stop else WaitingEntry.offers_stopped_at.remove()
+            transaction.update(WaitingEntry(entry.entry_id), actions=[change, WaitingEntry.updated_at.set(iso(at))],
+                               condition=WaitingEntry.entry_id.exists())
+
+    return write

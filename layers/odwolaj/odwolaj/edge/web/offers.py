@@ -42,25 +42,43 @@ def _clinic(view) -> str:
     return f"<p>{_e(view.facility.name)}</p>\n{call_line(view.facility.phone)}"
 
 
+def _cost(view) -> str:
+    amount = view.prepayment()
+    if amount is None:
+        return ""
+    return (f'<p class="note">Przedpłata <strong>{_e(amount_words(amount))}</strong>: po „Tak” masz '
+            f"{view.claim_minutes()} minut na wpłatę.</p>\n")
+
+
 def offer_page(view, form_tokens: dict[str, str]) -> str:
+    if view.stage == "reconsider":
+        return _reconsider_page(view, form_tokens)
     if view.stage != "open":
         return answered_page(view, view.stage)
-    amount = view.prepayment()
-    cost = ""
-    if amount is not None:
-        cost = (f'<p class="note">Przedpłata <strong>{_e(amount_words(amount))}</strong>: po „Tak” masz '
-                f"{view.claim_minutes()} minut na wpłatę.</p>\n")
     body = (
         "<h1>Zwolnił się termin</h1>\n"
         # No reply-by hour: a yes counts while the slot is free (odwolaj.reserve.claims).
         "<p>Odpowiedz jak najszybciej.</p>\n"
-        f"{cost}{_slot(view)}\n"
+        f"{_cost(view)}{_slot(view)}\n"
         + actions(action_form("accept", form_tokens["accept"], "Tak, biorę ten termin"),
                   action_form("decline", form_tokens["decline"], "Nie, dziękuję", look="secondary"))
         + "\n<p>Ten termin jest wcześniejszy niż ten, na który czekasz na liście oczekujących. Jeśli odmówisz, "
           "zostajesz na liście na swoim miejscu.</p>\n" + _clinic(view)
     )
     return layout("Wolny termin", body, site=view.facility.name)
+
+
+def _reconsider_page(view, form_tokens: dict[str, str]) -> str:
+    """Said no (on this page or by SMS), and the slot is still free: a yes still takes it."""
+    title, text = _DONE["declined"]
+    body = (
+        f"<h1>{_e(title)}</h1>\n<p>{_e(text)}</p>\n"
+        "<p>Ten termin jest jeszcze wolny. Jeśli jednak go chcesz, możesz go wziąć.</p>\n"
+        f"{_cost(view)}{_slot(view)}\n"
+        + actions(action_form("accept", form_tokens["accept"], "Jednak biorę ten termin"))
+        + "\n" + _clinic(view)
+    )
+    return layout(title, body, site=view.facility.name)
 
 
 def _held_page(view) -> str:
