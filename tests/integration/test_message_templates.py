@@ -51,7 +51,8 @@ def test_a_text_is_set_then_restored_with_null(api, facility):
     ({"messages": {"booked": "$facility: wizyta $when, $amount $link"}}, 422, "messages.booked", "$amount is not"),
     ({"messages": {"booked": "$facility: wizyta $when."}}, 422, "messages.booked", "must contain $link"),
     ({"messages": {"booked": "$facility: wizyta $when 🙂 $link"}}, 422, "messages.booked", "outside GSM-7"),
-    ({"messages": {"reminder_two_way": "$facility: wizyta $when. " + "Prosimy o odpowiedź. " * 6 + "$link"}}, 422,
+    ({"messages": {"reminder_two_way": "$facility: wizyta $when. Odpisz TAK lub NIE. " + "Prosimy o odpowiedź. " * 6
+                   + "$link"}}, 422,
      "messages.reminder_two_way", "SMS segments"),
     ({"messages": {"reminder": "$facility: $when $link"}}, 422, "messages.reminder", "unknown message kind"),
     ({"messages": {"booked": ""}}, 422, "messages.booked", "non-empty"),

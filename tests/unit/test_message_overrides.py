@@ -23,7 +23,8 @@ GOOD = [
     ("offer_taken", "$facility: termin $when jest już zajęty. Czekasz dalej."),
     # Polish letters and typographic punctuation transliterate to GSM-7; $$ is a dollar sign.
     ("started", "$facility: „znów” wysyłamy przypomnienia – dziękujemy… Koszt: 0 $$"),
-    ("stopped", "  $facility: nie wyślemy przypomnień.  "),
+    ("stopped", "  $facility: nie wyślemy przypomnień. Cofniesz to, pisząc START.  "),
+    ("offer_two_way", "$facility: wolny termin $day o $time ($service). Bierzesz? TAK/NIE albo $link"),
 ]
 
 BAD = [
@@ -49,6 +50,11 @@ BAD = [
     ("booked", "$facility: Přijďte $when $link", "not_gsm7", "ďř"),
     ("booked", "$facility: визит $when $link", "not_gsm7", "визт"),
     ("booked", "$facility: koszt 100$ $link", "invalid", ""),
+    # A two-way message that no longer says what to reply gets no replies.
+    ("reminder_two_way", "$facility: wizyta $when. Będziesz? $link", "missing_reply_word", "NIE"),
+    ("reminder_two_way", "$facility: wizyta $when. Odpisz TAK, jeśli będziesz. $link", "missing_reply_word", "NIE"),
+    ("offer_two_way", "$facility: termin $day o $time. Odpisz tak albo nie: $link", "missing_reply_word", "NIE"),
+    ("stopped", "$facility: nie wyślemy przypomnień.", "missing_reply_word", "START"),
     ("booked", "$facility: " + "bardzo długi tekst " * 60 + "$link", "too_long", "1000"),
     ("reminder_two_way", "$facility: wizyta $when. Przyjdziesz? Odpisz TAK lub NIE. Odwołując wizytę, "
                          "zwalniasz termin dla innych pacjentów czekających. $link", "too_many_segments", "1"),

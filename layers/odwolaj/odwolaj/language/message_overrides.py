@@ -11,12 +11,15 @@ An override of kind K:
   `$deadline`, `$until` and `$link` only where the default uses them;
 - keeps what the patient must have in hand: the link, the amount, the deadline and the end of a
   blacklist entry where the default has them, and the clinic's name;
+- keeps the words the default asks the patient to reply (TAK, NIE, START), in capitals: a reminder
+  that no longer says "odpisz TAK lub NIE" gets no answers;
 - renders (a lone `$` is written `$$`), is GSM-7 once transliterated (Polish letters and typographic
   quotes are; emoji, Cyrillic or "ř" are not), and takes no more SMS segments than K's default,
   both rendered with the longest values (`LONGEST`): an override never costs more than the default.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from string import Template
@@ -34,10 +37,11 @@ VISIT_PLACEHOLDERS = frozenset({"facility", "facility_name", "when", "day", "tim
 # A waiting-list message knows the entry (odwolaj.reserve.messages); an offer's also the slot's time.
 WAITING_PLACEHOLDERS = frozenset({"facility", "facility_name", "service", "phone", "contact", "position", "forecast"})
 SLOT_PLACEHOLDERS = frozenset({"when", "day", "time"})
-WAITING_KINDS = frozenset({"waitlist_joined", "planned_date_moved", "exact_date"})
+WAITING_KINDS = frozenset({"waitlist_joined", "planned_date_moved", "exact_date", "offers_stopped", "offers_started"})
 # Known only to the kinds whose default uses them; kept wherever the default has them.
 KEPT = ("link", "amount", "deadline", "until")
 CLINIC_NAMES = frozenset({"facility", "facility_name"})
+REPLY_WORDS = ("TAK", "NIE", "START", "STOP")  # kept, in capitals, where the default asks for them
 MAX_CHARACTERS = 1000
 
 # The longest values a message meets (docs/messages.md): a 25-character short name, a 35-character
@@ -77,6 +81,10 @@ def allowed(kind: str) -> frozenset[str]:
     return frozenset(base | used)
 
 
+def reply_words(text: str) -> set[str]:
+    return {word for word in REPLY_WORDS if re.search(rf"\b{word}\b", text)}
+
+
 def budget(kind: str, link: str) -> int:
     """The segments `kind`'s default takes with the longest values: an override may take as many."""
     return segments(render(kind, replace(LONGEST, link=link)))
@@ -104,6 +112,10 @@ def check(kind: str, text: object, link: str) -> str:
     for name in KEPT:
         if name in placeholders(DEFAULTS[kind]) and name not in used:
             raise OverrideRefused(kind, "missing_placeholder", f"must contain ${name}, as the default does", name)
+    unasked = sorted(reply_words(DEFAULTS[kind]) - reply_words(text))
+    if unasked:
+        raise OverrideRefused(kind, "missing_reply_word", f"must ask for the reply {unasked[0]} (in capitals), as "
+                              "the default does", unasked[0])
     if not used & CLINIC_NAMES:
         raise OverrideRefused(kind, "missing_placeholder", "must name the clinic ($facility or $facility_name)",
                               "facility")

@@ -45,6 +45,8 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("offer_expired", "Za późno na termin"),
         ("offer_declined", "Po odmowie"),
         ("offer_help", "Niejasna odpowiedź na propozycję"),
+        ("offers_stopped", "Po „STOP” w odpowiedzi na propozycję"),
+        ("offers_started", "Po „START” w odpowiedzi na propozycję"),
     )),
 )
 LABELS = {kind: label for _, kinds in GROUPS for kind, label in kinds}

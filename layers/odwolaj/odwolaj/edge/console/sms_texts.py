@@ -41,6 +41,8 @@ def problem(error: OverrideRefused) -> str:
                                if error.kind in DEFAULTS else "",
         "missing_placeholder": (f"Tekst musi zawierać {KEPT[detail]}, tak jak tekst domyślny." if detail in KEPT
                                 else "Tekst musi zawierać nazwę przychodni: $facility albo $facility_name."),
+        "missing_reply_word": f"Tekst musi prosić o odpowiedź {detail} (wielkimi literami), tak jak tekst domyślny: "
+                              "bez tego pacjent nie wie, co odpisać.",
         "not_gsm7": f"Tych znaków nie da się wysłać SMS-em: {detail} (np. emotikony). Polskie litery można.",
         "too_many_segments": (f"Tekst jest za długi: z najdłuższą nazwą przychodni i linkiem zajmie więcej SMS-ów "
                               f"niż tekst domyślny ({detail}). Skróć go."),
