@@ -220,6 +220,34 @@ def test_a_spreadsheet_s_semicolons_and_windows_1250_and_a_changed_row(reception
         ("booked", "reception"), ("moved", "reception")]
 
 
+def test_a_file_past_one_batch_of_reads_meets_each_row_s_own_visit(reception, facility_id):
+    """The plan reads what is booked a hundred keys a request: past the first hundred rows each row
+    is still planned against its own visit, and another facility's visit under the same id is not
+    this facility's."""
+    def row(n: int, hour: str | None = None) -> dict[str, str]:
+        return {**VISIT, "id_wizyty": f"W-{n}", "id_pacjenta": f"K-{n}", "telefon": f"600 100 {n:03d}",
+                "godzina": hour or f"{8 + n // 12:02d}:{n % 12 * 5:02d}"}
+
+    for n in range(120):
+        lifecycle.upsert(facility_id, f"W-{n}", AppointmentInput.from_payload(visit_payload(row(n))))
+    other_id = create_facility("Przychodnia B", short_name="B").facility.facility_id
+    lifecycle.upsert(other_id, "W-125", AppointmentInput.from_payload(visit_payload(row(125))))
+    columns = tuple(VISIT)
+    file_rows = [row(n, "19:55" if n == 105 else None) for n in range(130)] + [row(7)]
+    text = "\n".join([",".join(columns)] + [",".join(values[name] for name in columns) for values in file_rows])
+    token = csrf_of(reception.get("/panel/wizyty/import")["body"])
+
+    preview = reception.upload("/panel/wizyty/import", {"csrf": token, "action": "podglad", "plik": text.encode()})
+
+    plan = plan_rows(preview["body"])
+    expected = {n + 2: ("już jest, bez zmian", "") for n in range(120)}
+    expected |= {n + 2: ("zostanie dodana", "") for n in range(120, 130)}
+    expected |= {107: ("zostanie zmieniona", "termin"),
+                 132: ("powtórzenie, pominięta", "Powtórzenie wiersza 9 (ta sama wizyta).")}
+    assert plan == expected
+    assert visits(facility_id) == 120  # the plan writes nothing
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"data,godzina,usluga,id_pacjenta,telefon,kolor\n", "Nieznane kolumny: kolor"),
     (b"data,godzina,usluga\n2030-01-01,10:00,X\n", "Brakuje kolumn: id_pacjenta, telefon"),
