@@ -63,7 +63,8 @@ def entries(facility_id: str, action: str) -> list[AuditEntry]:
     return [e for e in AuditEntry.query(facility_id) if e.action == action]
 
 
-def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception, facility_id):
+def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception, facility_id, console_logs):
+    """Logged at INFO as deployed (console_logs: the function's logger at its most verbose)."""
     form = booked_form(reception)
 
     answer = reception.post("/panel/wizyty", form)
@@ -85,6 +86,9 @@ def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception,
     assert location(again).startswith(f"/panel/wizyty?ok={form['ref']}&nowa=0")
     assert len(entries(facility_id, "visit_booked")) == 1
     assert visits(facility_id) == 1
+    logged = console_logs.getvalue()
+    assert logged.count('"message":"visit booked in the console"') == 2
+    assert "600100200" not in logged and "600 100 200" not in logged and "K-100" not in logged
 
 
 def test_a_booking_names_only_a_known_channel_in_its_history(facility_id):

@@ -41,8 +41,9 @@ def book_visit() -> Response:
         return http.html(400, bookings_pages.bookings_page(
             session, typed, problem=bookings_pages.reason(error.field, error.code),
             wrong=bookings_pages.form_field(error.field)))
+    # Not "created": a LogRecord attribute, which logging refuses as an extra key (KeyError, a 500).
     logger.info("visit booked in the console", extra={"appointment_id": booked.appointment.appointment_id,
-                                                       "created": booked.created})
+                                                       "new_visit": booked.created})
     return http.see_other(f"/panel/wizyty?ok={quote(str(booked.appointment.external_id))}"
                           f"&nowa={int(booked.created)}")
 
