@@ -63,7 +63,8 @@ def entries(facility_id: str, action: str) -> list[AuditEntry]:
     return [e for e in AuditEntry.query(facility_id) if e.action == action]
 
 
-def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception, facility_id):
+def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception, facility_id, console_logs):
+    """Logged at INFO as deployed (console_logs: the function's logger at its most verbose)."""
     form = booked_form(reception)
 
     answer = reception.post("/panel/wizyty", form)
@@ -85,6 +86,9 @@ def test_reception_adds_a_visit_once_even_when_the_form_is_sent_twice(reception,
     assert location(again).startswith(f"/panel/wizyty?ok={form['ref']}&nowa=0")
     assert len(entries(facility_id, "visit_booked")) == 1
     assert visits(facility_id) == 1
+    logged = console_logs.getvalue()
+    assert logged.count('"message":"visit booked in the console"') == 2
+    assert "600100200" not in logged and "600 100 200" not in logged and "K-100" not in logged
 
 
 def test_a_booking_names_only_a_known_channel_in_its_history(facility_id):
@@ -218,6 +222,34 @@ def test_a_spreadsheet_s_semicolons_and_windows_1250_and_a_changed_row(reception
     reception.upload("/panel/wizyty/import", {"csrf": token, "action": "importuj", "plik": moved.encode("cp1250")})
     assert [(h.event, h.channel) for h in store.get_by_external(facility_id, "W-9").history] == [
         ("booked", "reception"), ("moved", "reception")]
+
+
+def test_a_file_past_one_batch_of_reads_meets_each_row_s_own_visit(reception, facility_id):
+    """The plan reads what is booked a hundred keys a request: past the first hundred rows each row
+    is still planned against its own visit, and another facility's visit under the same id is not
+    this facility's."""
+    def row(n: int, hour: str | None = None) -> dict[str, str]:
+        return {**VISIT, "id_wizyty": f"W-{n}", "id_pacjenta": f"K-{n}", "telefon": f"600 100 {n:03d}",
+                "godzina": hour or f"{8 + n // 12:02d}:{n % 12 * 5:02d}"}
+
+    for n in range(120):
+        lifecycle.upsert(facility_id, f"W-{n}", AppointmentInput.from_payload(visit_payload(row(n))))
+    other_id = create_facility("Przychodnia B", short_name="B").facility.facility_id
+    lifecycle.upsert(other_id, "W-125", AppointmentInput.from_payload(visit_payload(row(125))))
+    columns = tuple(VISIT)
+    file_rows = [row(n, "19:55" if n == 105 else None) for n in range(130)] + [row(7)]
+    text = "\n".join([",".join(columns)] + [",".join(values[name] for name in columns) for values in file_rows])
+    token = csrf_of(reception.get("/panel/wizyty/import")["body"])
+
+    preview = reception.upload("/panel/wizyty/import", {"csrf": token, "action": "podglad", "plik": text.encode()})
+
+    plan = plan_rows(preview["body"])
+    expected = {n + 2: ("już jest, bez zmian", "") for n in range(120)}
+    expected |= {n + 2: ("zostanie dodana", "") for n in range(120, 130)}
+    expected |= {107: ("zostanie zmieniona", "termin"),
+                 132: ("powtórzenie, pominięta", "Powtórzenie wiersza 9 (ta sama wizyta).")}
+    assert plan == expected
+    assert visits(facility_id) == 120  # the plan writes nothing
 
 
 @pytest.mark.parametrize(("content", "message"), [

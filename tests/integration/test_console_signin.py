@@ -170,6 +170,39 @@ def test_a_session_ends_after_idle_time_and_at_its_absolute_end(manager, browser
     assert location(answers[-1]) == "/panel/logowanie?powod=sesja"
 
 
+# Every route of the console, by the part of the panel (router) that answers it.
+SIGNED_IN_ROUTES = [
+    ("GET", "/panel"), ("GET", "/panel/eksport/wyniki.csv"), ("GET", "/panel/definicje"),
+    ("GET", "/panel/zespol"), ("POST", "/panel/zespol"), ("POST", "/panel/zespol/sub-1"), ("GET", "/panel/dziennik"),
+    ("GET", "/panel/lista"), ("POST", "/panel/lista"), ("GET", "/panel/lista/e-1"), ("POST", "/panel/lista/e-1/skresl"),
+    ("POST", "/panel/lista/e-1/termin"),
+    ("GET", "/panel/dzis"), ("POST", "/panel/dzis/a-1"),
+    *[(method, f"/panel/ustawienia{page}") for page in ("", "/przedplaty", "/przedplaty/specjalista", "/propozycje",
+                                                        "/wiadomosci", "/sms") for method in ("GET", "POST")],
+    ("GET", "/panel/wizyty"), ("POST", "/panel/wizyty"), ("GET", "/panel/wizyty/import"),
+    ("POST", "/panel/wizyty/import"), ("GET", "/panel/wizyty/import/raport"),
+]
+SIGNIN_STEPS = [(method, page) for page in ("/panel/nowe-haslo", "/panel/kod", "/panel/weryfikacja")
+                for method in ("GET", "POST")] + [("POST", "/panel/weryfikacja/pomin")]
+
+
+def test_every_route_sends_a_browser_without_a_session_to_sign_in(facility_id, http):
+    """Each part of the panel is routed (none answers 404) and asks for a session (or a sign-in at its
+    step) before it reads or changes anything."""
+    def answer(method: str, path: str) -> dict:
+        return http(method, path, headers={"host": "odw.pl", "content-type": "application/x-www-form-urlencoded"},
+                    body="csrf=x")
+
+    assert {route: location(answer(*route)) for route in SIGNED_IN_ROUTES} == dict.fromkeys(SIGNED_IN_ROUTES,
+                                                                                             "/panel/logowanie")
+    assert {route: location(answer(*route)) for route in SIGNIN_STEPS} == dict.fromkeys(
+        SIGNIN_STEPS, "/panel/logowanie?powod=expired")
+    assert location(answer("POST", "/panel/wyloguj")) == "/panel/logowanie?powod=wylogowano"
+    assert answer("GET", "/panel/logowanie")["statusCode"] == 200
+    assert answer("POST", "/panel/logowanie")["statusCode"] == 403  # no sign-in form's token
+    assert answer("GET", "/panel/nie-ma")["statusCode"] == 404
+
+
 def test_a_disabled_person_is_signed_out_at_the_next_check(facility_id, manager, browser, http, clock):
     colleague = enrolled(facility_id, "druga@a.pl", staff.RECEPTION, with_totp=False)
     theirs = Browser(http)

@@ -18,7 +18,7 @@ import json
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -26,7 +26,7 @@ from odwolaj.appointments import lifecycle, store
 from odwolaj.appointments.inputs import AppointmentInput, external_id as checked_external_id
 from odwolaj.core.clock import WARSAW, iso
 from odwolaj.core.errors import DomainError, InvalidInput, NotFound
-from odwolaj.data.models import Appointment, ConsoleSession
+from odwolaj.data.models import Appointment, ConsoleSession, ExternalRef
 from odwolaj.security import audit
 from odwolaj.usecases.console import actor, require
 
@@ -213,38 +213,54 @@ class ImportPlan:
         return sum(1 for row in self.rows if row.plan == plan)
 
 
-def _compare(facility_id: str, external_id: str, data: AppointmentInput) -> tuple[str, tuple[str, ...]]:
-    ref = store.find_external(facility_id, external_id)
-    if ref is None:
-        return CREATE, ()
-    current = store.get(ref.appointment_id)
+def _booked(facility_id: str, external_ids: list[str]) -> dict[str, Appointment]:
+    """The visits already booked under these ids (by id): a BatchGet of their references, then one
+    of the visits they name, a hundred keys a request, instead of a GetItem or two a row. Consistent
+    reads, as the booking's own."""
+    keys = {store.external_ref(facility_id, name): name for name in external_ids}
+    refs = list(ExternalRef.batch_get(list(keys), consistent_read=True)) if keys else []
+    visits = {visit.appointment_id: visit for visit in Appointment.batch_get(
+        {ref.appointment_id for ref in refs}, consistent_read=True)} if refs else {}
+    booked = {}
+    for ref in refs:
+        if ref.appointment_id not in visits:
+            raise NotFound("appointment not found")  # a reference without its visit, as store.get
+        booked[keys[ref.ref]] = visits[ref.appointment_id]
+    return booked
+
+
+def _compared(row: PlannedRow, current: Appointment | None) -> PlannedRow:
+    """A valid row planned against the visit booked under its id: created, updated (what changes) or
+    unchanged."""
+    if current is None or row.data is None:
+        return row
+    data = row.data
     wanted = {name: iso(data.starts_at) if name == "starts_at" else getattr(data, name)
               for name in lifecycle.UPDATABLE}
     changed = tuple(name for name, value in wanted.items() if value != getattr(current, name))
-    return (UPDATE, changed) if changed else (UNCHANGED, ())
+    return replace(row, plan=UPDATE, changed=changed) if changed else replace(row, plan=UNCHANGED)
 
 
 def plan_import(session: ConsoleSession, text: str) -> ImportPlan:
     """What importing the file would do, row by row; changes nothing."""
     require(session, "bookings")
     facility_id = session.facility_id or ""
-    plan, seen = ImportPlan(), dict[str, int]()
+    rows, seen = list[PlannedRow](), dict[str, int]()
     for line, values in read_csv(text):
         external_id = row_id(values)
         try:
             external_id = checked_external_id(external_id)
             data = AppointmentInput.from_payload(visit_payload(values))
         except InvalidInput as error:
-            plan.rows.append(PlannedRow(line, external_id[:64], REFUSED, field=error.field or "id_wizyty",
-                                        code=error.code))
+            rows.append(PlannedRow(line, external_id[:64], REFUSED, field=error.field or "id_wizyty", code=error.code))
             continue
         if external_id in seen:
-            plan.rows.append(PlannedRow(line, external_id, DUPLICATE, first_line=seen[external_id]))
+            rows.append(PlannedRow(line, external_id, DUPLICATE, first_line=seen[external_id]))
             continue
         seen[external_id] = line
-        kind, changed = _compare(facility_id, external_id, data)
-        plan.rows.append(PlannedRow(line, external_id, kind, data=data, changed=changed))
-    return plan
+        rows.append(PlannedRow(line, external_id, CREATE, data=data))  # until compared with what is booked
+    booked = _booked(facility_id, list(seen))
+    return ImportPlan([_compared(row, booked.get(row.external_id)) for row in rows])
 
 
 def run_import(session: ConsoleSession, text: str) -> tuple[ImportPlan, str]:
