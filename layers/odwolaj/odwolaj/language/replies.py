@@ -55,6 +55,22 @@ CLOSING = re.compile(r"\b(pozdrawiam|pozdrawiamy|pozdrowienia|z powa[żz]aniem|z
 OPTIONS = re.compile(r"\b(tak|potwierdz\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(nie|odwol\w*)\b"
                      r"|\b(nie|odwol\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(tak|potwierdz\w*)\b")
 CLAUSE_BREAK = re.compile(r"[,:()]|\b(?:ale|bo|wiec|lecz|chociaz|choc|natomiast)\b")
+# "gdybym", "jeślibyśmy": a conditional conjunction with a person's ending is still a condition.
+CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
+# "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
+INTENDING = frozenset({"zamierzam", "zamierzamy", "zamiaru", "planuje", "planujemy", "musze", "musimy"})
+# "nie jest potrzebna", "nie jest już aktualna": the "nie" before a copula negates what it links.
+COPULA = frozenset({"jest", "sa", "bedzie", "byla", "bylo"})
+# "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
+AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
+        "sluzbow")
+# "mamy/syna nie będzie": who is absent, in the genitive.
+PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
+                              "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
+# "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
+# the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
+MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
+THIS_TIME = frozenset({"porze", "godzinie", "terminie", "szybko", "rano", "wieczorem", "dzis", "jutro"})
 
 
 @dataclass
@@ -79,6 +95,9 @@ class Signals:
     elsewhere: bool = False  # meant for someone else, or a wrong number: nothing acts
     by_mistake: bool = False  # "pomyłka": no bare yes or no can be read next to it
     emoji_yes: bool = False
+    asked: bool = False  # the reply asks something
+    without_means: bool = False  # "nie mam jak dojechać"
+    regret: bool = False  # "niestety" with nothing that says yes
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -99,6 +118,8 @@ def decide(s: Signals, context: Context) -> Intent:
         return Intent.UNKNOWN
     if s.by_mistake and not s.cancel:
         return Intent.UNKNOWN  # "Nie, to pomyłka"; but "to pomyłka, proszę anulować" asks for it
+    if s.without_means and s.asked and not s.cancel:
+        return Intent.UNKNOWN  # "Nie mam jak dojechać, jest jakiś autobus?" looks for a way to come
     if negative:
         # "Tak, odwołuję" and "Nie, nie przyjdę" agree with themselves; "przyjdę, nie mogę" does not.
         if positive:
@@ -114,6 +135,9 @@ def decide(s: Signals, context: Context) -> Intent:
         return Intent.DECLINE if context is Context.OFFER and not (positive or s.yes or s.accept) else Intent.UNKNOWN
     if s.unsure:
         return Intent.UNKNOWN
+    if s.regret and not (positive or s.yes or s.accept):
+        # "Niestety jestem chora" turns an offer down; about a visit it does not say enough.
+        return Intent.DECLINE if context is Context.OFFER else Intent.UNKNOWN
     if positive:
         return Intent.CONFIRM
     if s.yes or s.accept or s.emoji_yes:
@@ -201,8 +225,20 @@ def _sentences(folded: str) -> list[tuple[str, bool]]:
 def _words(text: str) -> list[str]:
     words: list[str] = []
     for raw in re.findall(r"[a-z0-9]+", text):
-        words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(raw)
+        words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(_unswapped(raw))
     return _without_idioms(words)
+
+
+def _unswapped(typed: str) -> str:
+    """"mgoe", "moeg": two neighbours swapped in a short "mogę". The lexicon forgives no slip in a
+    short word, since a replaced letter there makes another word; no swap of these makes one."""
+    if len(typed) != 4 or typed in lx.ALL_WORDS:
+        return typed
+    for k in range(3):
+        swapped = typed[:k] + typed[k + 1] + typed[k] + typed[k + 2:]
+        if swapped in lx.ABLE:
+            return swapped
+    return typed
 
 
 def _without_idioms(words: list[str]) -> list[str]:
@@ -250,7 +286,7 @@ def _conditional(clause: list[str]) -> bool:
     if _has_phrase(clause, ("chyba", "ze")) or _has_phrase(clause, ("w", "razie")) or _has_phrase(clause, ("o", "ile")):
         return True
     for i, word in enumerate(clause):
-        if word in lx.CONDITIONALS:
+        if word in lx.CONDITIONALS or CONDITIONAL_PERSONS.fullmatch(word):
             return not any(w in lx.POLITE_CONDITIONS for w in clause[i + 1:i + 4])
     start = clause[1:] if clause[:1] in (["a"], ["i"], ["to"]) else clause
     return start[:1] == ["jak"] and start[1:2] != ["najbardziej"]
@@ -260,6 +296,7 @@ def _read_question(words: list[str], s: Signals) -> None:
     """A question decides nothing, but "STOP przez pomyłkę?" still says it was a mistake, and one
     that asks leave ("czy mogę godzinę później?", "czy to problem?") makes a yes before it depend
     on the answer."""
+    s.asked = True
     if _has_phrase(words, ("przez", "pomylke")):
         s.mistake = True
     if any(w in lx.PERMISSION for w in words[:4]) or _counter_proposal(words) or any(w in lx.SHIFTED for w in words):
@@ -279,7 +316,17 @@ def _phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -
 
 
 def _negated(words: list[str], i: int) -> bool:
+    if i > 1 and words[i - 1] in COPULA and words[i - 1] != lx.BE_THIRD:
+        return words[i - 2] == lx.NEGATION or (i > 2 and words[i - 2] == "juz" and words[i - 3] == lx.NEGATION)
     return i > 0 and words[i - 1] == lx.NEGATION
+
+
+def _modal_negated(words: list[str], i: int) -> bool:
+    """"nie mogę odwołać", "nie chcę rezygnować", "nie mam zamiaru rezygnować": the "nie" of a
+    modal verb up to three words before reaches the verb at i."""
+    return any(words[j] == lx.NEGATION and (words[j + 1] in lx.ABLE | lx.WANT | INTENDING
+                                            or words[j + 1:j + 3] == ["mam", "zamiaru"])
+               for j in range(max(0, i - 3), i - 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,13 +417,14 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             s.stop = True
         elif word in lx.ENOUGH and nouns:
             s.stop = True  # "dosyć tych SMS-ów"
-        elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns)):
+        elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns and not _wants_other_verb(following))):
             s.stop = True
         elif negated and word in lx.CONSENTING and (nouns or _consent_to_messages(following)):
             s.stop = True  # "nie wyrażam zgody", "nie zgadzam się na SMS"
         elif word in lx.WITHDRAW_CONSENT and _consent_to_messages(following):
             s.stop = True
-        elif word in lx.CANCEL_ACTS and following[:1] == ["z"] and not negated and (nouns or waiting_list):
+        elif word in lx.CANCEL_ACTS and following[:1] == ["z"] and not (negated or _modal_negated(words, i)) and (
+                nouns or waiting_list):
             if nouns:
                 s.stop = True  # "rezygnuję z powiadomień", "wykreślcie mnie z listy SMS-owej"
             else:
@@ -387,6 +435,11 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             continue
         used.add(i)
     return used
+
+
+def _wants_other_verb(following: list[str]) -> bool:
+    """"nie chcę rezygnować z SMS-ów": the wish is about the verb after it, read on its own."""
+    return bool(following) and lx.is_infinitive(following[0]) and following[0] not in lx.SEND_VERBS
 
 
 def _consent_to_messages(words: list[str]) -> bool:
@@ -409,6 +462,8 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     negated = _negated(words, i)
     word = words[i]
     able = _phrase_at(words, i, lx.ABLE_PHRASES)
+    if negated and _phrase_at(words, i, MEANS) and not THIS_TIME & set(words):
+        s.without_means = True
     if able or word in lx.ABLE:
         if word in lx.PARTICIPLES_OF_ABLE and words[i - 1:i] and words[i - 1] in lx.BE:
             negated = _negated(words, i - 1)  # "nie będę mogła": the "nie" before "będę"
@@ -420,14 +475,17 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         following = words[i + 1] if i + 1 < len(words) else ""
         if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following):
             return i + 2  # "nie będę płacić", "będę musiała": a future tense, not a coming
+        if _away(words[i + 1:i + 4]):
+            return i + 1
         _come(negated, s)
     elif word == lx.BE_THIRD:
         subject = words[i - 2] if negated and i > 1 else words[i - 1] if i > 0 and not negated else ""
-        if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS:
-            _come(negated, s)  # "nie będzie nas", "syn będzie"
+        if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS or (
+                negated and subject in PERSONS_GENITIVE):
+            _come(negated, s)  # "nie będzie nas", "syn będzie", "syna nie będzie"
     elif word in lx.COME:
         _come(negated, s, words)
-    elif word in lx.YES:
+    elif word in lx.YES or words[i:i + 2] == ["jak", "najbardziej"]:
         s.yes = s.yes or not negated  # "nie tak" is not a yes
     elif word in lx.CONFIRM_VERBS:
         if negated:
@@ -452,9 +510,17 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         s.refuse = True
     elif negated and word in lx.REFUSE_NEGATED and (word not in lx.WANT or _nothing_after(words, i)):
         s.refuse = True  # "nie skorzystam", "nie pasuje", a bare "nie chcę"
+    elif word == "niestety" and i == 0:
+        s.regret = True
     elif word in lx.ACCEPT_WORDS and not negated and (word not in lx.WANT | {"poprosze"} or _nothing_after(words, i)):
         s.accept = True
     return i + 1
+
+
+def _away(words: list[str]) -> bool:
+    """"w pracy", "na wyjeździe", "poza domem": (will be) somewhere other than the visit."""
+    return words[:1] == ["poza"] or (words[:1] in (["w"], ["we"], ["na"], ["za"]) and any(
+        w.startswith(AWAY) for w in words[1:3]))
 
 
 def _nothing_after(words: list[str], i: int) -> bool:
@@ -465,7 +531,7 @@ def _nothing_after(words: list[str], i: int) -> bool:
 def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
     """"(nie) mogę", "(nie) dam rady", "(nie) zdążę": about coming, unless another verb follows."""
     for word in words[after:after + 4]:
-        if word in lx.COME_INFINITIVES:
+        if word in lx.COME_INFINITIVES or _one_letter_short(word, lx.COME_INFINITIVES):
             _come(negated, s, words)
             return
         if lx.is_infinitive(word) or word in lx.CANCEL_ACTS:
@@ -474,6 +540,13 @@ def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
         s.not_come = True
     elif words[after:after + 1] != ["sie"]:
         s.come = True
+
+
+def _one_letter_short(typed: str, words: frozenset[str]) -> bool:
+    """"przysc", "dojechc": a long word with one letter dropped (the lexicon forgives only a
+    replaced or swapped one)."""
+    return len(typed) >= 5 and any(len(word) == len(typed) + 1 and any(
+        word[:k] + word[k + 1:] == typed for k in range(len(word))) for word in words)
 
 
 def _come(negated: bool, s: Signals, words: list[str] | None = None) -> None:
@@ -488,9 +561,7 @@ def _come(negated: bool, s: Signals, words: list[str] | None = None) -> None:
 def _cancel_verb(words: list[str], i: int, negated: bool, s: Signals) -> None:
     if lx.cancel_report(words[i]) or any(w in lx.CONSENT for w in words[i + 1:i + 3]):
         return  # "odwołałam wczoraj": a report; "odwołuję zgodę na …": a consent, not the visit
-    modal_negated = any(words[j] == lx.NEGATION and words[j + 1] in lx.ABLE | lx.WANT | {"musze", "musimy"}
-                        for j in range(max(0, i - 3), i - 1))
-    if negated or modal_negated or {"nic", "niczego"} & set(words[max(0, i - 3):i]):
+    if negated or _modal_negated(words, i) or {"nic", "niczego"} & set(words[max(0, i - 3):i]):
         s.keep = True  # "nie odwołuję", "niczego nie odwołuję", "nie mogę odwołać"
         return
     if words[i].startswith(("wykresl", "skresl")) and _about_waiting_list(words[i:]):
