@@ -198,3 +198,70 @@ def test_a_question_doubt_hedge_or_condition_never_acts(words, opener):
                                                                          ". Anna Nowak", "\nPozdrawiam, Zofia"]))
 def test_politeness_and_signatures_never_change_the_answer(core, greeting, closing):
     assert parse(f"{greeting}{core}{closing}", REMINDER) is parse(core, REMINDER)
+
+
+# -- language rules that generalise beyond the corpora ------------------------------------------
+
+@pytest.mark.parametrize("text", ["Gdybym nie mogła, zadzwonię", "gdybyśmy nie dojechali to damy znać",
+                                  "Jeślibym nie zdążyła, odwołam", "Jakbym nie dała rady, napiszę"])
+def test_a_condition_with_a_persons_ending_decides_nothing(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Nie mam zamiaru rezygnować", "nie zamierzam odwołać wizyty",
+                                  "Nie planuję odwołać", "Nie chcę rezygnować z przypomnień",
+                                  "nie chce rezygnowac z sms"])
+def test_the_nie_of_an_intention_reaches_the_verb_after_it(text):
+    assert parse(text, REMINDER) not in DESTRUCTIVE
+
+
+@pytest.mark.parametrize("text", ["Wizyta nie jest już potrzebna", "ta wizyta nie jest aktualna",
+                                  "Termin nie jest mi już potrzebny", "Nie jest potrzebna, dziękuję"])
+def test_nie_before_a_copula_negates_what_it_links(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Niestety będę w pracy", Intent.UNKNOWN), ("będę na urlopie", Intent.UNKNOWN),
+    ("Nie, będę w delegacji", Intent.CANCEL), ("Nie dam rady, będę poza miastem", Intent.CANCEL),
+    ("Będę w czwartek", Intent.CONFIRM), ("będę na pewno", Intent.CONFIRM), ("Będę w przychodni o 9", Intent.CONFIRM),
+])
+def test_being_somewhere_else_is_not_a_coming(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Córki nie będzie, ma anginę", "Męża nie będzie", "dziadka nie bedzie"])
+def test_an_absent_person_in_the_genitive_will_not_come(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+
+
+def test_jak_najbardziej_is_a_yes_not_a_question():
+    assert parse("Jak najbardziej!", REMINDER) is Intent.CONFIRM
+    assert parse("jak najbardziej, biore", OFFER) is Intent.CONFIRM
+    assert parse("Jak najbardziej", BOOKING) is Intent.UNKNOWN  # a bare yes to a message that asked nothing
+
+
+@pytest.mark.parametrize("text", ["Niestety", "Niestety mam wtedy zajęcia", "niestety wyjeżdżam"])
+def test_regret_turns_an_offer_down_but_says_too_little_about_a_visit(text):
+    assert parse(text, OFFER) is Intent.DECLINE
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Niestety, nie wiem czy zdążę", "Niestety tak, biorę"])
+def test_regret_with_a_doubt_or_a_yes_does_not_decline(text):
+    assert parse(text, OFFER) is not Intent.DECLINE
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Nie mam jak dojechać, czy jest jakiś autobus?", REMINDER, Intent.UNKNOWN),
+    ("Mama nie ma jak przyjechać. Możecie przysłać transport?", REMINDER, Intent.UNKNOWN),
+    ("Nie mam jak dojechać", REMINDER, Intent.CANCEL),
+    ("Nie mam jak dojechać tak wcześnie rano", OFFER, Intent.DECLINE),
+])
+def test_a_lack_of_means_with_a_question_asks_for_a_way(text, context, intent):
+    assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text", ["nie moge przysc", "Nie dam rady dojehac", "Nie mgoe przyjść", "nie omge"])
+def test_a_dropped_or_swapped_letter_in_coming_or_being_able(text):
+    assert parse(text, REMINDER) is Intent.CANCEL

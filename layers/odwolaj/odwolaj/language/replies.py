@@ -59,14 +59,17 @@ CLAUSE_BREAK = re.compile(r"[,:()]|\b(?:ale|bo|wiec|lecz|chociaz|choc|natomiast)
 CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
 # "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
 INTENDING = frozenset({"zamierzam", "zamierzamy", "zamiaru", "planuje", "planujemy", "musze", "musimy"})
-# "nie jest potrzebna", "nie jest już aktualna": the "nie" before a copula negates what it links.
-COPULA = frozenset({"jest", "sa", "bedzie", "byla", "bylo"})
+# "nie jest potrzebna", "nie jest mi już potrzebna": the "nie" before a copula negates what it links.
+PREDICATE_FILLER = frozenset({"juz", "mi", "nam", "wcale"})
 # "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
 AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
         "sluzbow")
 # "mamy/syna nie będzie": who is absent, in the genitive.
 PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
                               "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
+# Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
+# ("corki" is not "sorki").
+OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -225,7 +228,10 @@ def _sentences(folded: str) -> list[tuple[str, bool]]:
 def _words(text: str) -> list[str]:
     words: list[str] = []
     for raw in re.findall(r"[a-z0-9]+", text):
-        words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(_unswapped(raw))
+        if raw in OWN_WORDS:
+            words.append(raw)
+        else:
+            words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(_unswapped(raw))
     return _without_idioms(words)
 
 
@@ -316,9 +322,10 @@ def _phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -
 
 
 def _negated(words: list[str], i: int) -> bool:
-    if i > 1 and words[i - 1] in COPULA and words[i - 1] != lx.BE_THIRD:
-        return words[i - 2] == lx.NEGATION or (i > 2 and words[i - 2] == "juz" and words[i - 3] == lx.NEGATION)
-    return i > 0 and words[i - 1] == lx.NEGATION
+    if i > 0 and words[i - 1] == lx.NEGATION:
+        return True
+    before = [w for w in words[max(0, i - 4):i] if w not in PREDICATE_FILLER]
+    return before[-2:] in ([lx.NEGATION, "jest"], [lx.NEGATION, "sa"], [lx.NEGATION, "byla"], [lx.NEGATION, "bylo"])
 
 
 def _modal_negated(words: list[str], i: int) -> bool:
