@@ -100,7 +100,6 @@ class Signals:
     emoji_yes: bool = False
     asked: bool = False  # the reply asks something
     without_means: bool = False  # "nie mam jak dojechać"
-    regret: bool = False  # "niestety" with nothing that says yes
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -138,9 +137,6 @@ def decide(s: Signals, context: Context) -> Intent:
         return Intent.DECLINE if context is Context.OFFER and not (positive or s.yes or s.accept) else Intent.UNKNOWN
     if s.unsure:
         return Intent.UNKNOWN
-    if s.regret and not (positive or s.yes or s.accept):
-        # "Niestety jestem chora" turns an offer down; about a visit it does not say enough.
-        return Intent.DECLINE if context is Context.OFFER else Intent.UNKNOWN
     if positive:
         return Intent.CONFIRM
     if s.yes or s.accept or s.emoji_yes:
@@ -517,8 +513,6 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         s.refuse = True
     elif negated and word in lx.REFUSE_NEGATED and (word not in lx.WANT or _nothing_after(words, i)):
         s.refuse = True  # "nie skorzystam", "nie pasuje", a bare "nie chcę"
-    elif word == "niestety" and i == 0:
-        s.regret = True
     elif word in lx.ACCEPT_WORDS and not negated and (word not in lx.WANT | {"poprosze"} or _nothing_after(words, i)):
         s.accept = True
     return i + 1
