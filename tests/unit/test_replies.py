@@ -261,3 +261,9 @@ def test_a_lack_of_means_with_a_question_asks_for_a_way(text, context, intent):
 @pytest.mark.parametrize("text", ["nie moge przysc", "Nie dam rady dojehac", "Nie mgoe przyjść", "nie omge"])
 def test_a_dropped_or_swapped_letter_in_coming_or_being_able(text):
     assert parse(text, REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text", ["Nie mogę teraz, oddzwonię", "W tej chwili nie mogę, jestem za kierownicą",
+                                  "teraz nie moge pisac, potem"])
+def test_not_able_at_the_moment_of_writing_is_not_about_the_visit(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN

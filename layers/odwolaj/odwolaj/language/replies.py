@@ -67,9 +67,11 @@ AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", 
 # "mamy/syna nie będzie": who is absent, in the genitive.
 PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
                               "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
+# "teraz", "w tej chwili": the moment of writing, not the visit's.
+MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
-OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER
+OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -537,7 +539,9 @@ def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
             return
         if lx.is_infinitive(word) or word in lx.CANCEL_ACTS:
             return  # "nie mogę zapłacić", "nie mogę odwołać": about something else
-    if negated:
+    if negated and MOMENT & set(words):
+        s.unsure = True  # "nie mogę teraz, oddzwonię": this moment (to talk), not the visit's
+    elif negated:
         s.not_come = True
     elif words[after:after + 1] != ["sie"]:
         s.come = True
