@@ -267,3 +267,21 @@ def test_a_dropped_or_swapped_letter_in_coming_or_being_able(text):
                                   "teraz nie moge pisac, potem"])
 def test_not_able_at_the_moment_of_writing_is_not_about_the_visit(text):
     assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie uda mi się przyjść", Intent.CANCEL), ("niestety nie uda się", Intent.CANCEL),
+    ("Nie zdołam dojechać", Intent.CANCEL), ("nie wyrobimy się", Intent.CANCEL),
+    ("Uda mi się, będę", Intent.CONFIRM), ("Nie uda mi się zapłacić przez link", Intent.UNKNOWN),
+    ("Czy uda się przełożyć?", Intent.UNKNOWN),
+])
+def test_managing_to_is_read_like_being_able_to(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Proszę mnie wypisać z wizyty", Intent.CANCEL), ("wypiszcie mnie z tego terminu", Intent.CANCEL),
+    ("Wypiszcie mnie z wizyty i z SMS-ów", Intent.UNKNOWN), ("wypiszcie mnie", Intent.STOP),
+])
+def test_opting_out_of_a_visit_is_cancelling_it(text, intent):
+    assert parse(text, REMINDER) is intent

@@ -67,11 +67,14 @@ AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", 
 # "mamy/syna nie będzie": who is absent, in the genitive.
 PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
                               "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
+# Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się".
+MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"))
+MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi"})
 # "teraz", "w tej chwili": the moment of writing, not the visit's.
 MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
-OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT
+OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT | MANAGE | {"uda"}
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -417,7 +420,9 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             if waiting_list:
                 s.leave_list = True
             else:
-                s.stop = True
+                # "wypiszcie mnie z wizyty": it is the visit they leave (and both are asked about).
+                s.cancel = s.cancel or any(w.startswith(("wizyt", "termin")) for w in words[i + 1:i + 5])
+                s.stop = s.stop or nouns or not s.cancel
         elif word in lx.STOP_SENDING and any(w in lx.SEND_VERBS for w in following):
             s.stop = True
         elif word in lx.ENOUGH and nouns:
@@ -466,10 +471,10 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     """Read words[i] (with the "nie" before it); the index of the next word to read."""
     negated = _negated(words, i)
     word = words[i]
-    able = _phrase_at(words, i, lx.ABLE_PHRASES)
+    able = _phrase_at(words, i, lx.ABLE_PHRASES) or _phrase_at(words, i, MANAGING)
     if negated and _phrase_at(words, i, MEANS) and not THIS_TIME & set(words):
         s.without_means = True
-    if able or word in lx.ABLE:
+    if able or word in lx.ABLE or word in MANAGE:
         if word in lx.PARTICIPLES_OF_ABLE and words[i - 1:i] and words[i - 1] in lx.BE:
             negated = _negated(words, i - 1)  # "nie będę mogła": the "nie" before "będę"
         _able(words, i + max(able, 1), negated, s)
