@@ -285,3 +285,12 @@ def test_managing_to_is_read_like_being_able_to(text, intent):
 ])
 def test_opting_out_of_a_visit_is_cancelling_it(text, intent):
     assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Wypisuję się z SMS-ów", Intent.STOP), ("wypisujemy się", Intent.STOP), ("Proszę mnie wypisać", Intent.STOP),
+    ("Nie wypisujcie mnie", Intent.UNKNOWN), ("proszę mnie nie wypisywać z przypomnień", Intent.UNKNOWN),
+    ("Wypisałam się już wczoraj", Intent.UNKNOWN),
+])
+def test_every_form_of_opting_out_and_its_negation(text, intent):
+    assert parse(text, REMINDER) is intent

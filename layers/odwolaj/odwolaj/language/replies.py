@@ -70,6 +70,8 @@ PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "
 # Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się".
 MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"))
 MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi"})
+# The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
+PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
 # "teraz", "w tej chwili": the moment of writing, not the visit's.
 MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
@@ -416,7 +418,7 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             s.stop = True
         elif word == "start" or (word in lx.RESTORE and (nouns or word.startswith("wzn")) and not negated):
             s.start = True
-        elif word in lx.OPT_OUT_VERBS or (word in lx.SWITCH_OFF and (nouns or "mnie" in words)):
+        elif not negated and (_opts_out(word) or (word in lx.SWITCH_OFF and (nouns or "mnie" in words))):
             if waiting_list:
                 s.leave_list = True
             else:
@@ -445,6 +447,12 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             continue
         used.add(i)
     return used
+
+
+def _opts_out(word: str) -> bool:
+    """"wypisz", "wypisuję się", "wypiszcie": every present or asking form of the verb; a past
+    one ("wypisałam się") reports what was done."""
+    return word in lx.OPT_OUT_VERBS or (word.startswith("wypis") and not PAST.search(word))
 
 
 def _wants_other_verb(following: list[str]) -> bool:
