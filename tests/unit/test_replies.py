@@ -294,3 +294,19 @@ def test_opting_out_of_a_visit_is_cancelling_it(text, intent):
 ])
 def test_every_form_of_opting_out_and_its_negation(text, intent):
     assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Obawiam się, że nie zdążę", "Boję się że nie dam rady dojechać",
+                                  "Mam nadzieję, że zdążę", "Nie nie, ja tylko pytam", "Mam pytanie: nie mogę?"])
+def test_a_fear_a_hope_or_a_said_question_decides_nothing(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Chciałam odwołać, ale się rozmyśliłam", "Rozmyśliłem się, nie odwołujcie",
+                                  "rezygnuję... a jednak się rozmyśliłam"])
+def test_a_changed_mind_is_asked_about(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+def test_a_stated_question_does_not_hide_a_refusal_next_to_it():
+    assert parse("Nie przyjdę. Mam pytanie, czy dostanę nowy termin?", REMINDER) is Intent.CANCEL

@@ -70,13 +70,18 @@ PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "
 # Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się".
 MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"))
 MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi"})
+# "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
+# nothing (with "że" after it, the hedge governs the next clause too).
+FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"})
+# "pytam tylko", "mam pytanie": the patient says they are asking.
+ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
 # The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
 PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
 # "teraz", "w tej chwili": the moment of writing, not the visit's.
 MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
-OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT | MANAGE | {"uda"}
+OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING | {"uda"}
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -106,6 +111,7 @@ class Signals:
     by_mistake: bool = False  # "pomyłka": no bare yes or no can be read next to it
     emoji_yes: bool = False
     asked: bool = False  # the reply asks something
+    changed_mind: bool = False  # "rozmyśliłam się": which of what was written still holds?
     without_means: bool = False  # "nie mam jak dojechać"
 
 
@@ -123,7 +129,7 @@ def decide(s: Signals, context: Context) -> Intent:
     if s.stop:
         # "Odwołuję i nie wysyłajcie SMS-ów" asks for two things: ask back rather than pick one.
         return Intent.UNKNOWN if negative else Intent.STOP
-    if s.elsewhere or s.leave_list:
+    if s.elsewhere or s.leave_list or s.changed_mind:
         return Intent.UNKNOWN
     if s.by_mistake and not s.cancel:
         return Intent.UNKNOWN  # "Nie, to pomyłka"; but "to pomyłka, proszę anulować" asks for it
@@ -350,6 +356,8 @@ def _read_clause(words: list[str], s: Signals) -> None:
         words = words[:words.index("czy")]
     if words[0] in lx.VOCATIVES or _has_phrase(words, ("wiadomosc", "do")):
         s.elsewhere = True
+    if any(w.startswith("rozmysl") for w in words):
+        s.changed_mind = True
     if any(_phrase_at(words, i, lx.MISTAKE) for i in range(len(words))):
         s.mistake = True
     elif any(w in lx.WRONG_PERSON for w in words):
@@ -358,11 +366,13 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.elsewhere = True
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
-    hedged = any(w in lx.HEDGES for i, w in enumerate(words) if not (w == "moze" and _negated(words, i)))
+    hedged = any((w in lx.HEDGES or w in FEARS_AND_HOPES) for i, w in enumerate(words)
+                 if not (w == "moze" and _negated(words, i)))
     doubting = any(w in lx.NOT_KNOWING and _negated(words, i) for i, w in enumerate(words)) or any(
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
-    if hedged or doubting:
-        s.unsure = True  # "chyba nie dam rady", "nie wiem, czy zdążę": nothing else here counts
+    if hedged or doubting or ASKING & set(words):
+        # "chyba nie dam rady", "nie wiem, czy zdążę", "pytam tylko": nothing else here counts
+        s.unsure = True
         return
     used = _opt_out(words, s)
     if used:
