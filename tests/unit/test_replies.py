@@ -310,3 +310,17 @@ def test_a_changed_mind_is_asked_about(text):
 
 def test_a_stated_question_does_not_hide_a_refusal_next_to_it():
     assert parse("Nie przyjdę. Mam pytanie, czy dostanę nowy termin?", REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie przyjdę o 9 tylko o 10", Intent.UNKNOWN), ("nie przyjdę sama tylko z córką", Intent.UNKNOWN),
+    ("Nie będę na czas", Intent.UNKNOWN), ("nie zdążę na godzinę, będę 10 min później", Intent.UNKNOWN),
+])
+def test_a_refused_detail_is_not_a_refused_visit(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Jej nie będzie", "go nie bedzie w tym dniu", "Rodzice nie dadzą rady",
+                                  "Dzieci nie przyjdą, ospa", "oni nie dotrą"])
+def test_third_persons_in_every_number_and_case(text):
+    assert parse(text, REMINDER) is Intent.CANCEL

@@ -68,8 +68,10 @@ AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", 
 PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
                               "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
 # Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się".
-MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"))
-MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi"})
+# Also the third person plural the lexicon lacks: "rodzice nie dadzą rady", "dzieci nie przyjdą".
+MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"), ("dadza", "rady"), ("dadza", "rade"))
+MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi", "zdaza"})
+COME_PLURAL = frozenset({"przyjda", "dojda", "dotra", "pojda", "dojada"})
 # "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
 # nothing (with "że" after it, the hedge governs the next clause too).
 FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"})
@@ -81,7 +83,8 @@ PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
 MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
-OWN_WORDS = INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING | {"uda"}
+OWN_WORDS = (INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING | COME_PLURAL
+             | {"uda", "dadza", "tylko"})
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -370,8 +373,9 @@ def _read_clause(words: list[str], s: Signals) -> None:
                  if not (w == "moze" and _negated(words, i)))
     doubting = any(w in lx.NOT_KNOWING and _negated(words, i) for i, w in enumerate(words)) or any(
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
-    if hedged or doubting or ASKING & set(words):
-        # "chyba nie dam rady", "nie wiem, czy zdążę", "pytam tylko": nothing else here counts
+    if hedged or doubting or ASKING & set(words) or _contrasted(words):
+        # "chyba nie dam rady", "nie wiem, czy zdążę", "pytam tylko", "nie o 10, tylko o 11":
+        # nothing else here counts
         s.unsure = True
         return
     used = _opt_out(words, s)
@@ -390,6 +394,12 @@ def _read_clause(words: list[str], s: Signals) -> None:
     i = 0
     while i < len(words):
         i = _read_word(words, i, s)
+
+
+def _contrasted(words: list[str]) -> bool:
+    """"nie o 10, tylko o 11", "nie przyjdę sama, tylko z mamą": the "nie" refuses a detail that
+    "tylko" replaces, not the visit."""
+    return lx.NEGATION in words and "tylko" in words[words.index(lx.NEGATION) + 2:-1]
 
 
 def _bare_no(words: list[str], i: int) -> bool:
@@ -505,13 +515,13 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
             return i + 2  # "nie będę płacić", "będę musiała": a future tense, not a coming
         if _away(words[i + 1:i + 4]):
             return i + 1
-        _come(negated, s)
+        _come(negated, s, words)
     elif word == lx.BE_THIRD:
         subject = words[i - 2] if negated and i > 1 else words[i - 1] if i > 0 and not negated else ""
         if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS or (
-                negated and subject in PERSONS_GENITIVE):
+                negated and subject in PERSONS_GENITIVE | lx.BE_WHO):
             _come(negated, s)  # "nie będzie nas", "syn będzie", "syna nie będzie"
-    elif word in lx.COME:
+    elif word in lx.COME or word in COME_PLURAL:
         _come(negated, s, words)
     elif word in lx.YES or words[i:i + 2] == ["jak", "najbardziej"]:
         s.yes = s.yes or not negated  # "nie tak" is not a yes
@@ -564,10 +574,8 @@ def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
             return  # "nie mogę zapłacić", "nie mogę odwołać": about something else
     if negated and MOMENT & set(words):
         s.unsure = True  # "nie mogę teraz, oddzwonię": this moment (to talk), not the visit's
-    elif negated:
-        s.not_come = True
-    elif words[after:after + 1] != ["sie"]:
-        s.come = True
+    elif negated or words[after:after + 1] != ["sie"]:
+        _come(negated, s, words)  # "nie zdążę na czas" is late, not absent
 
 
 def _one_letter_short(typed: str, words: frozenset[str]) -> bool:
