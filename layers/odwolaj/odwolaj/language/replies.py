@@ -60,6 +60,7 @@ CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
 # "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
 INTENDING = frozenset({"zamierzam", "zamierzamy", "zamiaru", "planuje", "planujemy", "musze", "musimy"})
 # "nie jest potrzebna", "nie jest mi już potrzebna": the "nie" before a copula negates what it links.
+COPULA = frozenset({"jest", "sa", "byla", "bylo"})
 PREDICATE_FILLER = frozenset({"juz", "mi", "nam", "wcale"})
 # "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
 AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
@@ -83,8 +84,8 @@ PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
 MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
-OWN_WORDS = (INTENDING | PERSONS_GENITIVE | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING | COME_PLURAL
-             | {"uda", "dadza", "tylko"})
+OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
+             | COME_PLURAL | {"uda", "dadza", "tylko"})
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -334,10 +335,11 @@ def _phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -
 
 
 def _negated(words: list[str], i: int) -> bool:
+    """"nie przyjdę"; through a copula: "nie jest (mi) (już) potrzebna"."""
     if i > 0 and words[i - 1] == lx.NEGATION:
         return True
     before = [w for w in words[max(0, i - 4):i] if w not in PREDICATE_FILLER]
-    return before[-2:] in ([lx.NEGATION, "jest"], [lx.NEGATION, "sa"], [lx.NEGATION, "byla"], [lx.NEGATION, "bylo"])
+    return len(before) >= 2 and before[-1] in COPULA and before[-2] == lx.NEGATION
 
 
 def _modal_negated(words: list[str], i: int) -> bool:
