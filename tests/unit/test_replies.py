@@ -324,3 +324,17 @@ def test_a_refused_detail_is_not_a_refused_visit(text, intent):
                                   "Dzieci nie przyjdą, ospa", "oni nie dotrą"])
 def test_third_persons_in_every_number_and_case(text):
     assert parse(text, REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Gabinet Pod Lipami: wizyta wt 3.06 godz. 8:15 umowiona. Nie mozesz przyjsc? Odwolaj: https://odw.pl/c/Q7",
+     BOOKING, Intent.UNKNOWN),
+    ("Gabinet Pod Lipami: wizyta wt 3.06 godz. 8:15. Przyjdziesz? Odpisz TAK lub NIE.\nnie dojade", REMINDER,
+     Intent.CANCEL),
+    ("Gabinet Pod Lipami: zwolnil sie termin wt 3.06 o 8:15. Chcesz go? Odpisz TAK lub NIE\n\nbiore!", OFFER,
+     Intent.CONFIRM),
+    ('Odwołuję "Gabinet Pod Lipami: wizyta wt 3.06 godz. 8:15. Przyjdziesz? Odpisz TAK lub NIE."', REMINDER,
+     Intent.CANCEL),
+])
+def test_our_message_pasted_above_the_answer_or_alone_is_not_read(text, context, intent):
+    assert parse(text, context) is intent

@@ -220,8 +220,12 @@ def _signs(word: str) -> bool:
 
 def _own_message_removed(text: str) -> str:
     """A patient who pasted our message under the answer: only the answer counts. Ours starts a
-    line with the clinic's name and one of our openings, or carries a link."""
+    line with the clinic's name and one of our openings, or carries a link. Pasted above the
+    answer (or alone), only what follows it is read."""
     first, *rest = text.split("\n")
+    # A quote before the colon is the patient's answer quoting us: 'Nie przyjdę "Przychodnia: …"'.
+    if OUR_OPENING.match(lx.fold(first)) and not re.search(r"[\"„”«»]", first.split(":")[0]):
+        return _own_message_removed("\n".join(rest)) if rest else ""
     for number, line in enumerate(rest):
         if URL.search(line) or OUR_OPENING.match(lx.fold(line)):
             return "\n".join([first, *rest[:number]])
