@@ -338,3 +338,9 @@ def test_third_persons_in_every_number_and_case(text):
 ])
 def test_our_message_pasted_above_the_answer_or_alone_is_not_read(text, context, intent):
     assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text", ["Nie chcę już czekać na liście, proszę mnie usunąć",
+                                  "usuńcie mnie, nie chcę stać w kolejce"])
+def test_leaving_the_waiting_list_in_the_locative_is_not_an_opt_out(text):
+    assert parse(text, OFFER) is Intent.UNKNOWN

@@ -78,6 +78,8 @@ COME_PLURAL = frozenset({"przyjda", "dojda", "dotra", "pojda", "dojada"})
 FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"})
 # "pytam tylko", "mam pytanie": the patient says they are asking.
 ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
+# "na liście", "w kolejce": the waiting list where the lexicon names it only as "z listy", "do kolejki".
+LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
 # The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
 PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
 # "teraz", "w tej chwili": the moment of writing, not the visit's.
@@ -85,7 +87,7 @@ MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
 OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
-             | COME_PLURAL | {"uda", "dadza", "tylko"})
+             | COME_PLURAL | LISTS_LOCATIVE | {"uda", "dadza", "tylko"})
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -117,6 +119,8 @@ class Signals:
     asked: bool = False  # the reply asks something
     changed_mind: bool = False  # "rozmyśliłam się": which of what was written still holds?
     without_means: bool = False  # "nie mam jak dojechać"
+    unnamed_stop: bool = False  # "usuńcie mnie", "wypiszcie mnie": from what, no message noun says
+    waiting_list: bool = False  # the reply names the waiting list ("na liście", "z kolejki")
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -130,6 +134,8 @@ def decide(s: Signals, context: Context) -> Intent:
         return Intent.UNKNOWN if negative else Intent.START
     if s.stop and s.by_mistake:
         return Intent.UNKNOWN  # "STOP, pomyłka": which was the mistake?
+    if s.stop and s.unnamed_stop and s.waiting_list:
+        return Intent.UNKNOWN  # "usuńcie mnie, nie chcę czekać na liście": the list, not the SMS
     if s.stop:
         # "Odwołuję i nie wysyłajcie SMS-ów" asks for two things: ask back rather than pick one.
         return Intent.UNKNOWN if negative else Intent.STOP
@@ -365,6 +371,7 @@ def _read_clause(words: list[str], s: Signals) -> None:
         words = words[:words.index("czy")]
     if words[0] in lx.VOCATIVES or _has_phrase(words, ("wiadomosc", "do")):
         s.elsewhere = True
+    s.waiting_list = s.waiting_list or _about_waiting_list(words)
     if any(w.startswith("rozmysl") for w in words):
         s.changed_mind = True
     if any(_phrase_at(words, i, lx.MISTAKE) for i in range(len(words))):
@@ -451,6 +458,7 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
                 # "wypiszcie mnie z wizyty": it is the visit they leave (and both are asked about).
                 s.cancel = s.cancel or any(w.startswith(("wizyt", "termin")) for w in words[i + 1:i + 5])
                 s.stop = s.stop or nouns or not s.cancel
+                s.unnamed_stop = s.unnamed_stop or not nouns
         elif word in lx.STOP_SENDING and any(w in lx.SEND_VERBS for w in following):
             s.stop = True
         elif word in lx.ENOUGH and nouns:
@@ -498,7 +506,8 @@ def _consent_to_messages(words: list[str]) -> bool:
 
 
 def _about_waiting_list(words: list[str]) -> bool:
-    return any(w in lx.LISTS for w in words)
+    """"z listy", "na liście", "w kolejce": the waiting list in any case."""
+    return any(w in lx.LISTS or w in LISTS_LOCATIVE for w in words)
 
 
 def _read_word(words: list[str], i: int, s: Signals) -> int:
