@@ -344,3 +344,10 @@ def test_our_message_pasted_above_the_answer_or_alone_is_not_read(text, context,
                                   "usuńcie mnie, nie chcę stać w kolejce"])
 def test_leaving_the_waiting_list_in_the_locative_is_not_an_opt_out(text):
     assert parse(text, OFFER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Nie napisałam NIE", "Wysłałem nie, a chodziło mi o coś innego",
+                                  "nie odpisuje nie bo nie wiem"])
+def test_a_no_reported_or_refused_is_not_said(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+    assert parse(text, OFFER) is Intent.UNKNOWN

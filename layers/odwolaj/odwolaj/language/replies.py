@@ -80,6 +80,8 @@ FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"}
 ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
 # "na liście", "w kolejce": the waiting list where the lexicon names it only as "z listy", "do kolejki".
 LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
+# Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
+WRITING = ("napis", "odpis", "pisal", "pisz", "wysla", "wysyl", "odpowiad", "odpowiedz")
 # The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
 PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
 # "teraz", "w tej chwili": the moment of writing, not the visit's.
@@ -416,7 +418,12 @@ def _contrasted(words: list[str]) -> bool:
 
 
 def _bare_no(words: list[str], i: int) -> bool:
-    """A "nie" that negates no word after it: the answer itself ("Nie.", "nie, dziękuję za SMS")."""
+    """A "nie" that negates no word after it: the answer itself ("Nie.", "nie, dziękuję za SMS"),
+    unless it is quoted: after a verb of writing in the past or negated ("napisałam NIE", "nie
+    odpisuję NIE") it reports or refuses the word, it does not say it."""
+    writing = words[i - 1] if i > 0 else ""
+    if writing.startswith(WRITING) and (PAST.search(writing) or _negated(words, i - 1)):
+        return False
     rest = _without_thanks(words[i + 1:])
     return all(w in lx.FILLER for w in rest) or rest[:1] == [lx.NEGATION]
 
