@@ -351,3 +351,19 @@ def test_leaving_the_waiting_list_in_the_locative_is_not_an_opt_out(text):
 def test_a_no_reported_or_refused_is_not_said(text):
     assert parse(text, REMINDER) is Intent.UNKNOWN
     assert parse(text, OFFER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie będę już mogła przyjść", Intent.CANCEL), ("mama nie będzie niestety mogła", Intent.CANCEL),
+    ("Będę jednak mogła przyjść", Intent.CONFIRM), ("nie bede chyba mogl", Intent.UNKNOWN),
+])
+def test_a_word_between_bede_and_mogla_does_not_cut_the_negation(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("nie bd", Intent.CANCEL), ("nie bd mogla", Intent.CANCEL), ("bd", Intent.CONFIRM), ("tk", Intent.CONFIRM),
+    ("nwm", Intent.UNKNOWN), ("nw czy zdaze", Intent.UNKNOWN),
+])
+def test_texting_shorthand(text, intent):
+    assert parse(text, REMINDER) is intent

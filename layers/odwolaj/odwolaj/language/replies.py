@@ -80,6 +80,8 @@ FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"}
 ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
 # "na liście", "w kolejce": the waiting list where the lexicon names it only as "z listy", "do kolejki".
 LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
+# Texting shorthand: "bd" (będę), "nwm" (nie wiem).
+ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
 # Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
 WRITING = ("napis", "odpis", "pisal", "pisz", "wysla", "wysyl", "odpowiad", "odpowiedz")
 # The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
@@ -255,6 +257,8 @@ def _words(text: str) -> list[str]:
     for raw in re.findall(r"[a-z0-9]+", text):
         if raw in OWN_WORDS:
             words.append(raw)
+        elif raw in ABBREVIATIONS:
+            words += ABBREVIATIONS[raw]
         else:
             words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(_unswapped(raw))
     return _without_idioms(words)
@@ -525,12 +529,13 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     if negated and _phrase_at(words, i, MEANS) and not THIS_TIME & set(words):
         s.without_means = True
     if able or word in lx.ABLE or word in MANAGE:
-        if word in lx.PARTICIPLES_OF_ABLE and words[i - 1:i] and words[i - 1] in lx.BE:
-            negated = _negated(words, i - 1)  # "nie będę mogła": the "nie" before "będę"
+        be = next((j for j in range(i - 1, max(-1, i - 4), -1) if words[j] in lx.BE), None)
+        if word in lx.PARTICIPLES_OF_ABLE and be is not None:
+            negated = _negated(words, be)  # "nie będę (już) mogła": the "nie" before "będę"
         _able(words, i + max(able, 1), negated, s)
         return i + max(able, 1)
-    if word in lx.BE and words[i + 1:i + 2] and words[i + 1] in lx.PARTICIPLES_OF_ABLE:
-        return i + 1  # "(nie) będę mogła …", "tata nie będzie mógł …": read with "mogła"
+    if word in lx.BE and any(w in lx.PARTICIPLES_OF_ABLE for w in words[i + 1:i + 4]):
+        return i + 1  # "(nie) będę (już) mogła …", "tata nie będzie mógł …": read with "mogła"
     if word in lx.BE_FUTURE:
         following = words[i + 1] if i + 1 < len(words) else ""
         if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following):
