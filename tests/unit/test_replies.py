@@ -258,7 +258,8 @@ def test_a_lack_of_means_with_a_question_asks_for_a_way(text, context, intent):
     assert parse(text, context) is intent
 
 
-@pytest.mark.parametrize("text", ["nie moge przysc", "Nie dam rady dojehac", "Nie mgoe przyjść", "nie omge"])
+@pytest.mark.parametrize("text", ["nie moge przysc", "Nie dam rady dojehac", "Nie mgoe przyjść", "nie omge",
+                                  "nie przyde", "Tata nie przyjdze"])
 def test_a_dropped_or_swapped_letter_in_coming_or_being_able(text):
     assert parse(text, REMINDER) is Intent.CANCEL
 

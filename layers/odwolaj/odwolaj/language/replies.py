@@ -548,7 +548,7 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS or (
                 negated and subject in PERSONS_GENITIVE | lx.BE_WHO):
             _come(negated, s)  # "nie będzie nas", "syn będzie", "syna nie będzie"
-    elif word in lx.COME or word in COME_PLURAL:
+    elif word in lx.COME or word in COME_PLURAL or _one_letter_short(word, lx.COME):
         _come(negated, s, words)
     elif word in lx.YES or words[i:i + 2] == ["jak", "najbardziej"]:
         s.yes = s.yes or not negated  # "nie tak" is not a yes
@@ -606,7 +606,7 @@ def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
 
 
 def _one_letter_short(typed: str, words: frozenset[str]) -> bool:
-    """"przysc", "dojechc": a long word with one letter dropped (the lexicon forgives only a
+    """"przysc", "przyde": a long word with one letter dropped (the lexicon forgives only a
     replaced or swapped one)."""
     return len(typed) >= 5 and any(len(word) == len(typed) + 1 and any(
         word[:k] + word[k + 1:] == typed for k in range(len(word))) for word in words)
