@@ -368,3 +368,11 @@ def test_a_word_between_bede_and_mogla_does_not_cut_the_negation(text, intent):
 ])
 def test_texting_shorthand(text, intent):
     assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Przywiozę mamę na 10", Intent.CONFIRM), ("tata nie przyjdzie sam, przyprowadzę go", Intent.UNKNOWN),
+    ("Nie przywiozę syna, jest chory", Intent.CANCEL),
+])
+def test_bringing_the_patient_is_coming(text, intent):
+    assert parse(text, REMINDER) is intent

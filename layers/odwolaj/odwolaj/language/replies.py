@@ -72,7 +72,9 @@ PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "
 # Also the third person plural the lexicon lacks: "rodzice nie dadzą rady", "dzieci nie przyjdą".
 MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"), ("dadza", "rady"), ("dadza", "rade"))
 MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi", "zdaza"})
-COME_PLURAL = frozenset({"przyjda", "dojda", "dotra", "pojda", "dojada"})
+# Coming, in forms the lexicon lacks: the plural, and bringing the patient ("przywiozę mamę").
+COME_MORE = frozenset({"przyjda", "dojda", "dotra", "pojda", "dojada", "przywioze", "przywieziemy", "przywiezie",
+                       "przyprowadze", "przyprowadzimy", "przyprowadzi"})
 # "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
 # nothing (with "że" after it, the hedge governs the next clause too).
 FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"})
@@ -91,7 +93,7 @@ MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
 OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
-             | COME_PLURAL | LISTS_LOCATIVE | {"uda", "dadza", "tylko"})
+             | COME_MORE | LISTS_LOCATIVE | {"uda", "dadza", "tylko"})
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -548,7 +550,7 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS or (
                 negated and subject in PERSONS_GENITIVE | lx.BE_WHO):
             _come(negated, s)  # "nie będzie nas", "syn będzie", "syna nie będzie"
-    elif word in lx.COME or word in COME_PLURAL or _one_letter_short(word, lx.COME):
+    elif word in lx.COME or word in COME_MORE or _one_letter_short(word, lx.COME):
         _come(negated, s, words)
     elif word in lx.YES or words[i:i + 2] == ["jak", "najbardziej"]:
         s.yes = s.yes or not negated  # "nie tak" is not a yes
