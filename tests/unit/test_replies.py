@@ -376,3 +376,9 @@ def test_texting_shorthand(text, intent):
 ])
 def test_bringing_the_patient_is_coming(text, intent):
     assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Nie wykluczam, że odwołam", "nie wykluczone ze nie dojade",
+                                  "Nie gwarantuję, że będę", "Nie mówiłam, że nie przyjdę"])
+def test_what_a_negated_verb_or_a_hedge_governs_is_not_said(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN

@@ -300,12 +300,14 @@ def _read_sentence(clauses: list[list[str]], asked: bool, s: Signals) -> None:
         if _starts_question(clause):
             _read_question(clause, s)
         elif hedged and clause[0] in ("ze", "iz"):
-            continue  # "możliwe, że będę musiała odwołać": the hedge governs what follows it
+            # "możliwe, że będę musiała odwołać": the hedge governs what follows it; so does a
+            # negated verb: "nie gwarantuję, że będę", "nie mówiłam, że nie przyjdę"
+            continue
         else:
             unsure = s.unsure
             s.unsure = False
             _read_clause(clause, s)
-            hedged, s.unsure = s.unsure, unsure or s.unsure
+            hedged, s.unsure = s.unsure or clause[0] == lx.NEGATION, unsure or s.unsure
 
 
 def _starts_question(clause: list[str]) -> bool:
@@ -391,7 +393,8 @@ def _read_clause(words: list[str], s: Signals) -> None:
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
     hedged = any((w in lx.HEDGES or w in FEARS_AND_HOPES) for i, w in enumerate(words)
-                 if not (w == "moze" and _negated(words, i)))
+                 if not (w == "moze" and _negated(words, i))) or any(
+        w.startswith("wyklucz") and _negated(words, i) for i, w in enumerate(words))  # "nie wykluczam"
     doubting = any(w in lx.NOT_KNOWING and _negated(words, i) for i, w in enumerate(words)) or any(
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
     if hedged or doubting or ASKING & set(words) or _contrasted(words):
