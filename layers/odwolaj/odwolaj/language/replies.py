@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from odwolaj.language import lexicon as lx
 
@@ -392,9 +393,9 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.elsewhere = True
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
-    hedged = any((w in lx.HEDGES or w in FEARS_AND_HOPES) for i, w in enumerate(words)
-                 if not (w == "moze" and _negated(words, i))) or any(
-        w.startswith("wyklucz") and _negated(words, i) for i, w in enumerate(words))  # "nie wykluczam"
+    # "nie wykluczam" hedges as "niewykluczone" does; "nie może" is no "może".
+    hedged = any(((w in lx.HEDGES or w in FEARS_AND_HOPES) and not (w == "moze" and _negated(words, i)))
+                 or (w.startswith("wyklucz") and _negated(words, i)) for i, w in enumerate(words))
     doubting = any(w in lx.NOT_KNOWING and _negated(words, i) for i, w in enumerate(words)) or any(
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
     if hedged or doubting or ASKING & set(words) or _contrasted(words):
@@ -534,9 +535,10 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     if negated and _phrase_at(words, i, MEANS) and not THIS_TIME & set(words):
         s.without_means = True
     if able or word in lx.ABLE or word in MANAGE:
-        be = next((j for j in range(i - 1, max(-1, i - 4), -1) if words[j] in lx.BE), None)
-        if word in lx.PARTICIPLES_OF_ABLE and be is not None:
-            negated = _negated(words, be)  # "nie będę (już) mogła": the "nie" before "będę"
+        if word in lx.PARTICIPLES_OF_ABLE:
+            be = next((j for j in range(i - 1, max(-1, i - 4), -1) if words[j] in lx.BE), None)
+            if be is not None:
+                negated = _negated(words, be)  # "nie będę (już) mogła": the "nie" before "będę"
         _able(words, i + max(able, 1), negated, s)
         return i + max(able, 1)
     if word in lx.BE and any(w in lx.PARTICIPLES_OF_ABLE for w in words[i + 1:i + 4]):
@@ -546,7 +548,7 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following):
             return i + 2  # "nie będę płacić", "będę musiała": a future tense, not a coming
         if _away(words[i + 1:i + 4]):
-            return i + 1
+            return i + 1  # "będę w pracy": a reason not to come, not a coming
         _come(negated, s, words)
     elif word == lx.BE_THIRD:
         subject = words[i - 2] if negated and i > 1 else words[i - 1] if i > 0 and not negated else ""
@@ -610,6 +612,7 @@ def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
         _come(negated, s, words)  # "nie zdążę na czas" is late, not absent
 
 
+@lru_cache(maxsize=4096)
 def _one_letter_short(typed: str, words: frozenset[str]) -> bool:
     """"przysc", "przyde": a long word with one letter dropped (the lexicon forgives only a
     replaced or swapped one)."""
