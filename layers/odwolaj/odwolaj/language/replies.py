@@ -359,6 +359,8 @@ def _negated(words: list[str], i: int) -> bool:
     """"nie przyjdę"; through a copula: "nie jest (mi) (już) potrzebna"."""
     if i > 0 and words[i - 1] == lx.NEGATION:
         return True
+    if i < 2 or not (words[i - 1] in COPULA or words[i - 1] in PREDICATE_FILLER):
+        return False
     before = [w for w in words[max(0, i - 4):i] if w not in PREDICATE_FILLER]
     return len(before) >= 2 and before[-1] in COPULA and before[-2] == lx.NEGATION
 
