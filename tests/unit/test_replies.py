@@ -382,3 +382,10 @@ def test_bringing_the_patient_is_coming(text, intent):
                                   "Nie gwarantuję, że będę", "Nie mówiłam, że nie przyjdę"])
 def test_what_a_negated_verb_or_a_hedge_governs_is_not_said(text):
     assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Potwierdzam rezygnację", "potwierdzam odwolanie wizyty",
+                                  "Będę zmuszony odwołać wizytę", "niestety bede zmuszona zrezygnowac"])
+def test_confirming_a_cancellation_or_being_forced_to_cancel_cancels(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+    assert parse("Potwierdzam nie odwołuję", REMINDER) is Intent.CONFIRM

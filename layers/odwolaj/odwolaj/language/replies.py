@@ -83,6 +83,8 @@ FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"}
 ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
 # "na liście", "w kolejce": the waiting list where the lexicon names it only as "z listy", "do kolejki".
 LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
+# "będę zmuszona odwołać": like "będę musiała", a future tense.
+FORCED = frozenset({"zmuszona", "zmuszony", "zmuszeni", "zmuszone"})
 # Texting shorthand: "bd" (będę), "nwm" (nie wiem).
 ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
 # Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
@@ -94,7 +96,7 @@ MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
 OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
-             | COME_MORE | LISTS_LOCATIVE | {"uda", "dadza", "tylko"})
+             | COME_MORE | LISTS_LOCATIVE | FORCED | {"uda", "dadza", "tylko"})
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -547,8 +549,9 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         return i + 1  # "(nie) będę (już) mogła …", "tata nie będzie mógł …": read with "mogła"
     if word in lx.BE_FUTURE:
         following = words[i + 1] if i + 1 < len(words) else ""
-        if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following):
-            return i + 2  # "nie będę płacić", "będę musiała": a future tense, not a coming
+        if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following) \
+                or following in FORCED:
+            return i + 2  # "nie będę płacić", "będę musiała", "będę zmuszona": a future tense, not a coming
         if _away(words[i + 1:i + 4]):
             return i + 1  # "będę w pracy": a reason not to come, not a coming
         _come(negated, s, words)
@@ -564,8 +567,8 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     elif word in lx.CONFIRM_VERBS:
         if negated:
             s.unsure = True
-        else:
-            s.confirm = True
+        elif not any(w in lx.CANCEL_ACTS and not _negated(words, j) for j, w in enumerate(words[i + 1:i + 3], i + 1)):
+            s.confirm = True  # but "potwierdzam odwołanie/rezygnację" confirms the cancellation
     elif word in lx.CANCEL_ACTS or lx.cancel_report(word):
         _cancel_verb(words, i, negated, s)
     elif (word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated):
