@@ -389,3 +389,12 @@ def test_what_a_negated_verb_or_a_hedge_governs_is_not_said(text):
 def test_confirming_a_cancellation_or_being_forced_to_cancel_cancels(text):
     assert parse(text, REMINDER) is Intent.CANCEL
     assert parse("Potwierdzam nie odwołuję", REMINDER) is Intent.CONFIRM
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("rezygnuję z tej oferty, dziękuję", Intent.DECLINE), ("Rezygnuję z tej propozycji", Intent.DECLINE),
+    ("Nie chcę takich propozycji", Intent.STOP), ("Rezygnuję z ofert", Intent.STOP),
+])
+def test_this_one_offer_is_declined_the_offers_are_stopped(text, intent):
+    assert parse(text, OFFER) is intent
+    assert parse("Nie chcę tej propozycji", OFFER) is not Intent.STOP

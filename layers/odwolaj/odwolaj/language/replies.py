@@ -460,7 +460,9 @@ def _counter_proposal(words: list[str]) -> bool:
 
 def _opt_out(words: list[str], s: Signals) -> set[int]:
     """STOP and START in their many forms; the positions of the words that said it."""
-    nouns = any(w in lx.MESSAGE_NOUNS for w in words)
+    # "tej propozycji", "tego terminu": this one offer, not the messages.
+    nouns = any(w in lx.MESSAGE_NOUNS and words[j - 1:j] not in (["tej"], ["tego"], ["ta"])
+                for j, w in enumerate(words))
     waiting_list = _about_waiting_list(words) and not nouns
     used: set[int] = set()
     for i, word in enumerate(words):
