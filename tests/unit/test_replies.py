@@ -398,3 +398,11 @@ def test_confirming_a_cancellation_or_being_forced_to_cancel_cancels(text):
 def test_this_one_offer_is_declined_the_offers_are_stopped(text, intent):
     assert parse(text, OFFER) is intent
     assert parse("Nie chcę tej propozycji", OFFER) is not Intent.STOP
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Numer nieaktualny", Intent.UNKNOWN), ("ten telefon jest już nieaktualny", Intent.UNKNOWN),
+    ("Adres e-mail nieaktualny", Intent.UNKNOWN), ("Termin nieaktualny", Intent.CANCEL),
+])
+def test_out_of_date_contact_details_are_not_an_out_of_date_visit(text, intent):
+    assert parse(text, REMINDER) is intent

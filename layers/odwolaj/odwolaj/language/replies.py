@@ -85,6 +85,8 @@ ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
 LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
 # "będę zmuszona odwołać": like "będę musiała", a future tense.
 FORCED = frozenset({"zmuszona", "zmuszony", "zmuszeni", "zmuszone"})
+# What else may be out of date: "numer nieaktualny" is about the patient's contact, not the visit.
+CONTACT = frozenset({"numer", "numeru", "telefon", "telefonu", "adres", "adresu", "mail", "email", "link", "linku"})
 # Texting shorthand: "bd" (będę), "nwm" (nie wiem).
 ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
 # Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
@@ -96,7 +98,7 @@ MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
 # Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
 # ("corki" is not "sorki").
 OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
-             | COME_MORE | LISTS_LOCATIVE | FORCED | {"uda", "dadza", "tylko"})
+             | COME_MORE | LISTS_LOCATIVE | FORCED | CONTACT | {"uda", "dadza", "tylko"})
 # "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
 # the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
 MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
@@ -573,8 +575,8 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
             s.confirm = True  # but "potwierdzam odwołanie/rezygnację" confirms the cancellation
     elif word in lx.CANCEL_ACTS or lx.cancel_report(word):
         _cancel_verb(words, i, negated, s)
-    elif (word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated):
-        s.cancel = True  # "wizyta nieaktualna", "już nie aktualne"
+    elif ((word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated)) and not CONTACT & set(words):
+        s.cancel = True  # "wizyta nieaktualna", "już nie aktualne"; not "numer nieaktualny"
     elif word in lx.NEED and negated:
         s.cancel = True  # "nie potrzebuję już tej wizyty" (of messages it is an opt-out, read above)
     elif word in lx.WANT and negated and any(w.startswith("wizyt") for w in words[i + 1:i + 3]):
