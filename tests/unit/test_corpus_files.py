@@ -20,6 +20,9 @@ import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 SMS_CORPUS = TESTS / "corpus" / "sms_replies.jsonl"
+# Written later, from the language only, after the parser had been tuned on the first file.
+FRESH_SMS_CORPUS = TESTS / "corpus" / "sms_replies_fresh.jsonl"
+SMS_CORPORA = [SMS_CORPUS, FRESH_SMS_CORPUS]
 MAIL_DIR = TESTS / "events" / "mail"
 
 CONTEXTS = {"reminder", "booking", "offer"}
@@ -37,8 +40,8 @@ REQUIRED_KEYS = {"file", "client", "verdicts", "from_matches_visit_email", "code
 OPTIONAL_KEYS = {"actual_charsets", "broken"}
 
 
-def sms_rows() -> list[dict]:
-    with SMS_CORPUS.open(encoding="utf-8") as f:
+def sms_rows(corpus: Path = SMS_CORPUS) -> list[dict]:
+    with corpus.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f]
 
 
@@ -48,8 +51,9 @@ def manifest() -> list[dict]:
 
 # --- SMS corpus -------------------------------------------------------------------------------------
 
-def test_every_sms_line_has_the_schema():
-    for number, row in enumerate(sms_rows(), 1):
+@pytest.mark.parametrize("corpus", SMS_CORPORA, ids=lambda path: path.name)
+def test_every_sms_line_has_the_schema(corpus):
+    for number, row in enumerate(sms_rows(corpus), 1):
         assert set(row) <= {"text", "context", "intent", "note"}, number
         assert isinstance(row["text"], str) and row["text"].strip() == row["text"] and row["text"], number
         assert row["context"] in CONTEXTS, number
@@ -57,14 +61,16 @@ def test_every_sms_line_has_the_schema():
         assert isinstance(row.get("note", ""), str), number
 
 
-def test_sms_labels_follow_the_definitions():
-    for row in sms_rows():
+@pytest.mark.parametrize("corpus", SMS_CORPORA, ids=lambda path: path.name)
+def test_sms_labels_follow_the_definitions(corpus):
+    for row in sms_rows(corpus):
         # A reserve-list offer is not a visit yet: a refusal there is "decline", never "cancel".
         assert not (row["context"] == "offer" and row["intent"] == "cancel"), row["text"]
 
 
-def test_sms_lines_are_not_repeated_within_a_context():
-    seen = collections.Counter((row["context"], row["text"]) for row in sms_rows())
+@pytest.mark.parametrize("corpus", SMS_CORPORA, ids=lambda path: path.name)
+def test_sms_lines_are_not_repeated_within_a_context(corpus):
+    seen = collections.Counter((row["context"], row["text"]) for row in sms_rows(corpus))
     assert [key for key, count in seen.items() if count > 1] == []
 
 
@@ -75,6 +81,14 @@ def test_sms_corpus_covers_every_intent_and_the_offer_context():
     for intent, minimum in MINIMUM_PER_INTENT.items():
         assert per_intent[intent] >= minimum, intent
     assert sum(row["context"] == "offer" for row in rows) >= 50
+
+
+def test_the_fresh_sms_corpus_covers_every_intent_in_every_context_it_can_occur_in():
+    seen = collections.Counter((row["context"], row["intent"]) for row in sms_rows(FRESH_SMS_CORPUS))
+    assert sum(seen.values()) >= 300
+    for context in CONTEXTS:
+        for intent in SMS_INTENTS - ({"cancel"} if context == "offer" else set()):
+            assert seen[(context, intent)] >= 1, (context, intent)
 
 
 # --- raw e-mails ------------------------------------------------------------------------------------

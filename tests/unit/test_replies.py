@@ -198,3 +198,211 @@ def test_a_question_doubt_hedge_or_condition_never_acts(words, opener):
                                                                          ". Anna Nowak", "\nPozdrawiam, Zofia"]))
 def test_politeness_and_signatures_never_change_the_answer(core, greeting, closing):
     assert parse(f"{greeting}{core}{closing}", REMINDER) is parse(core, REMINDER)
+
+
+# -- language rules that generalise beyond the corpora ------------------------------------------
+
+@pytest.mark.parametrize("text", ["Gdybym nie mogła, zadzwonię", "gdybyśmy nie dojechali to damy znać",
+                                  "Jeślibym nie zdążyła, odwołam", "Jakbym nie dała rady, napiszę"])
+def test_a_condition_with_a_persons_ending_decides_nothing(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Nie mam zamiaru rezygnować", "nie zamierzam odwołać wizyty",
+                                  "Nie planuję odwołać", "Nie chcę rezygnować z przypomnień",
+                                  "nie chce rezygnowac z sms"])
+def test_the_nie_of_an_intention_reaches_the_verb_after_it(text):
+    assert parse(text, REMINDER) not in DESTRUCTIVE
+
+
+@pytest.mark.parametrize("text", ["Wizyta nie jest już potrzebna", "ta wizyta nie jest aktualna",
+                                  "Termin nie jest mi już potrzebny", "Nie jest potrzebna, dziękuję"])
+def test_nie_before_a_copula_negates_what_it_links(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Niestety będę w pracy", Intent.UNKNOWN), ("będę na urlopie", Intent.UNKNOWN),
+    ("Nie, będę w delegacji", Intent.CANCEL), ("Nie dam rady, będę poza miastem", Intent.CANCEL),
+    ("Będę w czwartek", Intent.CONFIRM), ("będę na pewno", Intent.CONFIRM), ("Będę w przychodni o 9", Intent.CONFIRM),
+])
+def test_being_somewhere_else_is_not_a_coming(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Córki nie będzie, ma anginę", "Męża nie będzie", "dziadka nie bedzie"])
+def test_an_absent_person_in_the_genitive_will_not_come(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+
+
+def test_jak_najbardziej_is_a_yes_not_a_question():
+    assert parse("Jak najbardziej!", REMINDER) is Intent.CONFIRM
+    assert parse("jak najbardziej, biore", OFFER) is Intent.CONFIRM
+    assert parse("Jak najbardziej", BOOKING) is Intent.UNKNOWN  # a bare yes to a message that asked nothing
+
+
+@pytest.mark.parametrize("text", ["Niestety nie mogę otworzyć linku, jaki to termin?", "Niestety, kto to?",
+                                  "Niestety nie dostałam skierowania", "Niestety dopiero teraz zobaczyłam"])
+def test_regret_alone_does_not_turn_an_offer_down(text):
+    """"Niestety" opens refusals, but also problems the patient wants solved."""
+    assert parse(text, OFFER) is not Intent.DECLINE
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Nie mam jak dojechać, czy jest jakiś autobus?", REMINDER, Intent.UNKNOWN),
+    ("Mama nie ma jak przyjechać. Możecie przysłać transport?", REMINDER, Intent.UNKNOWN),
+    ("Nie mam jak dojechać", REMINDER, Intent.CANCEL),
+    ("Nie mam jak dojechać tak wcześnie rano", OFFER, Intent.DECLINE),
+])
+def test_a_lack_of_means_with_a_question_asks_for_a_way(text, context, intent):
+    assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text", ["nie moge przysc", "Nie dam rady dojehac", "Nie mgoe przyjść", "nie omge",
+                                  "nie przyde", "Tata nie przyjdze"])
+def test_a_dropped_or_swapped_letter_in_coming_or_being_able(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text", ["Nie mogę teraz, oddzwonię", "W tej chwili nie mogę, jestem za kierownicą",
+                                  "teraz nie moge pisac, potem"])
+def test_not_able_at_the_moment_of_writing_is_not_about_the_visit(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie uda mi się przyjść", Intent.CANCEL), ("niestety nie uda się", Intent.CANCEL),
+    ("Nie zdołam dojechać", Intent.CANCEL), ("nie wyrobimy się", Intent.CANCEL),
+    ("Uda mi się, będę", Intent.CONFIRM), ("Nie uda mi się zapłacić przez link", Intent.UNKNOWN),
+    ("Czy uda się przełożyć?", Intent.UNKNOWN),
+])
+def test_managing_to_is_read_like_being_able_to(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Proszę mnie wypisać z wizyty", Intent.CANCEL), ("wypiszcie mnie z tego terminu", Intent.CANCEL),
+    ("Wypiszcie mnie z wizyty i z SMS-ów", Intent.UNKNOWN), ("wypiszcie mnie", Intent.STOP),
+])
+def test_opting_out_of_a_visit_is_cancelling_it(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Wypisuję się z SMS-ów", Intent.STOP), ("wypisujemy się", Intent.STOP), ("Proszę mnie wypisać", Intent.STOP),
+    ("Nie wypisujcie mnie", Intent.UNKNOWN), ("proszę mnie nie wypisywać z przypomnień", Intent.UNKNOWN),
+    ("Wypisałam się już wczoraj", Intent.UNKNOWN),
+])
+def test_every_form_of_opting_out_and_its_negation(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Obawiam się, że nie zdążę", "Boję się że nie dam rady dojechać",
+                                  "Mam nadzieję, że zdążę", "Nie nie, ja tylko pytam", "Mam pytanie: nie mogę?"])
+def test_a_fear_a_hope_or_a_said_question_decides_nothing(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Chciałam odwołać, ale się rozmyśliłam", "Rozmyśliłem się, nie odwołujcie",
+                                  "rezygnuję... a jednak się rozmyśliłam"])
+def test_a_changed_mind_is_asked_about(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+def test_a_stated_question_does_not_hide_a_refusal_next_to_it():
+    assert parse("Nie przyjdę. Mam pytanie, czy dostanę nowy termin?", REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie przyjdę o 9 tylko o 10", Intent.UNKNOWN), ("nie przyjdę sama tylko z córką", Intent.UNKNOWN),
+    ("Nie będę na czas", Intent.UNKNOWN), ("nie zdążę na godzinę, będę 10 min później", Intent.UNKNOWN),
+])
+def test_a_refused_detail_is_not_a_refused_visit(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Jej nie będzie", "go nie bedzie w tym dniu", "Rodzice nie dadzą rady",
+                                  "Dzieci nie przyjdą, ospa", "oni nie dotrą"])
+def test_third_persons_in_every_number_and_case(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Gabinet Pod Lipami: wizyta wt 3.06 godz. 8:15 umowiona. Nie mozesz przyjsc? Odwolaj: https://odw.pl/c/Q7",
+     BOOKING, Intent.UNKNOWN),
+    ("Gabinet Pod Lipami: wizyta wt 3.06 godz. 8:15. Przyjdziesz? Odpisz TAK lub NIE.\nnie dojade", REMINDER,
+     Intent.CANCEL),
+    ("Gabinet Pod Lipami: zwolnil sie termin wt 3.06 o 8:15. Chcesz go? Odpisz TAK lub NIE\n\nbiore!", OFFER,
+     Intent.CONFIRM),
+    ('Odwołuję "Gabinet Pod Lipami: wizyta wt 3.06 godz. 8:15. Przyjdziesz? Odpisz TAK lub NIE."', REMINDER,
+     Intent.CANCEL),
+])
+def test_our_message_pasted_above_the_answer_or_alone_is_not_read(text, context, intent):
+    assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text", ["Nie chcę już czekać na liście, proszę mnie usunąć",
+                                  "usuńcie mnie, nie chcę stać w kolejce"])
+def test_leaving_the_waiting_list_in_the_locative_is_not_an_opt_out(text):
+    assert parse(text, OFFER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Nie napisałam NIE", "Wysłałem nie, a chodziło mi o coś innego",
+                                  "nie odpisuje nie bo nie wiem"])
+def test_a_no_reported_or_refused_is_not_said(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+    assert parse(text, OFFER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie będę już mogła przyjść", Intent.CANCEL), ("mama nie będzie niestety mogła", Intent.CANCEL),
+    ("Będę jednak mogła przyjść", Intent.CONFIRM), ("nie bede chyba mogl", Intent.UNKNOWN),
+])
+def test_a_word_between_bede_and_mogla_does_not_cut_the_negation(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("nie bd", Intent.CANCEL), ("nie bd mogla", Intent.CANCEL), ("bd", Intent.CONFIRM), ("tk", Intent.CONFIRM),
+    ("nwm", Intent.UNKNOWN), ("nw czy zdaze", Intent.UNKNOWN),
+])
+def test_texting_shorthand(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Przywiozę mamę na 10", Intent.CONFIRM), ("tata nie przyjdzie sam, przyprowadzę go", Intent.UNKNOWN),
+    ("Nie przywiozę syna, jest chory", Intent.CANCEL),
+])
+def test_bringing_the_patient_is_coming(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Nie wykluczam, że odwołam", "nie wykluczone ze nie dojade",
+                                  "Nie gwarantuję, że będę", "Nie mówiłam, że nie przyjdę"])
+def test_what_a_negated_verb_or_a_hedge_governs_is_not_said(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Potwierdzam rezygnację", "potwierdzam odwolanie wizyty",
+                                  "Będę zmuszony odwołać wizytę", "niestety bede zmuszona zrezygnowac"])
+def test_confirming_a_cancellation_or_being_forced_to_cancel_cancels(text):
+    assert parse(text, REMINDER) is Intent.CANCEL
+    assert parse("Potwierdzam nie odwołuję", REMINDER) is Intent.CONFIRM
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("rezygnuję z tej oferty, dziękuję", Intent.DECLINE), ("Rezygnuję z tej propozycji", Intent.DECLINE),
+    ("Nie chcę takich propozycji", Intent.STOP), ("Rezygnuję z ofert", Intent.STOP),
+])
+def test_this_one_offer_is_declined_the_offers_are_stopped(text, intent):
+    assert parse(text, OFFER) is intent
+    assert parse("Nie chcę tej propozycji", OFFER) is not Intent.STOP
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Numer nieaktualny", Intent.UNKNOWN), ("ten telefon jest już nieaktualny", Intent.UNKNOWN),
+    ("Adres e-mail nieaktualny", Intent.UNKNOWN), ("Termin nieaktualny", Intent.CANCEL),
+])
+def test_out_of_date_contact_details_are_not_an_out_of_date_visit(text, intent):
+    assert parse(text, REMINDER) is intent

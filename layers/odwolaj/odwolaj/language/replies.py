@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from odwolaj.language import lexicon as lx
 
@@ -55,6 +56,53 @@ CLOSING = re.compile(r"\b(pozdrawiam|pozdrawiamy|pozdrowienia|z powa[żz]aniem|z
 OPTIONS = re.compile(r"\b(tak|potwierdz\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(nie|odwol\w*)\b"
                      r"|\b(nie|odwol\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(tak|potwierdz\w*)\b")
 CLAUSE_BREAK = re.compile(r"[,:()]|\b(?:ale|bo|wiec|lecz|chociaz|choc|natomiast)\b")
+# "gdybym", "jeślibyśmy": a conditional conjunction with a person's ending is still a condition.
+CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
+# "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
+INTENDING = frozenset({"zamierzam", "zamierzamy", "zamiaru", "planuje", "planujemy", "musze", "musimy"})
+# "nie jest potrzebna", "nie jest mi już potrzebna": the "nie" before a copula negates what it links.
+COPULA = frozenset({"jest", "sa", "byla", "bylo"})
+PREDICATE_FILLER = frozenset({"juz", "mi", "nam", "wcale"})
+# "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
+AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
+        "sluzbow")
+# "mamy/syna nie będzie": who is absent, in the genitive.
+PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
+                              "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
+# Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się".
+# Also the third person plural the lexicon lacks: "rodzice nie dadzą rady", "dzieci nie przyjdą".
+MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"), ("dadza", "rady"), ("dadza", "rade"))
+MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi", "zdaza"})
+# Coming, in forms the lexicon lacks: the plural, and bringing the patient ("przywiozę mamę").
+COME_MORE = frozenset({"przyjda", "dojda", "dotra", "pojda", "dojada", "przywioze", "przywieziemy", "przywiezie",
+                       "przyprowadze", "przyprowadzimy", "przyprowadzi"})
+# "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
+# nothing (with "że" after it, the hedge governs the next clause too).
+FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"})
+# "pytam tylko", "mam pytanie": the patient says they are asking.
+ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
+# "na liście", "w kolejce": the waiting list where the lexicon names it only as "z listy", "do kolejki".
+LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
+# "będę zmuszona odwołać": like "będę musiała", a future tense.
+FORCED = frozenset({"zmuszona", "zmuszony", "zmuszeni", "zmuszone"})
+# What else may be out of date: "numer nieaktualny" is about the patient's contact, not the visit.
+CONTACT = frozenset({"numer", "numeru", "telefon", "telefonu", "adres", "adresu", "mail", "email", "link", "linku"})
+# Texting shorthand: "bd" (będę), "nwm" (nie wiem).
+ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
+# Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
+WRITING = ("napis", "odpis", "pisal", "pisz", "wysla", "wysyl", "odpowiad", "odpowiedz")
+# The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
+PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
+# "teraz", "w tej chwili": the moment of writing, not the visit's.
+MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
+# Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
+# ("corki" is not "sorki").
+OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
+             | COME_MORE | LISTS_LOCATIVE | FORCED | CONTACT | {"uda", "dadza", "tylko"})
+# "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
+# the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
+MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
+THIS_TIME = frozenset({"porze", "godzinie", "terminie", "szybko", "rano", "wieczorem", "dzis", "jutro"})
 
 
 @dataclass
@@ -79,6 +127,11 @@ class Signals:
     elsewhere: bool = False  # meant for someone else, or a wrong number: nothing acts
     by_mistake: bool = False  # "pomyłka": no bare yes or no can be read next to it
     emoji_yes: bool = False
+    asked: bool = False  # the reply asks something
+    changed_mind: bool = False  # "rozmyśliłam się": which of what was written still holds?
+    without_means: bool = False  # "nie mam jak dojechać"
+    unnamed_stop: bool = False  # "usuńcie mnie", "wypiszcie mnie": from what, no message noun says
+    waiting_list: bool = False  # the reply names the waiting list ("na liście", "z kolejki")
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -92,13 +145,17 @@ def decide(s: Signals, context: Context) -> Intent:
         return Intent.UNKNOWN if negative else Intent.START
     if s.stop and s.by_mistake:
         return Intent.UNKNOWN  # "STOP, pomyłka": which was the mistake?
+    if s.stop and s.unnamed_stop and s.waiting_list:
+        return Intent.UNKNOWN  # "usuńcie mnie, nie chcę czekać na liście": the list, not the SMS
     if s.stop:
         # "Odwołuję i nie wysyłajcie SMS-ów" asks for two things: ask back rather than pick one.
         return Intent.UNKNOWN if negative else Intent.STOP
-    if s.elsewhere or s.leave_list:
+    if s.elsewhere or s.leave_list or s.changed_mind:
         return Intent.UNKNOWN
     if s.by_mistake and not s.cancel:
         return Intent.UNKNOWN  # "Nie, to pomyłka"; but "to pomyłka, proszę anulować" asks for it
+    if s.without_means and s.asked and not s.cancel:
+        return Intent.UNKNOWN  # "Nie mam jak dojechać, jest jakiś autobus?" looks for a way to come
     if negative:
         # "Tak, odwołuję" and "Nie, nie przyjdę" agree with themselves; "przyjdę, nie mogę" does not.
         if positive:
@@ -180,8 +237,12 @@ def _signs(word: str) -> bool:
 
 def _own_message_removed(text: str) -> str:
     """A patient who pasted our message under the answer: only the answer counts. Ours starts a
-    line with the clinic's name and one of our openings, or carries a link."""
+    line with the clinic's name and one of our openings, or carries a link. Pasted above the
+    answer (or alone), only what follows it is read."""
     first, *rest = text.split("\n")
+    # A quote before the colon is the patient's answer quoting us: 'Nie przyjdę "Przychodnia: …"'.
+    if OUR_OPENING.match(lx.fold(first)) and not re.search(r"[\"„”«»]", first.split(":")[0]):
+        return _own_message_removed("\n".join(rest)) if rest else ""
     for number, line in enumerate(rest):
         if URL.search(line) or OUR_OPENING.match(lx.fold(line)):
             return "\n".join([first, *rest[:number]])
@@ -201,8 +262,25 @@ def _sentences(folded: str) -> list[tuple[str, bool]]:
 def _words(text: str) -> list[str]:
     words: list[str] = []
     for raw in re.findall(r"[a-z0-9]+", text):
-        words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(raw)
+        if raw in OWN_WORDS:
+            words.append(raw)
+        elif raw in ABBREVIATIONS:
+            words += ABBREVIATIONS[raw]
+        else:
+            words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(_unswapped(raw))
     return _without_idioms(words)
+
+
+def _unswapped(typed: str) -> str:
+    """"mgoe", "moeg": two neighbours swapped in a short "mogę". The lexicon forgives no slip in a
+    short word, since a replaced letter there makes another word; no swap of these makes one."""
+    if len(typed) != 4 or typed in lx.ALL_WORDS:
+        return typed
+    for k in range(3):
+        swapped = typed[:k] + typed[k + 1] + typed[k] + typed[k + 2:]
+        if swapped in lx.ABLE:
+            return swapped
+    return typed
 
 
 def _without_idioms(words: list[str]) -> list[str]:
@@ -227,12 +305,14 @@ def _read_sentence(clauses: list[list[str]], asked: bool, s: Signals) -> None:
         if _starts_question(clause):
             _read_question(clause, s)
         elif hedged and clause[0] in ("ze", "iz"):
-            continue  # "możliwe, że będę musiała odwołać": the hedge governs what follows it
+            # "możliwe, że będę musiała odwołać": the hedge governs what follows it; so does a
+            # negated verb: "nie gwarantuję, że będę", "nie mówiłam, że nie przyjdę"
+            continue
         else:
             unsure = s.unsure
             s.unsure = False
             _read_clause(clause, s)
-            hedged, s.unsure = s.unsure, unsure or s.unsure
+            hedged, s.unsure = s.unsure or clause[0] == lx.NEGATION, unsure or s.unsure
 
 
 def _starts_question(clause: list[str]) -> bool:
@@ -250,7 +330,7 @@ def _conditional(clause: list[str]) -> bool:
     if _has_phrase(clause, ("chyba", "ze")) or _has_phrase(clause, ("w", "razie")) or _has_phrase(clause, ("o", "ile")):
         return True
     for i, word in enumerate(clause):
-        if word in lx.CONDITIONALS:
+        if word in lx.CONDITIONALS or CONDITIONAL_PERSONS.fullmatch(word):
             return not any(w in lx.POLITE_CONDITIONS for w in clause[i + 1:i + 4])
     start = clause[1:] if clause[:1] in (["a"], ["i"], ["to"]) else clause
     return start[:1] == ["jak"] and start[1:2] != ["najbardziej"]
@@ -260,6 +340,7 @@ def _read_question(words: list[str], s: Signals) -> None:
     """A question decides nothing, but "STOP przez pomyłkę?" still says it was a mistake, and one
     that asks leave ("czy mogę godzinę później?", "czy to problem?") makes a yes before it depend
     on the answer."""
+    s.asked = True
     if _has_phrase(words, ("przez", "pomylke")):
         s.mistake = True
     if any(w in lx.PERMISSION for w in words[:4]) or _counter_proposal(words) or any(w in lx.SHIFTED for w in words):
@@ -279,7 +360,21 @@ def _phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -
 
 
 def _negated(words: list[str], i: int) -> bool:
-    return i > 0 and words[i - 1] == lx.NEGATION
+    """"nie przyjdę"; through a copula: "nie jest (mi) (już) potrzebna"."""
+    if i > 0 and words[i - 1] == lx.NEGATION:
+        return True
+    if i < 2 or not (words[i - 1] in COPULA or words[i - 1] in PREDICATE_FILLER):
+        return False
+    before = [w for w in words[max(0, i - 4):i] if w not in PREDICATE_FILLER]
+    return len(before) >= 2 and before[-1] in COPULA and before[-2] == lx.NEGATION
+
+
+def _modal_negated(words: list[str], i: int) -> bool:
+    """"nie mogę odwołać", "nie chcę rezygnować", "nie mam zamiaru rezygnować": the "nie" of a
+    modal verb up to three words before reaches the verb at i."""
+    return any(words[j] == lx.NEGATION and (words[j + 1] in lx.ABLE | lx.WANT | INTENDING
+                                            or words[j + 1:j + 3] == ["mam", "zamiaru"])
+               for j in range(max(0, i - 3), i - 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,6 +388,9 @@ def _read_clause(words: list[str], s: Signals) -> None:
         words = words[:words.index("czy")]
     if words[0] in lx.VOCATIVES or _has_phrase(words, ("wiadomosc", "do")):
         s.elsewhere = True
+    s.waiting_list = s.waiting_list or _about_waiting_list(words)
+    if any(w.startswith("rozmysl") for w in words):
+        s.changed_mind = True
     if any(_phrase_at(words, i, lx.MISTAKE) for i in range(len(words))):
         s.mistake = True
     elif any(w in lx.WRONG_PERSON for w in words):
@@ -301,11 +399,15 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.elsewhere = True
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
-    hedged = any(w in lx.HEDGES for i, w in enumerate(words) if not (w == "moze" and _negated(words, i)))
+    # "nie wykluczam" hedges as "niewykluczone" does; "nie może" is no "może".
+    hedged = any(((w in lx.HEDGES or w in FEARS_AND_HOPES) and not (w == "moze" and _negated(words, i)))
+                 or (w.startswith("wyklucz") and _negated(words, i)) for i, w in enumerate(words))
     doubting = any(w in lx.NOT_KNOWING and _negated(words, i) for i, w in enumerate(words)) or any(
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
-    if hedged or doubting:
-        s.unsure = True  # "chyba nie dam rady", "nie wiem, czy zdążę": nothing else here counts
+    if hedged or doubting or ASKING & set(words) or _contrasted(words):
+        # "chyba nie dam rady", "nie wiem, czy zdążę", "pytam tylko", "nie o 10, tylko o 11":
+        # nothing else here counts
+        s.unsure = True
         return
     used = _opt_out(words, s)
     if used:
@@ -325,8 +427,19 @@ def _read_clause(words: list[str], s: Signals) -> None:
         i = _read_word(words, i, s)
 
 
+def _contrasted(words: list[str]) -> bool:
+    """"nie o 10, tylko o 11", "nie przyjdę sama, tylko z mamą": the "nie" refuses a detail that
+    "tylko" replaces, not the visit."""
+    return lx.NEGATION in words and "tylko" in words[words.index(lx.NEGATION) + 2:-1]
+
+
 def _bare_no(words: list[str], i: int) -> bool:
-    """A "nie" that negates no word after it: the answer itself ("Nie.", "nie, dziękuję za SMS")."""
+    """A "nie" that negates no word after it: the answer itself ("Nie.", "nie, dziękuję za SMS"),
+    unless it is quoted: after a verb of writing in the past or negated ("napisałam NIE", "nie
+    odpisuję NIE") it reports or refuses the word, it does not say it."""
+    writing = words[i - 1] if i > 0 else ""
+    if writing.startswith(WRITING) and (PAST.search(writing) or _negated(words, i - 1)):
+        return False
     rest = _without_thanks(words[i + 1:])
     return all(w in lx.FILLER for w in rest) or rest[:1] == [lx.NEGATION]
 
@@ -349,7 +462,9 @@ def _counter_proposal(words: list[str]) -> bool:
 
 def _opt_out(words: list[str], s: Signals) -> set[int]:
     """STOP and START in their many forms; the positions of the words that said it."""
-    nouns = any(w in lx.MESSAGE_NOUNS for w in words)
+    # "tej propozycji", "tego terminu": this one offer, not the messages.
+    nouns = any(w in lx.MESSAGE_NOUNS and words[j - 1:j] not in (["tej"], ["tego"], ["ta"])
+                for j, w in enumerate(words))
     waiting_list = _about_waiting_list(words) and not nouns
     used: set[int] = set()
     for i, word in enumerate(words):
@@ -361,22 +476,26 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             s.stop = True
         elif word == "start" or (word in lx.RESTORE and (nouns or word.startswith("wzn")) and not negated):
             s.start = True
-        elif word in lx.OPT_OUT_VERBS or (word in lx.SWITCH_OFF and (nouns or "mnie" in words)):
+        elif not negated and (_opts_out(word) or (word in lx.SWITCH_OFF and (nouns or "mnie" in words))):
             if waiting_list:
                 s.leave_list = True
             else:
-                s.stop = True
+                # "wypiszcie mnie z wizyty": it is the visit they leave (and both are asked about).
+                s.cancel = s.cancel or any(w.startswith(("wizyt", "termin")) for w in words[i + 1:i + 5])
+                s.stop = s.stop or nouns or not s.cancel
+                s.unnamed_stop = s.unnamed_stop or not nouns
         elif word in lx.STOP_SENDING and any(w in lx.SEND_VERBS for w in following):
             s.stop = True
         elif word in lx.ENOUGH and nouns:
             s.stop = True  # "dosyć tych SMS-ów"
-        elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns)):
+        elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns and not _wants_other_verb(following))):
             s.stop = True
         elif negated and word in lx.CONSENTING and (nouns or _consent_to_messages(following)):
             s.stop = True  # "nie wyrażam zgody", "nie zgadzam się na SMS"
         elif word in lx.WITHDRAW_CONSENT and _consent_to_messages(following):
             s.stop = True
-        elif word in lx.CANCEL_ACTS and following[:1] == ["z"] and not negated and (nouns or waiting_list):
+        elif word in lx.CANCEL_ACTS and following[:1] == ["z"] and not (negated or _modal_negated(words, i)) and (
+                nouns or waiting_list):
             if nouns:
                 s.stop = True  # "rezygnuję z powiadomień", "wykreślcie mnie z listy SMS-owej"
             else:
@@ -387,6 +506,17 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
             continue
         used.add(i)
     return used
+
+
+def _opts_out(word: str) -> bool:
+    """"wypisz", "wypisuję się", "wypiszcie": every present or asking form of the verb; a past
+    one ("wypisałam się") reports what was done."""
+    return word in lx.OPT_OUT_VERBS or (word.startswith("wypis") and not PAST.search(word))
+
+
+def _wants_other_verb(following: list[str]) -> bool:
+    """"nie chcę rezygnować z SMS-ów": the wish is about the verb after it, read on its own."""
+    return bool(following) and lx.is_infinitive(following[0]) and following[0] not in lx.SEND_VERBS
 
 
 def _consent_to_messages(words: list[str]) -> bool:
@@ -401,43 +531,52 @@ def _consent_to_messages(words: list[str]) -> bool:
 
 
 def _about_waiting_list(words: list[str]) -> bool:
-    return any(w in lx.LISTS for w in words)
+    """"z listy", "na liście", "w kolejce": the waiting list in any case."""
+    return any(w in lx.LISTS or w in LISTS_LOCATIVE for w in words)
 
 
 def _read_word(words: list[str], i: int, s: Signals) -> int:
     """Read words[i] (with the "nie" before it); the index of the next word to read."""
     negated = _negated(words, i)
     word = words[i]
-    able = _phrase_at(words, i, lx.ABLE_PHRASES)
-    if able or word in lx.ABLE:
-        if word in lx.PARTICIPLES_OF_ABLE and words[i - 1:i] and words[i - 1] in lx.BE:
-            negated = _negated(words, i - 1)  # "nie będę mogła": the "nie" before "będę"
+    able = _phrase_at(words, i, lx.ABLE_PHRASES) or _phrase_at(words, i, MANAGING)
+    if negated and _phrase_at(words, i, MEANS) and not THIS_TIME & set(words):
+        s.without_means = True
+    if able or word in lx.ABLE or word in MANAGE:
+        if word in lx.PARTICIPLES_OF_ABLE:
+            be = next((j for j in range(i - 1, max(-1, i - 4), -1) if words[j] in lx.BE), None)
+            if be is not None:
+                negated = _negated(words, be)  # "nie będę (już) mogła": the "nie" before "będę"
         _able(words, i + max(able, 1), negated, s)
         return i + max(able, 1)
-    if word in lx.BE and words[i + 1:i + 2] and words[i + 1] in lx.PARTICIPLES_OF_ABLE:
-        return i + 1  # "(nie) będę mogła …", "tata nie będzie mógł …": read with "mogła"
+    if word in lx.BE and any(w in lx.PARTICIPLES_OF_ABLE for w in words[i + 1:i + 4]):
+        return i + 1  # "(nie) będę (już) mogła …", "tata nie będzie mógł …": read with "mogła"
     if word in lx.BE_FUTURE:
         following = words[i + 1] if i + 1 < len(words) else ""
-        if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following):
-            return i + 2  # "nie będę płacić", "będę musiała": a future tense, not a coming
-        _come(negated, s)
+        if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following) \
+                or following in FORCED:
+            return i + 2  # "nie będę płacić", "będę musiała", "będę zmuszona": a future tense, not a coming
+        if _away(words[i + 1:i + 4]):
+            return i + 1  # "będę w pracy": a reason not to come, not a coming
+        _come(negated, s, words)
     elif word == lx.BE_THIRD:
         subject = words[i - 2] if negated and i > 1 else words[i - 1] if i > 0 and not negated else ""
-        if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS:
-            _come(negated, s)  # "nie będzie nas", "syn będzie"
-    elif word in lx.COME:
+        if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS or (
+                negated and subject in PERSONS_GENITIVE | lx.BE_WHO):
+            _come(negated, s)  # "nie będzie nas", "syn będzie", "syna nie będzie"
+    elif word in lx.COME or word in COME_MORE or _one_letter_short(word, lx.COME):
         _come(negated, s, words)
-    elif word in lx.YES:
+    elif word in lx.YES or words[i:i + 2] == ["jak", "najbardziej"]:
         s.yes = s.yes or not negated  # "nie tak" is not a yes
     elif word in lx.CONFIRM_VERBS:
         if negated:
             s.unsure = True
-        else:
-            s.confirm = True
+        elif not any(w in lx.CANCEL_ACTS and not _negated(words, j) for j, w in enumerate(words[i + 1:i + 3], i + 1)):
+            s.confirm = True  # but "potwierdzam odwołanie/rezygnację" confirms the cancellation
     elif word in lx.CANCEL_ACTS or lx.cancel_report(word):
         _cancel_verb(words, i, negated, s)
-    elif (word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated):
-        s.cancel = True  # "wizyta nieaktualna", "już nie aktualne"
+    elif ((word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated)) and not CONTACT & set(words):
+        s.cancel = True  # "wizyta nieaktualna", "już nie aktualne"; not "numer nieaktualny"
     elif word in lx.NEED and negated:
         s.cancel = True  # "nie potrzebuję już tej wizyty" (of messages it is an opt-out, read above)
     elif word in lx.WANT and negated and any(w.startswith("wizyt") for w in words[i + 1:i + 3]):
@@ -457,6 +596,12 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     return i + 1
 
 
+def _away(words: list[str]) -> bool:
+    """"w pracy", "na wyjeździe", "poza domem": (will be) somewhere other than the visit."""
+    return words[:1] == ["poza"] or (words[:1] in (["w"], ["we"], ["na"], ["za"]) and any(
+        w.startswith(AWAY) for w in words[1:3]))
+
+
 def _nothing_after(words: list[str], i: int) -> bool:
     """"chcę", "poproszę" alone (or "chcę ten termin"), not "chcę odwołać", "poproszę o telefon"."""
     return all(w in lx.FILLER | {"go", "ten", "tego", "termin", "terminu", "tak", "juz"} for w in words[i + 1:])
@@ -465,15 +610,23 @@ def _nothing_after(words: list[str], i: int) -> bool:
 def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
     """"(nie) mogę", "(nie) dam rady", "(nie) zdążę": about coming, unless another verb follows."""
     for word in words[after:after + 4]:
-        if word in lx.COME_INFINITIVES:
+        if word in lx.COME_INFINITIVES or _one_letter_short(word, lx.COME_INFINITIVES):
             _come(negated, s, words)
             return
         if lx.is_infinitive(word) or word in lx.CANCEL_ACTS:
             return  # "nie mogę zapłacić", "nie mogę odwołać": about something else
-    if negated:
-        s.not_come = True
-    elif words[after:after + 1] != ["sie"]:
-        s.come = True
+    if negated and MOMENT & set(words):
+        s.unsure = True  # "nie mogę teraz, oddzwonię": this moment (to talk), not the visit's
+    elif negated or words[after:after + 1] != ["sie"]:
+        _come(negated, s, words)  # "nie zdążę na czas" is late, not absent
+
+
+@lru_cache(maxsize=4096)
+def _one_letter_short(typed: str, words: frozenset[str]) -> bool:
+    """"przysc", "przyde": a long word with one letter dropped (the lexicon forgives only a
+    replaced or swapped one)."""
+    return len(typed) >= 5 and any(len(word) == len(typed) + 1 and any(
+        word[:k] + word[k + 1:] == typed for k in range(len(word))) for word in words)
 
 
 def _come(negated: bool, s: Signals, words: list[str] | None = None) -> None:
@@ -488,9 +641,7 @@ def _come(negated: bool, s: Signals, words: list[str] | None = None) -> None:
 def _cancel_verb(words: list[str], i: int, negated: bool, s: Signals) -> None:
     if lx.cancel_report(words[i]) or any(w in lx.CONSENT for w in words[i + 1:i + 3]):
         return  # "odwołałam wczoraj": a report; "odwołuję zgodę na …": a consent, not the visit
-    modal_negated = any(words[j] == lx.NEGATION and words[j + 1] in lx.ABLE | lx.WANT | {"musze", "musimy"}
-                        for j in range(max(0, i - 3), i - 1))
-    if negated or modal_negated or {"nic", "niczego"} & set(words[max(0, i - 3):i]):
+    if negated or _modal_negated(words, i) or {"nic", "niczego"} & set(words[max(0, i - 3):i]):
         s.keep = True  # "nie odwołuję", "niczego nie odwołuję", "nie mogę odwołać"
         return
     if words[i].startswith(("wykresl", "skresl")) and _about_waiting_list(words[i:]):
