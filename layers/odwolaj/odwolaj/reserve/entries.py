@@ -44,6 +44,7 @@ STRIKE_OFF_REASONS = {
 }
 WEEK_PRECISION_AFTER = timedelta(days=183)  # waits over six months may be planned to the week
 _HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_RANK = re.compile(r"[0-2]#[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z#[0-9]{9}")
 
 
 class DuplicateReferral(Conflict):
@@ -195,11 +196,32 @@ def get(facility_id: str, entry_id: str) -> WaitingEntry:
     return entry
 
 
-def list_active(facility_id: str, service: str, limit: int = 200) -> list[WaitingEntry]:
-    """The active entries of one list in the order they are served (read from the index)."""
-    keys = [e.entry_id for e in WaitingEntry.by_queue.query(queue_of(facility_id, service), limit=limit)]
+def list_active(facility_id: str, service: str, limit: int = 200, *, after: str | None = None,
+                before: str | None = None) -> list[WaitingEntry]:
+    """The active entries of one list in the order they are served (read from the index): from the
+    start, the `limit` ranked after the rank `after`, or the `limit` ranked just before `before`."""
+    backwards = after is None and before is not None
+    condition = (WaitingEntry.queue_rank > after if after is not None
+                 else WaitingEntry.queue_rank < before if backwards else None)
+    keys = [e.entry_id for e in WaitingEntry.by_queue.query(queue_of(facility_id, service), condition, limit=limit,
+                                                             scan_index_forward=not backwards)]
+    if backwards:
+        keys.reverse()
     found = {e.entry_id: e for e in WaitingEntry.batch_get(keys)}
     return [found[key] for key in keys if key in found]
+
+
+def count_active(facility_id: str, service: str, *, up_to: str | None = None, below: str | None = None) -> int:
+    """How many wait on one list (all, ranked up to and including `up_to`, or ranked below `below`):
+    a COUNT on the index, which reads no item."""
+    condition = (WaitingEntry.queue_rank <= up_to if up_to is not None
+                 else WaitingEntry.queue_rank < below if below is not None else None)
+    return WaitingEntry.by_queue.count(queue_of(facility_id, service), condition)
+
+
+def is_rank(text: str) -> bool:
+    """Whether `text` has the shape `queue_rank` makes (a list page's cursor comes from a link)."""
+    return _RANK.fullmatch(text) is not None
 
 
 def anyone_waiting(facility_id: str, service: str) -> bool:
