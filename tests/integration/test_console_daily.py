@@ -167,6 +167,7 @@ def test_a_garbage_cursor_shows_the_start_of_the_list(reception, facility_id, cu
     everyone = [e.entry_id for e in sorted(populate(facility_id, 250, now()), key=lambda e: e.queue_rank)]
     page = reception.get("/panel/lista", query=f"{LIST}&{cursor}")
     assert page["statusCode"] == 200 and "Ten link do strony listy jest uszkodzony" in page["body"]
+    assert link(page, "prev") is None
     assert shown(page) == list(zip(range(1, 201), everyone[:200], strict=True))
 
 
@@ -451,23 +452,24 @@ def test_the_audit_log_names_the_daily_changes_in_polish(facility_id, reception,
 # Failures and roles
 
 
-@pytest.mark.parametrize("step", ["enter", "strike_off", "move", "attended"])
+@pytest.mark.parametrize("step", ["enter", "strike_off", "move", "resume_offers", "attended"])
 def test_a_failed_write_changes_nothing_and_audits_nothing(reception, facility_id, join, book, throttle_next, step):
     """The change and its audit entry are one transaction: when DynamoDB refuses it (throttled),
     neither is written, the person gets the failure page, and a retry then works once."""
-    entry = join(1)
+    entry = stopped(join(1))
     visit = book(external_id="T-1", starts_at=warsaw(1, 11, 30).isoformat())
     path = f"/panel/lista/{entry.entry_id}"
     post = {"enter": lambda: reception.submit("/panel/lista", form(), page="/panel/lista"),
             "strike_off": lambda: reception.submit(f"{path}/skresl", {"reason": "no_show"}, page=path),
             "move": lambda: reception.submit(f"{path}/termin", {"planned_date": form()["planned_date"]}, page=path),
+            "resume_offers": lambda: reception.submit(f"{path}/wznow-propozycje", {}, page=path),
             "attended": lambda: reception.submit(f"/panel/dzis/{visit.appointment_id}", {"outcome": "attended"},
                                                  page="/panel/dzis")}[step]
-    before = {e.entry_id: (e.status, e.planned_date) for e in WaitingEntry.scan()}
+    before = {e.entry_id: (e.status, e.planned_date, e.offers_stopped_at) for e in WaitingEntry.scan()}
     failed = throttle_next()
     answer = post()
     assert failed and answer["statusCode"] == 500 and "coś poszło nie tak" in unescape(answer["body"])
-    assert {e.entry_id: (e.status, e.planned_date) for e in WaitingEntry.scan()} == before
+    assert {e.entry_id: (e.status, e.planned_date, e.offers_stopped_at) for e in WaitingEntry.scan()} == before
     assert Appointment.get(visit.appointment_id).status == "booked"
     assert [e.action for e in AuditEntry.query(facility_id) if e.action not in ("signed_in", "staff_invited")] == []
     assert post()["statusCode"] == 303
@@ -477,7 +479,7 @@ def test_a_failed_write_changes_nothing_and_audits_nothing(reception, facility_i
 def test_a_role_without_the_permission_is_refused_every_route(reception, join, book, monkeypatch):
     """The routes check the permission (both roles have it today): taken away, every page and form
     answers 403, the navigation hides them, and nothing changes."""
-    entry = join(1)
+    entry = stopped(join(1))
     visit = book(external_id="T-1", starts_at=warsaw(1, 11, 30).isoformat())
     token = csrf_of(reception.get("/panel")["body"])
     monkeypatch.setitem(staff.PERMISSIONS, "waiting_list", frozenset({staff.MANAGER}))
@@ -487,8 +489,10 @@ def test_a_role_without_the_permission_is_refused_every_route(reception, join, b
                    reception.post("/panel/lista", {"csrf": token, **form()}),
                    reception.post(f"{path}/skresl", {"csrf": token, "reason": "no_show"}),
                    reception.post(f"{path}/termin", {"csrf": token, "planned_date": form()["planned_date"]}),
+                   reception.post(f"{path}/wznow-propozycje", {"csrf": token}),
                    reception.post(f"/panel/dzis/{visit.appointment_id}", {"csrf": token, "outcome": "attended"})):
         assert answer["statusCode"] == 403, answer["body"][:200]
     nav = reception.get("/panel")["body"]
     assert "/panel/lista" not in nav and "/panel/dzis" not in nav
     assert unchanged(entry, visit) and len(list(WaitingEntry.scan())) == 1
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at == STOPPED_AT

@@ -138,10 +138,10 @@ def _list_link(service: str, cursor: str = "") -> str:
     return f"/panel/lista?usluga={quote(service, safe='')}{cursor}"
 
 
-def _pages(found: WaitingListPage) -> str:
+def _pages(found: WaitingListPage, where: str) -> str:
     """The links to the list's other pages (a cursor on the index's sort key, never an offset)."""
     links = []
-    if found.first_place > 1 or found.stale:
+    if found.first_place > 1:
         if found.previous_before:
             links.append(f'<a href="{_e(_list_link(found.service))}">Początek listy</a>')
         before = f"&przed={quote(found.previous_before, safe='')}" if found.previous_before else ""
@@ -149,7 +149,7 @@ def _pages(found: WaitingListPage) -> str:
     if found.next_after:
         after = f"&po={quote(found.next_after, safe='')}"
         links.append(f'<a href="{_e(_list_link(found.service, after))}" rel="next">Następne {LIST_LIMIT} →</a>')
-    return f'<nav class="pages" aria-label="Strony listy">{"".join(links)}</nav>' if links else ""
+    return f'<nav class="pages" aria-label="Strony listy ({where})">{"".join(links)}</nav>' if links else ""
 
 
 def _row(place: int, e: WaitingEntry) -> str:
@@ -165,19 +165,18 @@ def _queue(found: WaitingListPage) -> str:
     if not found.service:
         return "<p>Wybierz poradnię, aby zobaczyć jej listę.</p>"
     last = found.first_place + len(found.entries) - 1
-    shown = (f"miejsca {found.first_place}–{last}" if found.entries else "")
+    shown = f": miejsca {found.first_place}–{last}" if found.entries else ""
     empty = ("Nikt nie czeka na tej liście." if not found.total
              else "Dalej na liście nikogo nie ma." if found.first_place > 1 else "Nikt nie czeka na tej stronie listy.")
     rows = "".join(_row(place, e) for place, e in enumerate(found.entries, start=found.first_place))
-    pages = _pages(found)
     return (
-        f'<p class="count">Na liście: {people(found.total)}</p>{pages}'
+        f'<p class="count">Na liście: {people(found.total)}</p>{_pages(found, "nad tabelą")}'
         '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="queue-caption"><table>'
-        f'<caption id="queue-caption">{_e(found.service)}{": " + shown if shown else ""}</caption><thead><tr>'
+        f'<caption id="queue-caption">{_e(found.service)}{shown}</caption><thead><tr>'
         '<th scope="col" class="num">Miejsce</th><th scope="col" class="num">Nr na liście</th>'
         '<th scope="col">Kategoria</th><th scope="col">Poza kolejnością</th><th scope="col">Wpisano</th>'
         '<th scope="col">Planowany termin</th><th scope="col">Pacjent (szczegóły)</th></tr></thead>'
-        f"<tbody>{rows or f'<tr><td colspan=7>{empty}</td></tr>'}</tbody></table></div>{pages}")
+        f"<tbody>{rows or f'<tr><td colspan=7>{empty}</td></tr>'}</tbody></table></div>{_pages(found, 'pod tabelą')}")
 
 
 def list_page(session: ConsoleSession, found: WaitingListPage, *, values: dict[str, str] | None = None,
