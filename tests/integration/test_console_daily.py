@@ -10,6 +10,7 @@ import logging
 import re
 from datetime import timedelta
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 
@@ -134,6 +135,22 @@ def test_a_long_list_is_paged_through_in_nfz_order_and_every_page_costs_the_same
     # ones add one COUNT of those ahead, however deep: a cursor on the sort key, no reading through.
     assert costs == [["BatchGetItem"] * 2 + ["Query"] * 2, ["BatchGetItem"] * 2 + ["Query"] * 3,
                      ["BatchGetItem"] + ["Query"] * 3]
+
+
+def test_a_deep_page_of_a_long_list_costs_what_its_first_page_does(reception, facility_id):
+    """A COUNT reads up to 1 MB of the index a request: counting only those ahead of the cursor
+    would cost more the deeper the page; split at the cursor, the two counts read the list once."""
+    everyone = sorted(populate(facility_id, 3000, now()), key=lambda e: e.queue_rank)
+    requests = dynamodb_requests(WaitingEntry)
+    queries = []
+    for after in (None, everyone[199], everyone[2799]):
+        requests.clear()
+        page = reception.get("/panel/lista", query=LIST + (f"&po={quote(after.queue_rank)}" if after else ""))
+        queries.append([operation for operation, _ in requests].count("Query"))
+        assert "Na liście: 3\u00a0000\u00a0osób" in unescape(page["body"])
+    assert shown(page)[0] == (2801, everyone[2800].entry_id) and len(shown(page)) == 200
+    assert queries[0] > 2  # the whole list takes more than one COUNT request
+    assert max(queries[1:]) <= queries[0] + 1, queries
 
 
 def test_the_previous_links_lead_back_to_the_start(reception, facility_id):

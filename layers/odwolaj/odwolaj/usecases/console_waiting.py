@@ -63,8 +63,8 @@ class WaitingListPage:
 def waiting_list(session: ConsoleSession, service: str, *, after: str = "", before: str = "") -> WaitingListPage:
     """A page of one service's active entries, NFZ order (entitled out of order, then urgent, then
     stable, each in order of entry): from the start, or after/before a rank taken from the page
-    before. Whatever the page's depth: a COUNT of the list, a COUNT of those ahead (not on the
-    first page), one Query on the list's sparse index and the BatchGet of the page's entries."""
+    before. Whatever the page's depth: the list counted on its sparse index (in two parts, split
+    at the cursor, past the first page), one Query of the page's keys on it and their BatchGet."""
     require(session, "waiting_list")
     facility_id = session.facility_id or ""
     services = report.catalogue(facility_id)[0]
@@ -76,13 +76,14 @@ def waiting_list(session: ConsoleSession, service: str, *, after: str = "", befo
     cursor = after or before
     stale = bool(cursor) and not entries.is_rank(cursor)
     after, before = ("", "") if stale else (after, "" if after else before)
-    total = entries.count_active(facility_id, chosen)
     found = entries.list_active(facility_id, chosen, LIST_LIMIT, after=after or None, before=before or None)
     # Places are counted now, not carried in the link as an offset: patients who joined ahead or
     # left since the last click would shift a carried offset; the count agrees with the entry
     # page's "place now", and a cursor whose own entry has left still pages from its rank.
-    ahead = (entries.count_active(facility_id, chosen, up_to=after) if after
-             else max(0, entries.count_active(facility_id, chosen, below=before) - len(found)) if before else 0)
+    ahead, behind = entries.count_active(facility_id, chosen, split=after or before or None, split_ahead=bool(after))
+    total = ahead + behind
+    if before:
+        ahead = max(0, ahead - len(found))  # the page is the entries just before the cursor
     return WaitingListPage(chosen, services, found, ahead + 1, total, stale)
 
 
