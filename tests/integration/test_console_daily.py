@@ -225,6 +225,9 @@ def test_the_list_and_the_entry_page_show_a_patient_stopped_the_offers(reception
             "je, odpisując START.</dd>") in page
     assert "Wznów propozycje SMS</button>" in page
     assert "Propozycje SMS" not in unescape(reception.get(f"/panel/lista/{other.entry_id}")["body"])
+    entries.strike_off(quiet, "patient_resigned")
+    struck_off = unescape(reception.get(f"/panel/lista/{quiet.entry_id}")["body"])
+    assert "Propozycje SMS" not in struck_off and "wznow-propozycje" not in struck_off
 
 
 def test_reception_resumes_the_offers_when_the_patient_asks_by_phone(reception, facility_id, join, http, caplog):

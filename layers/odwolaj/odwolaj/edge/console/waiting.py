@@ -232,7 +232,7 @@ def entry_page(session: ConsoleSession, entry: WaitingEntry, position: int | Non
         ("Rozpoznanie lub powód", entry.reason),
         ("Może przyjść w ciągu doby", "tak" if entry.short_notice else "nie"),
     ]
-    if entry.offers_stopped_at:
+    if entry.offers_stopped_at and entry.status == "active":  # moot once off the list
         facts.append(("Propozycje SMS", f"wstrzymane na prośbę pacjenta (STOP, {labels.at(entry.offers_stopped_at)})"
                                         " — pacjent wznowi je, odpisując START."))
     details = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
