@@ -1,7 +1,8 @@
 """Reception's daily work in a real browser (Debian's chromium): the waiting list (a refused entry
-keeps what was typed, then entered; an entry's page, its planned date moved and struck off) and
-today's board (a visit marked attended, an offer in flight), on a reception tablet (1024×768) and a
-phone (360×740); axe finds no violation on any page and nothing is wider than the screen."""
+keeps what was typed, then entered; an entry's page, its planned date moved and struck off; a long
+list paged through; offers a patient stopped resumed) and today's board (a visit marked attended,
+an offer in flight), on a reception tablet (1024×768) and a phone (360×740); axe finds no
+violation on any page and nothing is wider than the screen."""
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ from odwolaj.security import staff
 from tests.browser.test_console_browser import assert_accessible, fits
 from tests.console_helpers import enrolled
 from tests.reserve_helpers import entry_payload, set_now, warsaw
+from tests.reserve_population import populate
 
 pytestmark = pytest.mark.browser
 SIZES = [pytest.param((1024, 768), id="tablet"), pytest.param((360, 740), id="phone")]
@@ -138,3 +140,41 @@ def test_reception_marks_a_visit_attended_on_the_board_and_sees_the_offer_in_fli
     slots.get_by_role("link", name=re.compile("wpis nr 2")).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Wpis nr 2: Poradnia kardiologiczna"
     assert urgent.entry_id in page.url
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reception_pages_through_a_long_list_and_resumes_offers_a_patient_stopped(facility, site, desk,
+                                                                                    reception_at, size):
+    """250 more waiting: the list in pages of 200 (places go on on the second page), the mark of a
+    patient who replied STOP, and their offers resumed from the entry's page."""
+    long_list = sorted(populate(facility.facility.facility_id, 250, now()), key=lambda e: e.queue_rank)
+    quiet = long_list[5]
+    WaitingEntry(quiet.entry_id).update(actions=[WaitingEntry.offers_stopped_at.set("2026-11-29T23:30:00Z")])
+    page = reception_at(size)
+    page.goto(f"{site}/panel/lista?usluga=Poradnia+kardiologiczna")
+    rows = page.get_by_role("region", name=re.compile("Poradnia kardiologiczna")).locator("tbody tr")
+    assert page.locator(".count").inner_text().replace("\u00a0", " ") == "Na liście: 252 osoby"
+    assert rows.count() == 200 and rows.first.locator("td").first.inner_text() == "1"
+    marked = rows.filter(has=page.locator(f'a[href="/panel/lista/{quiet.entry_id}"]'))
+    assert "nie chce propozycji SMS" in marked.inner_text()
+    assert rows.filter(has_text="nie chce propozycji SMS").count() == 1
+    assert_accessible(page)
+    fits(page)
+
+    page.get_by_role("link", name="Następne 200 →").last.click()  # below the table, where reading ends
+    assert rows.count() == 52 and [rows.nth(i).locator("td").first.inner_text() for i in (0, 51)] == ["201", "252"]
+    assert page.get_by_role("link", name="Następne 200 →").count() == 0
+    assert_accessible(page)
+    fits(page)
+    page.get_by_role("link", name="← Poprzednie").first.click()
+    assert rows.count() == 200 and rows.first.locator("td").first.inner_text() == "1"
+
+    page.goto(f"{site}/panel/lista/{quiet.entry_id}")
+    assert "wstrzymane na prośbę pacjenta (STOP, 30.11.2026 00:30)" in page.locator("dl.facts").inner_text()
+    assert_accessible(page)
+    fits(page)
+    page.get_by_role("button", name="Wznów propozycje SMS").click()
+    assert "Propozycje SMS wznowione" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("button", name="Wznów propozycje SMS").count() == 0
+    fits(page)
+    assert WaitingEntry.get(quiet.entry_id).offers_stopped_at is None

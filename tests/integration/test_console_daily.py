@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import timedelta
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 
 from odwolaj.appointments import lifecycle as appointments
 from odwolaj.core.clock import WARSAW, now
 from odwolaj.data.models import Appointment, AuditEntry, OutboxItem, WaitingEntry
+from odwolaj.edge.console import waiting
 from odwolaj.reserve import entries
 from odwolaj.security import staff
 from odwolaj.security.facilities import create_facility
 from tests.console_helpers import Browser, csrf_of, enrolled, location
+from tests.integration.test_reserve_order import dynamodb_requests
 from tests.reserve_helpers import warsaw
+from tests.reserve_population import populate
 
 PESEL = "44051401359"
 
@@ -90,10 +95,177 @@ def test_the_list_is_in_nfz_order_entitled_urgent_stable_then_by_entry(reception
     stable, urgent, entitled = join(1), join(2, category="pilny"), join(3, entitlement="honorary_blood_donor")
     page = reception.get("/panel/lista", query="usluga=Poradnia+kardiologiczna")
     body = unescape(page["body"])
-    assert page["statusCode"] == 200 and "3 oczekujących" in body
+    assert page["statusCode"] == 200 and "Na liście: 3\u00a0osoby" in body
     places = [body.index(f"/panel/lista/{e.entry_id}") for e in (entitled, urgent, stable)]
     assert places == sorted(places)
     assert "Zasłużony Honorowy Dawca Krwi" in body and "pilny" in body
+
+
+LIST = "usluga=Poradnia+kardiologiczna"
+ROW = re.compile(r'<tr><td class="num">(\d+)</td>.*?href="/panel/lista/([0-9a-f]+)"')
+
+
+def shown(answer: dict) -> list[tuple[int, str]]:
+    """(place, entry id) of each row of a list page."""
+    return [(int(place), entry_id) for place, entry_id in ROW.findall(answer["body"])]
+
+
+def link(answer: dict, rel: str) -> str | None:
+    """The query of the page's link `rel` (next, prev), as the browser would follow it."""
+    found = re.search(rf'href="/panel/lista\?([^"]+)" rel="{rel}"', answer["body"])
+    return unescape(found.group(1)) if found else None
+
+
+def test_a_long_list_is_paged_through_in_nfz_order_and_every_page_costs_the_same(reception, facility_id):
+    everyone = [e.entry_id for e in sorted(populate(facility_id, 450, now()), key=lambda e: e.queue_rank)]
+    requests = dynamodb_requests(WaitingEntry)
+    seen, costs, query = [], [], LIST
+    while query:
+        requests.clear()
+        page = reception.get("/panel/lista", query=query)
+        costs.append(sorted(operation for operation, _ in requests))
+        assert page["statusCode"] == 200 and "Na liście: 450\u00a0osób" in unescape(page["body"])
+        seen.append(shown(page))
+        query = link(page, "next")
+
+    assert [len(rows) for rows in seen] == [200, 200, 50]
+    assert [place for rows in seen for place, _ in rows] == list(range(1, 451))
+    assert [entry_id for rows in seen for _, entry_id in rows] == everyone  # each once, in NFZ order
+    # The first page: the list's COUNT, its head on the index, the entries (100 a BatchGet). Deeper
+    # ones add one COUNT of those ahead, however deep: a cursor on the sort key, no reading through.
+    assert costs == [["BatchGetItem"] * 2 + ["Query"] * 2, ["BatchGetItem"] * 2 + ["Query"] * 3,
+                     ["BatchGetItem"] + ["Query"] * 3]
+
+
+def test_a_deep_page_of_a_long_list_costs_what_its_first_page_does(reception, facility_id):
+    """A COUNT reads up to 1 MB of the index a request: counting only those ahead of the cursor
+    would cost more the deeper the page; split at the cursor, the two counts read the list once."""
+    everyone = sorted(populate(facility_id, 3000, now()), key=lambda e: e.queue_rank)
+    requests = dynamodb_requests(WaitingEntry)
+    queries = []
+    for after in (None, everyone[199], everyone[2799]):
+        requests.clear()
+        page = reception.get("/panel/lista", query=LIST + (f"&po={quote(after.queue_rank)}" if after else ""))
+        queries.append([operation for operation, _ in requests].count("Query"))
+        assert "Na liście: 3\u00a0000\u00a0osób" in unescape(page["body"])
+    assert shown(page)[0] == (2801, everyone[2800].entry_id) and len(shown(page)) == 200
+    assert queries[0] > 2  # the whole list takes more than one COUNT request
+    assert max(queries[1:]) <= queries[0] + 1, queries
+
+
+def test_the_previous_links_lead_back_to_the_start(reception, facility_id):
+    everyone = [e.entry_id for e in sorted(populate(facility_id, 450, now()), key=lambda e: e.queue_rank)]
+    second = reception.get("/panel/lista", query=link(reception.get("/panel/lista", query=LIST), "next"))
+    last = reception.get("/panel/lista", query=link(second, "next"))
+    assert "Początek listy" in last["body"] and "rel=\"next\"" not in last["body"]
+
+    back = reception.get("/panel/lista", query=link(last, "prev"))
+    assert shown(back) == shown(second) == list(zip(range(201, 401), everyone[200:400], strict=True))
+    start = reception.get("/panel/lista", query=link(back, "prev"))
+    assert shown(start) == list(zip(range(1, 201), everyone[:200], strict=True))
+    assert link(start, "prev") is None and "Początek listy" not in start["body"]
+
+
+def test_places_on_the_next_page_count_who_is_ahead_now(reception, facility_id):
+    """Patients ahead who left between two clicks move the next page's places up, as the entry
+    page's place now does: places are counted on the index, not carried in the link."""
+    everyone = sorted(populate(facility_id, 450, now()), key=lambda e: e.queue_rank)
+    first = reception.get("/panel/lista", query=LIST)
+    for left in everyone[:3]:
+        entries.strike_off(WaitingEntry.get(left.entry_id), "patient_resigned")
+    second = reception.get("/panel/lista", query=link(first, "next"))
+    assert shown(second)[0] == (198, everyone[200].entry_id)
+    assert "Na liście: 447\u00a0osób" in unescape(second["body"])
+
+
+@pytest.mark.parametrize("cursor", ["po=garbage", "przed=1%232026", "po=" + "9" * 5000, "po=%27%3B--",
+                                    "przed=0%23%3Cscript%3E"])
+def test_a_garbage_cursor_shows_the_start_of_the_list(reception, facility_id, cursor):
+    everyone = [e.entry_id for e in sorted(populate(facility_id, 250, now()), key=lambda e: e.queue_rank)]
+    page = reception.get("/panel/lista", query=f"{LIST}&{cursor}")
+    assert page["statusCode"] == 200 and "Ten link do strony listy jest uszkodzony" in page["body"]
+    assert link(page, "prev") is None
+    assert shown(page) == list(zip(range(1, 201), everyone[:200], strict=True))
+
+
+def test_a_forged_cursor_past_the_end_shows_an_empty_page_with_the_way_back(reception, facility_id):
+    populate(facility_id, 30, now())
+    page = reception.get("/panel/lista", query=f"{LIST}&po=2%239999-12-31T23%3A59%3A59Z%23999999999")
+    body = unescape(page["body"])
+    assert page["statusCode"] == 200 and shown(page) == [] and "Dalej na liście nikogo nie ma." in body
+    assert "Na liście: 30\u00a0osób" in body and link(page, "prev") == "usluga=Poradnia%20kardiologiczna"
+
+
+@pytest.mark.parametrize("count, words", [(0, "0 osób"), (1, "1 osoba"), (2, "2 osoby"), (4, "4 osoby"),
+                                          (5, "5 osób"), (12, "12 osób"), (14, "14 osób"), (22, "22 osoby"),
+                                          (111, "111 osób"), (1234, "1 234 osoby"), (10_005, "10 005 osób")])
+def test_the_count_of_people_is_said_in_correct_polish(count, words):
+    assert waiting.people(count) == words.replace(" ", "\u00a0")
+
+
+# ---------------------------------------------------------------------------------------------
+# A patient who replied STOP to an offer
+
+STOPPED_AT = "2026-11-29T23:30:00Z"  # 30.11.2026 00:30 in Warsaw
+
+
+def stopped(entry: WaitingEntry) -> WaitingEntry:
+    WaitingEntry(entry.entry_id).update(actions=[WaitingEntry.offers_stopped_at.set(STOPPED_AT)])
+    return WaitingEntry.get(entry.entry_id)
+
+
+def test_the_list_and_the_entry_page_show_a_patient_stopped_the_offers(reception, join):
+    quiet, other = stopped(join(1)), join(2)
+    rows = {entry_id: row for row, entry_id in re.findall(r'(<tr>.*?href="/panel/lista/([0-9a-f]+)".*?</tr>)',
+                                                           reception.get("/panel/lista", query=LIST)["body"])}
+    assert "nie chce propozycji SMS" in rows[quiet.entry_id] and "nie chce" not in rows[other.entry_id]
+
+    page = unescape(reception.get(f"/panel/lista/{quiet.entry_id}")["body"])
+    assert ("<dt>Propozycje SMS</dt><dd>wstrzymane na prośbę pacjenta (STOP, 30.11.2026 00:30) — pacjent wznowi "
+            "je, odpisując START.</dd>") in page
+    assert "Wznów propozycje SMS</button>" in page
+    assert "Propozycje SMS" not in unescape(reception.get(f"/panel/lista/{other.entry_id}")["body"])
+    entries.strike_off(quiet, "patient_resigned")
+    struck_off = unescape(reception.get(f"/panel/lista/{quiet.entry_id}")["body"])
+    assert "Propozycje SMS" not in struck_off and "wznow-propozycje" not in struck_off
+
+
+def test_reception_resumes_the_offers_when_the_patient_asks_by_phone(reception, facility_id, join, http, caplog):
+    caplog.set_level(logging.INFO)
+    entry = stopped(join(1))
+    path = f"/panel/lista/{entry.entry_id}"
+    answer = reception.submit(f"{path}/wznow-propozycje", {}, page=path)
+    assert answer["statusCode"] == 303 and location(answer) == f"{path}?ok=wznowiono"
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at is None
+    assert WaitingEntry.get(entry.entry_id).queue_rank == entry.queue_rank  # the place kept
+    [written] = audited(facility_id, "offers_resumed")
+    assert (written.actor, written.actor_role, written.subject) == (reception.person.sub, "reception", entry.entry_id)
+    assert json.loads(written.detail) == {"list_number": 1, "service": entry.service, "stopped_at": STOPPED_AT}
+    page = unescape(reception.get(path, query="ok=wznowiono")["body"])
+    assert "Propozycje SMS wznowione" in page and "Wznów propozycje SMS" not in page
+    assert reception.submit(f"{path}/wznow-propozycje", {}, page=path)["statusCode"] == 303  # again: nothing
+    assert len(audited(facility_id, "offers_resumed")) == 1
+    assert "+48" not in caplog.text and entry.phone not in caplog.text
+    manager = Browser(http)
+    manager.sign_in(enrolled(facility_id, "kierownik@a.pl"))
+    log = unescape(manager.get("/panel/dziennik")["body"])
+    assert "wznowienie propozycji SMS" in log and "wstrzymane od 30.11.2026 00:30" in log
+
+
+def test_resuming_offers_is_refused_cross_site_without_the_token_and_for_another_facility(reception, join):
+    entry = stopped(join(1))
+    path = f"/panel/lista/{entry.entry_id}/wznow-propozycje"
+    token = csrf_of(reception.get(f"/panel/lista/{entry.entry_id}")["body"])
+    assert reception.post(path, {})["statusCode"] == 403
+    assert reception.post(path, {"csrf": "forged"})["statusCode"] == 403
+    cross_site = {"sec-fetch-site": "cross-site", "origin": "https://evil.example"}
+    assert reception.post(path, {"csrf": token}, headers=cross_site)["statusCode"] == 403
+    other = create_facility("Przychodnia B", short_name="B").facility.facility_id
+    theirs = Browser(reception.http)
+    theirs.sign_in(enrolled(other, "kierownik@b.pl"))
+    assert theirs.submit(path, {}, page="/panel/lista")["statusCode"] == 404
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at == STOPPED_AT
+    assert [e for e in AuditEntry.scan() if e.action == "offers_resumed"] == []
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -300,23 +472,24 @@ def test_the_audit_log_names_the_daily_changes_in_polish(facility_id, reception,
 # Failures and roles
 
 
-@pytest.mark.parametrize("step", ["enter", "strike_off", "move", "attended"])
+@pytest.mark.parametrize("step", ["enter", "strike_off", "move", "resume_offers", "attended"])
 def test_a_failed_write_changes_nothing_and_audits_nothing(reception, facility_id, join, book, throttle_next, step):
     """The change and its audit entry are one transaction: when DynamoDB refuses it (throttled),
     neither is written, the person gets the failure page, and a retry then works once."""
-    entry = join(1)
+    entry = stopped(join(1))
     visit = book(external_id="T-1", starts_at=warsaw(1, 11, 30).isoformat())
     path = f"/panel/lista/{entry.entry_id}"
     post = {"enter": lambda: reception.submit("/panel/lista", form(), page="/panel/lista"),
             "strike_off": lambda: reception.submit(f"{path}/skresl", {"reason": "no_show"}, page=path),
             "move": lambda: reception.submit(f"{path}/termin", {"planned_date": form()["planned_date"]}, page=path),
+            "resume_offers": lambda: reception.submit(f"{path}/wznow-propozycje", {}, page=path),
             "attended": lambda: reception.submit(f"/panel/dzis/{visit.appointment_id}", {"outcome": "attended"},
                                                  page="/panel/dzis")}[step]
-    before = {e.entry_id: (e.status, e.planned_date) for e in WaitingEntry.scan()}
+    before = {e.entry_id: (e.status, e.planned_date, e.offers_stopped_at) for e in WaitingEntry.scan()}
     failed = throttle_next()
     answer = post()
     assert failed and answer["statusCode"] == 500 and "coś poszło nie tak" in unescape(answer["body"])
-    assert {e.entry_id: (e.status, e.planned_date) for e in WaitingEntry.scan()} == before
+    assert {e.entry_id: (e.status, e.planned_date, e.offers_stopped_at) for e in WaitingEntry.scan()} == before
     assert Appointment.get(visit.appointment_id).status == "booked"
     assert [e.action for e in AuditEntry.query(facility_id) if e.action not in ("signed_in", "staff_invited")] == []
     assert post()["statusCode"] == 303
@@ -326,7 +499,7 @@ def test_a_failed_write_changes_nothing_and_audits_nothing(reception, facility_i
 def test_a_role_without_the_permission_is_refused_every_route(reception, join, book, monkeypatch):
     """The routes check the permission (both roles have it today): taken away, every page and form
     answers 403, the navigation hides them, and nothing changes."""
-    entry = join(1)
+    entry = stopped(join(1))
     visit = book(external_id="T-1", starts_at=warsaw(1, 11, 30).isoformat())
     token = csrf_of(reception.get("/panel")["body"])
     monkeypatch.setitem(staff.PERMISSIONS, "waiting_list", frozenset({staff.MANAGER}))
@@ -336,8 +509,10 @@ def test_a_role_without_the_permission_is_refused_every_route(reception, join, b
                    reception.post("/panel/lista", {"csrf": token, **form()}),
                    reception.post(f"{path}/skresl", {"csrf": token, "reason": "no_show"}),
                    reception.post(f"{path}/termin", {"csrf": token, "planned_date": form()["planned_date"]}),
+                   reception.post(f"{path}/wznow-propozycje", {"csrf": token}),
                    reception.post(f"/panel/dzis/{visit.appointment_id}", {"csrf": token, "outcome": "attended"})):
         assert answer["statusCode"] == 403, answer["body"][:200]
     nav = reception.get("/panel")["body"]
     assert "/panel/lista" not in nav and "/panel/dzis" not in nav
     assert unchanged(entry, visit) and len(list(WaitingEntry.scan())) == 1
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at == STOPPED_AT

@@ -44,6 +44,7 @@ STRIKE_OFF_REASONS = {
 }
 WEEK_PRECISION_AFTER = timedelta(days=183)  # waits over six months may be planned to the week
 _HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_RANK = re.compile(r"[0-2]#[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z#[0-9]{9}")
 
 
 class DuplicateReferral(Conflict):
@@ -195,11 +196,38 @@ def get(facility_id: str, entry_id: str) -> WaitingEntry:
     return entry
 
 
-def list_active(facility_id: str, service: str, limit: int = 200) -> list[WaitingEntry]:
-    """The active entries of one list in the order they are served (read from the index)."""
-    keys = [e.entry_id for e in WaitingEntry.by_queue.query(queue_of(facility_id, service), limit=limit)]
+def list_active(facility_id: str, service: str, limit: int = 200, *, after: str | None = None,
+                before: str | None = None) -> list[WaitingEntry]:
+    """The active entries of one list in the order they are served (read from the index): from the
+    start, the `limit` ranked after the rank `after`, or the `limit` ranked just before `before`."""
+    backwards = after is None and before is not None
+    condition = (WaitingEntry.queue_rank > after if after is not None
+                 else WaitingEntry.queue_rank < before if backwards else None)
+    keys = [e.entry_id for e in WaitingEntry.by_queue.query(queue_of(facility_id, service), condition, limit=limit,
+                                                             scan_index_forward=not backwards)]
+    if backwards:
+        keys.reverse()
     found = {e.entry_id: e for e in WaitingEntry.batch_get(keys)}
     return [found[key] for key in keys if key in found]
+
+
+def count_active(facility_id: str, service: str, *, split: str | None = None,
+                 split_ahead: bool = True) -> tuple[int, int]:
+    """How many wait on one list: (ranked before `split`, ranked from it on), `split` itself counted
+    ahead when `split_ahead`; without `split`, (0, everyone). COUNTs on the index, which return no
+    item but read up to 1 MB of it a request: the two parts together read the list once, so the
+    place of any rank costs what counting the whole list costs, however deep the rank."""
+    queue = queue_of(facility_id, service)
+    if split is None:
+        return 0, WaitingEntry.by_queue.count(queue)
+    rank = WaitingEntry.queue_rank
+    ahead = WaitingEntry.by_queue.count(queue, rank <= split if split_ahead else rank < split)
+    return ahead, WaitingEntry.by_queue.count(queue, rank > split if split_ahead else rank >= split)
+
+
+def is_rank(text: str) -> bool:
+    """Whether `text` has the shape `queue_rank` makes (a list page's cursor comes from a link)."""
+    return _RANK.fullmatch(text) is not None
 
 
 def anyone_waiting(facility_id: str, service: str) -> bool:

@@ -18,7 +18,7 @@ ACTIONS = ("signed_in", "signed_out", "password_set", "totp_enabled", "staff_inv
            "staff_disabled", "staff_enabled", "staff_role_changed", "settings_changed",
            # the waiting list, today's board and manual bookings (issue 15)
            "waiting_entry_added", "waiting_entry_struck_off", "planned_date_changed", "visit_attended",
-           "visit_no_show", "visit_booked", "visits_imported")
+           "visit_no_show", "visit_booked", "visits_imported", "offers_resumed")
 PAGE = 50
 
 

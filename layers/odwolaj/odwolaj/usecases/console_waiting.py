@@ -1,8 +1,9 @@
 """The console's waiting list (issue 15): reception and the manager read a service's list in the
-order it is served, enter a patient, strike an entry off, move its planned date, and see the offers
-an entry received. Every change goes through the same domain functions as the clinic API's
-waiting-list routes (the same validation, consent, messages to the patient) and writes its audit
-entry in the same transaction as the change."""
+order it is served, a page at a time, enter a patient, strike an entry off, move its planned date,
+see the offers an entry received and resume the SMS offers a patient stopped. Every change goes
+through the same domain functions as the clinic API's waiting-list routes and the SMS replies
+(the same validation, consent, messages to the patient) and writes its audit entry in the same
+transaction as the change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,10 +11,11 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
+from odwolaj.core.clock import now
 from odwolaj.core.errors import InvalidInput
-from odwolaj.core.transactions import Write
+from odwolaj.core.transactions import Write, apply_or_conflict
 from odwolaj.data.models import AuditEntry, ConsoleSession, FreedSlot, Offer, WaitingEntry
-from odwolaj.reserve import entries
+from odwolaj.reserve import entries, replies
 from odwolaj.security import audit
 from odwolaj.stats import report
 from odwolaj.usecases.console import actor, require
@@ -41,20 +43,48 @@ def _about(entry: WaitingEntry) -> dict[str, Any]:
 class WaitingListPage:
     service: str
     services: tuple[str, ...]  # the lists the facility's events have named, for the chooser
-    entries: list[WaitingEntry]  # active, in the order they are served (position = index + 1)
+    entries: list[WaitingEntry]  # active, in the order they are served (place = first_place + index)
+    first_place: int = 1
+    total: int = 0  # everyone waiting on the list now
+    stale: bool = False  # the link's cursor was no rank: the start of the list is shown instead
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (the last rank shown), or None on the last page."""
+        more = self.entries and self.first_place - 1 + len(self.entries) < self.total
+        return self.entries[-1].queue_rank if more else None
+
+    @property
+    def previous_before(self) -> str | None:
+        """The cursor of the previous page (the first rank shown); None when it is the start."""
+        return self.entries[0].queue_rank if self.entries and self.first_place - 1 > LIST_LIMIT else None
 
 
-def waiting_list(session: ConsoleSession, service: str) -> WaitingListPage:
-    """One service's active entries, NFZ order: entitled out of order, then urgent, then stable,
-    each in order of entry. One Query on the list's sparse index and one BatchGet."""
+def waiting_list(session: ConsoleSession, service: str, *, after: str = "", before: str = "") -> WaitingListPage:
+    """A page of one service's active entries, NFZ order (entitled out of order, then urgent, then
+    stable, each in order of entry): from the start, or after/before a rank taken from the page
+    before. Whatever the page's depth: the list counted on its sparse index (in two parts, split
+    at the cursor, past the first page), one Query of the page's keys on it and their BatchGet."""
     require(session, "waiting_list")
     facility_id = session.facility_id or ""
     services = report.catalogue(facility_id)[0]
     chosen = service.strip() or (services[0] if services else "")
     if len(chosen) > 120:
         raise InvalidInput("service is at most 120 characters", field="service")
-    found = entries.list_active(facility_id, chosen, limit=LIST_LIMIT) if chosen else []
-    return WaitingListPage(chosen, services, found)
+    if not chosen:
+        return WaitingListPage(chosen, services, [])
+    cursor = after or before
+    stale = bool(cursor) and not entries.is_rank(cursor)
+    after, before = ("", "") if stale else (after, "" if after else before)
+    found = entries.list_active(facility_id, chosen, LIST_LIMIT, after=after or None, before=before or None)
+    # Places are counted now, not carried in the link as an offset: patients who joined ahead or
+    # left since the last click would shift a carried offset; the count agrees with the entry
+    # page's "place now", and a cursor whose own entry has left still pages from its rank.
+    ahead, behind = entries.count_active(facility_id, chosen, split=after or before or None, split_ahead=bool(after))
+    total = ahead + behind
+    if before:
+        ahead = max(0, ahead - len(found))  # the page is the entries just before the cursor
+    return WaitingListPage(chosen, services, found, ahead + 1, total, stale)
 
 
 def add_entry(session: ConsoleSession, payload: dict[str, Any]) -> WaitingEntry:
@@ -104,3 +134,23 @@ def change_planned_date(session: ConsoleSession, entry_id: str, planned_date: st
     also = audited(session, "planned_date_changed", subject=entry.entry_id, detail=_about(entry) | {
         "from": entry.planned_date, "to": planned_date.strip()})
     return entries.update(entry, {"planned_date": planned_date.strip()}, also=also)
+
+
+def resume_offers(session: ConsoleSession, entry_id: str) -> WaitingEntry:
+    """Offers again to a patient who replied STOP and now asks reception (by phone, in person), as
+    their START reply would. Nothing to resume (already resumed, no longer waiting) changes nothing
+    and writes no audit entry."""
+    require(session, "waiting_list")
+    entry = entries.get(session.facility_id or "", entry_id)
+    if not entry.offers_stopped_at or entry.status != entries.ACTIVE:
+        return entry
+    resume = replies.switch_offers([entry], stop=False, at=now())
+    also = audited(session, "offers_resumed", subject=entry.entry_id, detail=_about(entry) | {
+        "stopped_at": entry.offers_stopped_at})
+
+    def write(transaction: TransactWrite) -> None:
+        resume(transaction)
+        also(transaction)
+
+    apply_or_conflict(write, "the entry changed while this request was processed; retry")
+    return entries.get(entry.facility_id, entry.entry_id)

@@ -42,7 +42,7 @@ def channel(code: str | None) -> str:
 
 def audit_subject(action: str, detail: dict) -> str | None:
     """What a waiting-list or board entry of the audit log concerns, or None for other actions."""
-    if action in ("waiting_entry_struck_off", "planned_date_changed"):
+    if action in ("waiting_entry_struck_off", "planned_date_changed", "offers_resumed"):
         return f"wpis nr {detail.get('list_number')}, {detail.get('service')}"
     if action == "waiting_entry_added":
         return f"nowy wpis, {detail.get('service')}"
@@ -60,6 +60,8 @@ def audit_detail(action: str, detail: dict) -> str | None:
         return f"powód: {d.STRIKE_OFF_REASONS.get(str(detail.get('reason')), detail.get('reason'))}"
     if action == "planned_date_changed":
         return f"{detail.get('from')} → {detail.get('to')}"
+    if action == "offers_resumed":
+        return f"wstrzymane od {at(detail.get('stopped_at'))}"
     if action in ("visit_attended", "visit_no_show"):
         return str(detail.get("service") or "")
     return None

@@ -279,7 +279,8 @@ ACTIONS = {"signed_in": "zalogowanie", "signed_out": "wylogowanie", "password_se
            "waiting_entry_struck_off": "skreślenie z listy oczekujących",
            "planned_date_changed": "zmiana planowanego terminu", "visit_attended": "wizyta odbyta",
            "visit_no_show": "nieobecność na wizycie", "visit_booked": "dodanie wizyty w panelu",
-           "visits_imported": "import wizyt z pliku CSV"}
+           "visits_imported": "import wizyt z pliku CSV",
+           "offers_resumed": "wznowienie propozycji SMS (pacjent odpisał wcześniej STOP)"}
 SUBJECTS = {"stats_settings": "ustawienia wyników", "payment_rules": "przedpłaty",
             "offer_strategy": "propozycje z listy oczekujących", "campaign_settings": "teksty wiadomości",
             "message_templates": "SMS-y do pacjentów"}

@@ -12,6 +12,7 @@ from odwolaj.data.models import ConsoleSession, FreedSlot, Offer, WaitingEntry
 from odwolaj.edge.console import labels
 from odwolaj.edge.console.pages import alert, described, hidden_csrf, layout
 from odwolaj.stats import definitions as d
+from odwolaj.usecases.console_waiting import LIST_LIMIT, WaitingListPage
 
 # Polish answers to the domain's refusals, by the field the domain names (as the API reports it).
 ENTRY_PROBLEMS = {
@@ -37,7 +38,9 @@ ENTRY_PROBLEMS = {
 DUPLICATE = "To skierowanie już jest na liście oczekujących (jedno skierowanie, jedna lista)."
 NOTICES = {"dopisano": "Pacjent wpisany na listę. Dostanie SMS z miejscem w kolejce i planowanym terminem.",
            "skreslono": "Wpis skreślony z listy.",
-           "termin": "Planowany termin zmieniony. Pacjent dostanie SMS z nowym terminem."}
+           "termin": "Planowany termin zmieniony. Pacjent dostanie SMS z nowym terminem.",
+           "wznowiono": "Propozycje SMS wznowione: pacjent znów dostanie SMS, gdy zwolni się termin dla niego."}
+STALE_PAGE = "Ten link do strony listy jest uszkodzony albo nieaktualny. Pokazujemy początek listy."
 FORM_FIELDS = ("referral", "patient_id", "phone", "pesel", "document_number", "email", "address", "reason",
                "category", "entitlement", "planned_date", "service", "specialist", "short_notice", "consent")
 
@@ -124,35 +127,72 @@ def _add_form(session: ConsoleSession, values: dict[str, str], problem: str | No
     )
 
 
-def list_page(session: ConsoleSession, service: str, services: tuple[str, ...], found: list[WaitingEntry], *,
-              values: dict[str, str] | None = None, problem: str | None = None, notice: str | None = None) -> str:
-    rows = "".join(
-        f'<tr><td class="num">{place}</td><td class="num">{int(e.list_number)}</td>'
-        f"<td>{_e(labels.CATEGORIES.get(e.category, e.category))}</td><td>{_e(_entitled(e))}</td>"
-        f"<td>{_e(labels.at(e.entered_at))}</td><td>{_e(e.planned_date)}</td>"
-        f'<td><a href="/panel/lista/{_e(e.entry_id)}">{_e(e.patient_id)}<span class="visually-hidden">: '
-        f"szczegóły wpisu nr {int(e.list_number)}</span></a></td></tr>"
-        for place, e in enumerate(found, start=1))
-    options = "".join(f'<option value="{_e(s)}">' for s in services)
-    table = (
+def people(count: int) -> str:
+    """"1 osoba", "3 osoby", "5 osób", "12 osób", "22 osoby", "1 234 osoby" (thousands apart)."""
+    tens, ones = count % 100, count % 10
+    word = "osoba" if count == 1 else "osoby" if 2 <= ones <= 4 and not 12 <= tens <= 14 else "osób"
+    return f"{count:,}".replace(",", "\u00a0") + f"\u00a0{word}"
+
+
+def _list_link(service: str, cursor: str = "") -> str:
+    return f"/panel/lista?usluga={quote(service, safe='')}{cursor}"
+
+
+def _pages(found: WaitingListPage, where: str) -> str:
+    """The links to the list's other pages (a cursor on the index's sort key, never an offset)."""
+    links = []
+    if found.first_place > 1:
+        if found.previous_before:
+            links.append(f'<a href="{_e(_list_link(found.service))}">Początek listy</a>')
+        before = f"&przed={quote(found.previous_before, safe='')}" if found.previous_before else ""
+        links.append(f'<a href="{_e(_list_link(found.service, before))}" rel="prev">← Poprzednie</a>')
+    if found.next_after:
+        after = f"&po={quote(found.next_after, safe='')}"
+        links.append(f'<a href="{_e(_list_link(found.service, after))}" rel="next">Następne {LIST_LIMIT} →</a>')
+    return f'<nav class="pages" aria-label="Strony listy ({where})">{"".join(links)}</nav>' if links else ""
+
+
+def _row(place: int, e: WaitingEntry) -> str:
+    stopped = '<br><span class="flag">nie chce propozycji SMS</span>' if e.offers_stopped_at else ""
+    return (f'<tr><td class="num">{place}</td><td class="num">{int(e.list_number)}</td>'
+            f"<td>{_e(labels.CATEGORIES.get(e.category, e.category))}</td><td>{_e(_entitled(e))}</td>"
+            f"<td>{_e(labels.at(e.entered_at))}</td><td>{_e(e.planned_date)}</td>"
+            f'<td><a href="/panel/lista/{_e(e.entry_id)}">{_e(e.patient_id)}<span class="visually-hidden">: '
+            f"szczegóły wpisu nr {int(e.list_number)}</span></a>{stopped}</td></tr>")
+
+
+def _queue(found: WaitingListPage) -> str:
+    if not found.service:
+        return "<p>Wybierz poradnię, aby zobaczyć jej listę.</p>"
+    last = found.first_place + len(found.entries) - 1
+    shown = f": miejsca {found.first_place}–{last}" if found.entries else ""
+    empty = ("Nikt nie czeka na tej liście." if not found.total
+             else "Dalej na liście nikogo nie ma." if found.first_place > 1 else "Nikt nie czeka na tej stronie listy.")
+    rows = "".join(_row(place, e) for place, e in enumerate(found.entries, start=found.first_place))
+    return (
+        f'<p class="count">Na liście: {people(found.total)}</p>{_pages(found, "nad tabelą")}'
         '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="queue-caption"><table>'
-        f'<caption id="queue-caption">{_e(service)}: {len(found)} oczekujących</caption><thead><tr>'
+        f'<caption id="queue-caption">{_e(found.service)}{shown}</caption><thead><tr>'
         '<th scope="col" class="num">Miejsce</th><th scope="col" class="num">Nr na liście</th>'
         '<th scope="col">Kategoria</th><th scope="col">Poza kolejnością</th><th scope="col">Wpisano</th>'
         '<th scope="col">Planowany termin</th><th scope="col">Pacjent (szczegóły)</th></tr></thead>'
-        f"<tbody>{rows or '<tr><td colspan=7>Nikt nie czeka na tej liście.</td></tr>'}</tbody></table></div>"
-        if service else "<p>Wybierz poradnię, aby zobaczyć jej listę.</p>")
+        f"<tbody>{rows or f'<tr><td colspan=7>{empty}</td></tr>'}</tbody></table></div>{_pages(found, 'pod tabelą')}")
+
+
+def list_page(session: ConsoleSession, found: WaitingListPage, *, values: dict[str, str] | None = None,
+              problem: str | None = None, notice: str | None = None) -> str:
+    options = "".join(f'<option value="{_e(s)}">' for s in found.services)
     body = (
         "<h1>Lista oczekujących</h1>\n"
-        f"{alert(notice, 'ok')}"
+        f"{alert(notice, 'ok')}{alert(STALE_PAGE, 'note') if found.stale else ''}"
         "<p>Kolejność jak w przepisach NFZ: najpierw uprawnieni poza kolejnością, potem przypadki pilne, potem "
         "stabilne; w każdej grupie według daty wpisu. Wolny termin dostaje pierwsza osoba, która może przyjść.</p>\n"
         '<form class="period" method="get" action="/panel/lista">'
         '<div class="field"><label for="usluga">Poradnia</label><input type="text" id="usluga" name="usluga" '
-        f'list="known" maxlength="120" value="{_e(service)}"></div>'
+        f'list="known" maxlength="120" value="{_e(found.service)}"></div>'
         f'<datalist id="known">{options}</datalist><button type="submit">Pokaż listę</button></form>\n'
-        f'<section class="card" aria-labelledby="queue"><h2 id="queue">Oczekujący</h2>{table}</section>\n'
-        f"{_add_form(session, values if values is not None else {'service': service}, problem, services)}"
+        f'<section class="card" aria-labelledby="queue"><h2 id="queue">Oczekujący</h2>{_queue(found)}</section>\n'
+        f"{_add_form(session, values if values is not None else {'service': found.service}, problem, found.services)}"
     )
     return layout("Lista oczekujących", body, session=session, current="/panel/lista")
 
@@ -192,6 +232,9 @@ def entry_page(session: ConsoleSession, entry: WaitingEntry, position: int | Non
         ("Rozpoznanie lub powód", entry.reason),
         ("Może przyjść w ciągu doby", "tak" if entry.short_notice else "nie"),
     ]
+    if entry.offers_stopped_at and entry.status == "active":  # moot once off the list
+        facts.append(("Propozycje SMS", f"wstrzymane na prośbę pacjenta (STOP, {labels.at(entry.offers_stopped_at)})"
+                                        " — pacjent wznowi je, odpisując START."))
     details = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     target = f"/panel/lista/{_e(entry.entry_id)}"
     actions = ""
@@ -214,6 +257,13 @@ def entry_page(session: ConsoleSession, entry: WaitingEntry, position: int | Non
             f'<form method="post" action="{target}/skresl">{hidden_csrf(session.csrf)}'
             f'<fieldset class="field"><legend>Powód skreślenia</legend>{reasons}</fieldset>'
             '<button type="submit" class="danger">Skreśl z listy</button></form></section>\n')
+    if entry.status == "active" and entry.offers_stopped_at:
+        actions = (
+            '<section class="card" aria-labelledby="resume"><h2 id="resume">Wznów propozycje SMS</h2>'
+            "<p>Gdy pacjent prosi o to przez telefon lub w rejestracji. Znów dostanie SMS, gdy zwolni się termin "
+            "dla niego; miejsce w kolejce się nie zmienia.</p>"
+            f'<form method="post" action="{target}/wznow-propozycje">{hidden_csrf(session.csrf)}'
+            '<button type="submit">Wznów propozycje SMS</button></form></section>\n') + actions
     body = (
         f"<h1>Wpis nr {int(entry.list_number)}: {_e(entry.service)}</h1>\n"
         f"{alert(notice, 'ok')}{alert(problem)}"

@@ -1,5 +1,5 @@
-"""The NFZ waiting list (reception and the manager): the list of a service, adding a referral, an
-entry's page, striking it off, moving its planned date."""
+"""The NFZ waiting list (reception and the manager): the list of a service a page at a time, adding
+a referral, an entry's page, striking it off, moving its planned date, resuming SMS offers."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,9 +17,10 @@ from odwolaj.usecases import console_waiting
 router = ConsoleRouter()
 
 
-def _waiting_list_page(session: ConsoleSession, service: str, status: int = 200, **shown: Any) -> Response:
-    found = console_waiting.waiting_list(session, service)
-    return http.html(status, waiting.list_page(session, found.service, found.services, found.entries, **shown))
+def _waiting_list_page(session: ConsoleSession, service: str, status: int = 200, *, after: str = "",
+                       before: str = "", **shown: Any) -> Response:
+    found = console_waiting.waiting_list(session, service, after=after, before=before)
+    return http.html(status, waiting.list_page(session, found, **shown))
 
 
 def _entry_page(session: ConsoleSession, entry_id: str, status: int = 200, **shown: Any) -> Response:
@@ -30,8 +31,9 @@ def _entry_page(session: ConsoleSession, entry_id: str, status: int = 200, **sho
 @router.get("/panel/lista")
 def waiting_list() -> Response:
     session = router.session()
-    return _waiting_list_page(session, router.query().get("usluga", ""),
-                              notice=waiting.NOTICES.get(router.query().get("ok", "")))
+    query = router.query()
+    return _waiting_list_page(session, query.get("usluga", ""), after=query.get("po", ""),
+                              before=query.get("przed", ""), notice=waiting.NOTICES.get(query.get("ok", "")))
 
 
 @router.post("/panel/lista")
@@ -82,3 +84,10 @@ def move_planned_date(entry_id: str) -> Response:
     return _entry_changed(session, entry_id, lambda: console_waiting.change_planned_date(session, entry_id, planned),
                           done="planned date changed", ok="termin", planned=planned,
                           problem=waiting.ENTRY_PROBLEMS["planned_date"])
+
+
+@router.post("/panel/lista/<entry_id>/wznow-propozycje")
+def resume_offers(entry_id: str) -> Response:
+    session, _form = router.posted("waiting_list")
+    return _entry_changed(session, entry_id, lambda: console_waiting.resume_offers(session, entry_id),
+                          done="offers resumed by the console", ok="wznowiono")
