@@ -98,6 +98,25 @@ def test_stop_to_an_offer_stops_offers_only_and_keeps_the_place(offered, book, m
     assert offers_to(entry) == 1
 
 
+def test_a_stop_whose_write_failed_changes_nothing_and_the_retry_applies_it_once(offered, throttle_next):
+    """STOP's effect, its acknowledgement, its event and the reply's record are one transaction: a
+    throttled write leaves nothing half done, and the provider's retry of the same message applies
+    it once."""
+    entry, _, _ = offered
+    throttle_next("ConversationsTable")
+
+    with pytest.raises(TransactWriteError):
+        handle(InboundSms(PATIENT, "STOP", "m-1"))
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at is None
+    assert answers(entry) == [] and not [i for i in OutboxItem.scan() if i.detail_type == "PatientOptedOut"]
+
+    assert handle(InboundSms(PATIENT, "STOP", "m-1")) is Outcome.OFFERS_STOPPED
+    assert handle(InboundSms(PATIENT, "STOP", "m-1")) is Outcome.OFFERS_STOPPED  # a duplicate delivery
+    assert WaitingEntry.get(entry.entry_id).offers_stopped_at
+    assert [i.message_kind for i in answers(entry)] == ["offers_stopped"]
+    assert len([i for i in OutboxItem.scan() if i.detail_type == "PatientOptedOut"]) == 1
+
+
 def test_start_to_an_offer_resumes_offers(offered, book, monkeypatch):
     entry, _, _ = offered
     handle(InboundSms(PATIENT, "STOP", "m-1"))
