@@ -8,20 +8,28 @@ every point fails once before the request reaches the service (throttled, 5xx or
 in turn), and every write also fails once after the service did the work (the answer lost). Each
 run is a new facility and new patients in the same tables, so the runs do not see each other.
 The table of points and outcomes is printed at the end (pytest -s shows it).
+
+A fault point is an index into the clean run's calls, so every run must make the same calls in the
+same order: the sweeps query their shards in turn, and a visit's shard comes from its random id, so
+each run's visits get ids of their own that all fall in one shard (`ids_in_one_shard`).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pytest
 from moto.sns.models import sns_backends
 
+from odwolaj.appointments import lifecycle
 from odwolaj.core.clock import now
+from odwolaj.core.sharding import shard_of
 from odwolaj.data.models import Appointment, FreedSlot, Offer, OutboxItem, Payment, WaitingEntry
 from odwolaj.messaging.sending import AT_LEAST_ONCE, UNKNOWN
 from odwolaj.payments.rules import save_facility_rules
@@ -43,6 +51,13 @@ TEXT_OF = {"booked": "umowiono wizyte", "cancelled": "odwolana. Dziekujemy", "of
            "payment_link": "czeka na przedplate",
            "payment_received": "dziekujemy za wplate", "payment_expired": "bo przedplata nie dotarla na czas"}
 REPORT: dict[str, "FlowReport"] = {}
+SHARD = "r07"  # a middle shard: a sweep queries shards before and after the one with the visit
+
+
+def ids_in_one_shard(run_number: int) -> Callable[[], str]:
+    """New visit ids for one run: unlike any other run's, and all in SHARD."""
+    candidates = (f"{run_number:04x}{n:012x}" for n in itertools.count())
+    return lambda: next(c for c in candidates if shard_of(c) == SHARD)
 
 
 @dataclass
@@ -310,6 +325,7 @@ def test_every_fault_point_of_the_flow_keeps_the_guarantees(world, name, capsys)
         reset_moto(aws.endpoint)
         aws.create_resources()
         run = Run(Driver(aws), http, next(counter))
+        monkeypatch.setattr(lifecycle, "new_appointment_id", ids_in_one_shard(run.number))
         capture = EventCapture(aws, aws.physical_names()["EventBus"], now)
         created = create_facility(f"Przychodnia {run.number}", short_name=f"P{run.number}", phone="+48 22 123 45 67")
         run.facility_id, run.api_key = created.facility.facility_id, created.api_key

@@ -216,6 +216,53 @@ def test_a_throttled_read_while_expiring_the_session_is_tried_again_in_the_same_
     assert stripe_fake.sessions[session_id]["status"] == "expired"
 
 
+def test_a_lost_answer_to_the_cancellation_still_expires_the_session(awaiting, http, stripe_fake, monkeypatch):
+    """The cancellation was written but its answer lost: the booking has left the index, so no
+    retried run would come back to it; the run reads it again and expires the session itself
+    (found by make faults)."""
+    from botocore.exceptions import ReadTimeoutError
+
+    appointment = awaiting(days=5)
+    session_id = open_checkout(http, appointment)
+    real = appointments.cancel
+
+    def answer_lost(*args, **kwargs):
+        real(*args, **kwargs)
+        raise ReadTimeoutError(endpoint_url="https://dynamodb.example")
+
+    monkeypatch.setattr(appointments, "cancel", answer_lost)
+
+    report = expiry.sweep(deadline_of(appointment))
+
+    assert (report.expired, report.sessions_left_open) == (1, 0)
+    assert stripe_fake.sessions[session_id]["status"] == "expired"
+    assert messages() == ["payment_expired", "payment_link"]
+
+
+def test_a_cancellation_that_failed_before_writing_leaves_the_booking_for_the_next_run(awaiting, http, stripe_fake,
+                                                                                        monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    appointment = awaiting(days=5)
+    session_id = open_checkout(http, appointment)
+    real = appointments.cancel
+
+    def unreachable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.example")
+
+    monkeypatch.setattr(appointments, "cancel", unreachable)
+    with pytest.raises(EndpointConnectionError):  # the function fails: its schedule runs it again
+        expiry.sweep(deadline_of(appointment))
+    assert Appointment.get(appointment.appointment_id).status == "awaiting_payment"
+    assert stripe_fake.sessions[session_id]["status"] == "open"
+
+    monkeypatch.setattr(appointments, "cancel", real)
+    report = expiry.sweep(deadline_of(appointment))
+
+    assert (report.expired, report.sessions_left_open) == (1, 0)
+    assert stripe_fake.sessions[session_id]["status"] == "expired"
+
+
 def test_stripe_out_of_reach_does_not_stop_the_cancellation(awaiting, http, stripe_fake, monkeypatch):
     appointment = awaiting(days=5)
     session_id = open_checkout(http, appointment)

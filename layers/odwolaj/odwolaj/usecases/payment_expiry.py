@@ -7,7 +7,8 @@ is read once more (consistently) and cancelled through `appointments.cancel(chan
 "payment_expired", reason="unpaid")`: one transaction conditioned on the status and version read,
 which frees the slot (FreedSlot, for the reserve list), removes the index keys, and queues the
 `payment_expired` SMS and the AppointmentCancelled / SlotFreed / PaymentExpired events; then its
-open Checkout Session is expired, so the old link can no longer be paid. A payment
+open Checkout Session is expired, so the old link can no longer be paid (also when the
+cancellation's answer was lost: it is read back). A payment
 that lands first changes the status and version, so the cancellation is refused and the booking
 stays paid; a repeated or overlapping run finds nothing left to do.
 """
@@ -27,7 +28,7 @@ from odwolaj.core.errors import Conflict, InvalidTransition, PaymentUnavailable
 from odwolaj.core.sharding import SHARDS
 from odwolaj.core.transactions import conditionally
 from odwolaj.data.models import Appointment
-from odwolaj.data.status import AWAITING_PAYMENT
+from odwolaj.data.status import AWAITING_PAYMENT, CANCELLED
 from odwolaj.payments import checkout
 from odwolaj.payments.booking import SHARD_PREFIX, release_actions
 
@@ -85,14 +86,27 @@ def _settle(due: Appointment, at: datetime, report: SweepReport) -> None:
     except Conflict:
         report.skipped += 1  # a payment (or another run) changed it between the read and the write
         return
-    if not outcome.changed:
-        report.skipped += 1
-        return
+    except Exception:
+        # The answer may have been lost after the write: the booking is then cancelled and out of
+        # the index, and no later run would come back to expire its session.
+        if not _cancelled_unpaid(appointment.appointment_id):
+            raise
+    else:
+        if not outcome.changed:
+            report.skipped += 1
+            return
     report.expired += 1
     if not _expire_session(appointment.appointment_id):
         # The booking is already cancelled and out of the index: no later run comes back to it. A
         # payment that still comes through that session is reinstated or refunded by the webhook.
         report.sessions_left_open += 1
+
+
+def _cancelled_unpaid(appointment_id: str) -> bool:
+    """Whether the booking now stands cancelled for want of payment (read again, consistently)."""
+    current = Appointment.get(appointment_id, consistent_read=True)
+    return current.status == CANCELLED and current.cancellation is not None \
+        and current.cancellation.channel == "payment_expired"
 
 
 def _expire_session(appointment_id: str) -> bool:
