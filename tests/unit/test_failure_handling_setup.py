@@ -111,6 +111,19 @@ def test_a_sweep_keeps_time_for_its_slowest_item(name):
     assert 0 < module.RESERVE_SECONDS < timeout(name)
 
 
+def test_a_scheduled_function_stops_itself_before_its_timeout_or_has_a_duration_alarm_before_it():
+    """A timed-out run is retried and then lands on its failure queue: too late to hear of it.
+    A sweep keeps a reserve of time and stops itself; one without that is watched on its duration."""
+    scheduled = [name for name, function in functions().items()
+                 if {e["Type"] for e in (function["Properties"].get("Events") or {}).values()} & {"ScheduleV2"}]
+    watched = {alarm["Dimensions"][0]["Value"]["Ref"]: alarm["Threshold"] for alarm in alarms()
+               if alarm["Namespace"] == "AWS/Lambda" and alarm["MetricName"] == "Duration"}
+    assert "CampaignDispatchFunction" in watched
+    for name in scheduled:
+        budget = getattr(sys.modules[load_handler(name).__module__], "RESERVE_SECONDS", None)
+        assert budget is not None or 0 < watched.get(name, 0) < timeout(name) * 1000, name
+
+
 def test_the_configuration_a_function_requires_is_what_the_template_gives_every_function():
     given = set(application().source["Globals"]["Function"]["Environment"]["Variables"])
 
