@@ -132,10 +132,11 @@ def post_waiting_list_entry():
 
 @app.get("/api/v1/waiting-list")
 def list_waiting_list():
-    service, limit = api.waiting_list_query(app.current_event.query_string_parameters or {})
-    found = entries.list_active(_facility(), service, limit=limit)
-    return _json(200, {"service": service,
-                       "entries": [api.entry_view(e, position=i) for i, e in enumerate(found, start=1)]})
+    service, limit, after = api.waiting_list_query(app.current_event.query_string_parameters or {})
+    # One more than asked: its presence says there is a next page.
+    found = entries.list_active(_facility(), service, limit=limit + 1, after=after)
+    first = entries.position(found[0]) if after and found else 1
+    return _json(200, api.waiting_list_view(service, found, limit, first))
 
 
 @app.get("/api/v1/waiting-list/<entry_id>")

@@ -68,6 +68,33 @@ def test_enter_read_list_change_and_strike_off(call):
     assert (status, kept["status"], kept["position"]) == (200, "struck_off", None)
 
 
+def test_the_list_pages_with_a_cursor_and_positions_count_from_its_head(call):
+    for number in range(1, 6):
+        call("POST", "waiting-list", entry_payload(number, category="pilny" if number == 4 else "stabilny"))
+    pages, cursor = [], None
+    while True:
+        query = "service=Poradnia+kardiologiczna&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        status, page = call("GET", "waiting-list", query=query, template="/api/v1/waiting-list")
+        assert status == 200
+        pages.append([(e["position"], e["list_number"]) for e in page["entries"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # The urgent entry first (NFZ order), then the order of entry; a position is the place in the whole list.
+    assert pages == [[(1, 4), (2, 1)], [(3, 2), (4, 3)], [(5, 5)]]
+
+    status, whole = call("GET", "waiting-list", query="service=Poradnia+kardiologiczna")
+    assert whole["next_cursor"] is None and len(whole["entries"]) == 5
+
+
+@pytest.mark.parametrize("cursor", ["bm90LWEtcmFuaw", "%%%", "MSMyMDMwLTAxLTAxVDAwOjAwOjAwWiMx"])
+def test_a_cursor_the_api_did_not_give_is_422(call, cursor):
+    call("POST", "waiting-list", entry_payload(1))
+    status, answer = call("GET", "waiting-list", query=f"service=Poradnia+kardiologiczna&cursor={cursor}",
+                          template="/api/v1/waiting-list")
+    assert (status, answer["error"]["field"]) == (422, "cursor")
+
+
 @pytest.mark.parametrize("body, status, code, field", [
     (entry_payload(1, consent=False), 422, "invalid_input", "consent"),
     ({**entry_payload(1), "consent": "yes"}, 422, "invalid_input", "consent"),

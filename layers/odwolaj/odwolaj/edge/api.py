@@ -28,6 +28,7 @@ from odwolaj.data.models import Appointment, WaitingEntry
 from odwolaj.data.status import ATTENDED, CANCELLED, NO_SHOW
 from odwolaj.edge.campaigns import UnsupportedMediaType
 from odwolaj.edge.requests import MalformedRequest
+from odwolaj.reserve.entries import is_rank
 from odwolaj.security.links import visit_link
 from odwolaj.stats import report as stats_report
 
@@ -287,13 +288,35 @@ def entry_view(entry: WaitingEntry, position: int | None = None) -> dict:
     }
 
 
-def waiting_list_query(query: dict[str, str]) -> tuple[str, int]:
-    """(service, limit) of a list request."""
-    reject_unknown(query, ("service", "limit"), what="query parameter(s)")
+def waiting_list_query(query: dict[str, str]) -> tuple[str, int, str | None]:
+    """(service, limit, the rank the page starts after) of a list request."""
+    reject_unknown(query, ("service", "limit", "cursor"), what="query parameter(s)")
     service = query.get("service")
     if not service:
         raise InvalidInput("service is required: the list is one service's", field="service")
-    return service, page_limit(query)
+    return service, page_limit(query), _rank_cursor(query.get("cursor"))
+
+
+def _rank_cursor(value: str | None) -> str | None:
+    """The last entry's place in the list (its `queue_rank`) that a list page's cursor carries."""
+    if value is None:
+        return None
+    try:
+        rank = base64.urlsafe_b64decode(value + "==").decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        rank = ""
+    if not is_rank(rank):
+        raise InvalidInput("cursor is not one this API returned", field="cursor")
+    return rank
+
+
+def waiting_list_view(service: str, found: list[WaitingEntry], limit: int, first_position: int) -> dict:
+    """One page of a list; `found` may hold one more than `limit`, which says another page exists."""
+    page = found[:limit]
+    following = base64.urlsafe_b64encode(page[-1].queue_rank.encode()).decode().rstrip("=") \
+        if len(found) > limit else None
+    return {"service": service, "next_cursor": following,
+            "entries": [entry_view(e, position=i) for i, e in enumerate(page, start=first_position)]}
 
 
 def strike_off_from_payload(payload: dict) -> tuple[str | None, str | None]:
