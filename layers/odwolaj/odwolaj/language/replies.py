@@ -55,6 +55,9 @@ CLOSING = re.compile(r"\b(pozdrawiam|pozdrawiamy|pozdrowienia|z powa[żz]aniem|z
 # Both answers named as alternatives: the patient repeats our instructions or asks which to send.
 OPTIONS = re.compile(r"\b(tak|potwierdz\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(nie|odwol\w*)\b"
                      r"|\b(nie|odwol\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(tak|potwierdz\w*)\b")
+# "Jasne, że nie", "pewnie że będę", "dobrze, że piszecie": the word qualifies the "że" clause,
+# which alone answers.
+BEFORE_THAT = re.compile(r"\b(?:no\s+)?(?:" + "|".join(sorted(lx.BEFORE_THAT)) + r")[\s,]*\bze\b")
 CLAUSE_BREAK = re.compile(r"[,:()]|\b(?:ale|bo|wiec|lecz|chociaz|choc|natomiast)\b")
 # "gdybym", "jeślibyśmy": a conditional conjunction with a person's ending is still a condition.
 CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
@@ -132,6 +135,8 @@ class Signals:
     without_means: bool = False  # "nie mam jak dojechać"
     unnamed_stop: bool = False  # "usuńcie mnie", "wypiszcie mnie": from what, no message noun says
     waiting_list: bool = False  # the reply names the waiting list ("na liście", "z kolejki")
+    acknowledged: bool = False  # "ok", "dobrze", "w porządku": a clause that only says it was read
+    said_more: bool = False  # a clause beyond politeness that is no acknowledgement ("ok, jestem chora")
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -177,6 +182,13 @@ def decide(s: Signals, context: Context) -> Intent:
         # A bare yes to a message that asked nothing ("Nie możesz przyjść? Odwołaj") could agree
         # with either half of it.
         return Intent.UNKNOWN if context is Context.BOOKING else Intent.CONFIRM
+    if s.acknowledged and not (s.said_more or s.asked) and context is Context.REMINDER:
+        # "ok", "dobrze" to "Przyjdziesz?" is a yes. After a message that asked nothing it only
+        # says it was read; to an offer it is not taken as a yes either: taking the slot books a
+        # visit (and may ask for a prepayment), so a patient who only meant "noted" would hold a
+        # visit they do not know of while the next one on the list loses it. The offer's help
+        # asks TAK or NIE instead, and the slot stays open meanwhile.
+        return Intent.CONFIRM
     return Intent.UNKNOWN
 
 
@@ -194,6 +206,7 @@ def read(text: str) -> Signals:
     folded = re.sub(r"(?<=[a-z])-(?=[a-z])", "", folded)  # "sms-ów"
     folded = re.sub(r"(^|\s)[-–—]+(\s|$)", ", ", folded)  # "NIE - nie będę"
     folded = _corrected(folded)
+    folded = BEFORE_THAT.sub(" ", folded)
     for sentence, asked in _sentences(folded):
         if OPTIONS.search(sentence):
             continue  # "Potwierdź TAK lub odwołaj NIE": the choice named, not made
@@ -399,6 +412,14 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.elsewhere = True
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
+    said = [w for w in _without_thanks(words) if w not in lx.FILLER]
+    if said == ["pewnie"]:
+        s.yes = True  # "No pewnie!": sure (a hedge only before what it doubts: "pewnie nie zdążę")
+        return
+    if said and _acknowledges(said):
+        s.acknowledged = True
+        return
+    s.said_more = s.said_more or bool(said) and not any(w.startswith(lx.LATE) for w in said)
     # "nie wykluczam" hedges as "niewykluczone" does; "nie może" is no "może".
     hedged = any(((w in lx.HEDGES or w in FEARS_AND_HOPES) and not (w == "moze" and _negated(words, i)))
                  or (w.startswith("wyklucz") and _negated(words, i)) for i, w in enumerate(words))
@@ -425,6 +446,17 @@ def _read_clause(words: list[str], s: Signals) -> None:
     i = 0
     while i < len(words):
         i = _read_word(words, i, s)
+
+
+def _acknowledges(words: list[str]) -> bool:
+    """"ok", "oki doki", "w porządku", "dobrze, do zobaczenia": acknowledgements only."""
+    i = 0
+    while i < len(words):
+        length = _phrase_at(words, i, lx.ACKNOWLEDGEMENT_PHRASES)
+        if not length and words[i] not in lx.ACKNOWLEDGEMENTS:
+            return False
+        i += max(length, 1)
+    return True
 
 
 def _contrasted(words: list[str]) -> bool:
@@ -486,8 +518,11 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
                 s.unnamed_stop = s.unnamed_stop or not nouns
         elif word in lx.STOP_SENDING and any(w in lx.SEND_VERBS for w in following):
             s.stop = True
-        elif word in lx.ENOUGH and nouns:
-            s.stop = True  # "dosyć tych SMS-ów"
+        elif (word in lx.ENOUGH or (word in lx.LEAVE_OFF and not negated)) and nouns:
+            s.stop = True  # "dosyć tych SMS-ów", "darujcie sobie te SMS-y"
+        elif (word in lx.GIVE_UP or word in lx.GIVE_UP_ONESELF) and nouns and not negated:
+            # "odpuszczę sobie te SMS-y" and "tę propozycję" fold alike: which one is given up is asked.
+            s.stop = s.cancel = True
         elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns and not _wants_other_verb(following))):
             s.stop = True
         elif negated and word in lx.CONSENTING and (nouns or _consent_to_messages(following)):
@@ -573,7 +608,8 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
             s.unsure = True
         elif not any(w in lx.CANCEL_ACTS and not _negated(words, j) for j, w in enumerate(words[i + 1:i + 3], i + 1)):
             s.confirm = True  # but "potwierdzam odwołanie/rezygnację" confirms the cancellation
-    elif word in lx.CANCEL_ACTS or lx.cancel_report(word):
+    elif word in lx.CANCEL_ACTS or lx.cancel_report(word) or (word in lx.GIVE_UP_ONESELF
+                                                                 and "sobie" in words[max(0, i - 2):i + 2]):
         _cancel_verb(words, i, negated, s)
     elif ((word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated)) and not CONTACT & set(words):
         s.cancel = True  # "wizyta nieaktualna", "już nie aktualne"; not "numer nieaktualny"
@@ -582,8 +618,7 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     elif word in lx.WANT and negated and any(w.startswith("wizyt") for w in words[i + 1:i + 3]):
         s.cancel = True  # "nie chcę tej wizyty"
     elif word in lx.GIVE_AWAY_VERBS and not negated and (
-            word.startswith("odpuszcz") or i + 1 == len(words)
-            or any(w in lx.GIVE_AWAY_OBJECTS or w == "dla" for w in words[i + 1:i + 4])):
+            i + 1 == len(words) or any(w in lx.GIVE_AWAY_OBJECTS or w == "dla" for w in words[i + 1:i + 4])):
         s.cancel = True
     elif _phrase_at(words, i, lx.SOMEONE_ELSE):
         s.cancel = True  # "niech ktoś inny skorzysta", "proszę oddać termin komuś innemu"
