@@ -2,8 +2,8 @@
 form (lower case, no diacritics: "odwołuję" is "odwoluje"), and a forgiving way to look a typed
 word up: one slipped or swapped letter is forgiven in a long word, never in a short one, where a
 single letter changes the meaning ("moge" and "mogę", but also "tak" and "tam"), nor in the first
-letter of a word of under seven ("korki" is not "sorki"), and a function word is never bent into
-another word ("w takim razie" is not "w jakim razie").
+letter ("korki" is not "sorki"); a function word is never bent into another ("w takim razie" is
+not "w jakim razie").
 
 The groups follow Polish grammar, not a list of answers: a verb of coming or being able says
 whether the patient will come and "nie" in front of it says they will not; a verb of cancelling
@@ -50,7 +50,9 @@ COME = _forms(
     "przyjde przyjdziemy przyjdzie przyjada przyjdzie przyjade przyjedziemy przyjedzie dojde dojdziemy "
     "dojdzie dojade dojedziemy dojedzie dotre dotrzemy dotrze pojde pojdziemy pojdzie stawie stawimy "
     "stawi pojawie pojawimy pojawi zjawie zjawimy zjawi przybede ide idziemy idzie pojedziemy pojade przychodze "
-    "przychodzimy"
+    "przychodzimy przyjda dojda dotra pojda dojada"
+    # bringing the patient is coming: "przywiozę mamę"
+    " przywioze przywieziemy przywiezie przyprowadze przyprowadzimy przyprowadzi"
 )
 # "bede" is coming ("bede", "bede punktualnie") unless an infinitive or a participle follows it
 # ("nie bede placic", "bede musiala"): then it only makes a future tense.
@@ -128,7 +130,7 @@ AGAIN = _forms("znow znowu ponownie ponowne jednak")
 STILL = _forms("dalej nadal")
 RESTORE = _forms("przywroc przywroccie przywrocic przywrocenie wlacz wlaczcie wlaczyc wznow wznowcie wznowic "
                  "zapiszcie zapisz wroccie wrocic wznowienie wlaczenie")
-LISTS = _forms("listy kolejki liste kolejke listy")
+LISTS = _forms("listy kolejki liste kolejke listy liscie kolejce")
 # "nie wiem", "nie rozumiem": the patient is not saying anything about the visit.
 NOT_KNOWING = _forms("wiem wiemy rozumiem rozumiemy pamietam pamietamy znam umiem kojarze wiadomo")
 NOT_SURE = (("jestem", "pewna"), ("jestem", "pewien"), ("jestem", "pewny"), ("jestem", "przekonana"),
@@ -188,6 +190,43 @@ SHIFTED = _forms("pozniej wczesniej")
 # Words that end in -c but are not infinitives.
 NOT_INFINITIVES = _forms("noc pomoc moc wiec tysiac miesiac zajac")
 
+# "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
+INTENDING = _forms("zamierzam zamierzamy zamiaru planuje planujemy musze musimy")
+# "nie jest potrzebna", "nie jest mi już potrzebna": the "nie" before a copula negates what it links.
+COPULA = _forms("jest sa byla bylo")
+PREDICATE_FILLER = _forms("juz mi nam wcale")
+# "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
+AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
+        "sluzbow")
+# "mamy/syna nie będzie": who is absent, in the genitive.
+PERSONS_GENITIVE = _forms("mamy taty syna corki meza zony babci dziadka dziecka wnuka wnuczki brata siostry ojca "
+                          "matki mamusi synka")
+# Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się"; also
+# the third person plural: "rodzice nie dadzą rady".
+MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"), ("dadza", "rady"), ("dadza", "rade"))
+MANAGE = _forms("zdolam zdolamy zdola wyrobie wyrobimy wyrobi zdaza")
+# "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
+# nothing (with "że" after it, the hedge governs the next clause too).
+FEARS_AND_HOPES = _forms("obawiam obawiamy boje boimy nadzieje")
+# "pytam tylko", "mam pytanie": the patient says they are asking.
+ASKING = _forms("pytam pytamy pytanie pytanko")
+# "będę zmuszona odwołać": like "będę musiała", a future tense.
+FORCED = _forms("zmuszona zmuszony zmuszeni zmuszone")
+# What else may be out of date: "numer nieaktualny" is about the patient's contact, not the visit.
+CONTACT = _forms("numer numeru telefon telefonu adres adresu mail email link linku")
+# Texting shorthand: "bd" (będę), "nwm" (nie wiem).
+ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
+# Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
+WRITING = ("napis", "odpis", "pisal", "pisz", "wysla", "wysyl", "odpowiad", "odpowiedz")
+# The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
+PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
+# "teraz", "w tej chwili": the moment of writing, not the visit's.
+MOMENT = _forms("teraz chwili chwilowo obecnie")
+# "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
+# the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
+MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
+THIS_TIME = _forms("porze godzinie terminie szybko rano wieczorem dzis jutro")
+
 # Function words (pronouns, determiners, prepositions, conjunctions, particles) in their common
 # forms. They are known words, so none is bent into a word of the groups above: one letter turns
 # "takim" (w takim razie) into "jakim" (a question), "przed" into "przez", "tego" into "mego".
@@ -211,15 +250,12 @@ FUNCTION_WORDS = _forms(
 # Every word the groups above name, so none of them is taken for a slip of another.
 ALL_WORDS = frozenset().union(
     *(group for group in dict(globals()).values() if isinstance(group, frozenset)),
-    *(phrase for phrases in (ABLE_PHRASES, SOMEONE_ELSE, NOT_SURE, MISTAKE, IDIOMS, ACKNOWLEDGEMENT_PHRASES)
-      for phrase in phrases),
+    *(phrase for phrases in (ABLE_PHRASES, SOMEONE_ELSE, NOT_SURE, MISTAKE, IDIOMS, ACKNOWLEDGEMENT_PHRASES,
+                             MANAGING, MEANS) for phrase in phrases),
     {NEGATION, BE_THIRD, "stop", "start", "z", "do", "wiecej", "mi", "mnie"},
 )
 # Long enough that one slip cannot turn it into another word of ALL_WORDS.
 FUZZY_MIN_LENGTH = 5
-# Below this length a different first letter makes another word more often than a slip does
-# ("korki" and "sorki", "malej" and "dalej", "pozna" and "mozna", "karta" and "marta").
-FIRST_LETTER_SLIP_MIN_LENGTH = 7
 # Letters Polish endings are made of ("przyjda", "skorzystac", "odwolam"): a different last one
 # is another form of the word, not a slip.
 ENDING_LETTERS = frozenset("aeiouycmlsjznwt")
@@ -235,16 +271,15 @@ _COLLAPSED = {_collapse(word): word for word in sorted(ALL_WORDS)}
 
 def _one_slip(typed: str, word: str) -> bool:
     """One letter replaced or two neighbours swapped. A replaced last letter counts only when the
-    typed one cannot end a Polish word form ('odwolujr'): 'skorzystac' is not 'skorzystam'; a
-    replaced first letter only in a long word."""
+    typed one cannot end a Polish word form ('odwolujr'): 'skorzystac' is not 'skorzystam'. A
+    replaced first letter never does: Polish words that differ only there are many ('korki' and
+    'sorki', 'malej' and 'dalej', 'rodzinie' and 'godzinie')."""
     if len(typed) != len(word) or typed == word:
         return False
     diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
-    if diff[0] == 0 and len(word) < FIRST_LETTER_SLIP_MIN_LENGTH:
-        return False
     if len(diff) == 1:
         at = diff[0]
-        return at < len(word) - 1 or typed[at] not in ENDING_LETTERS
+        return 0 < at < len(word) - 1 or (at == len(word) - 1 and typed[at] not in ENDING_LETTERS)
     return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] \
         and typed[diff[1]] == word[diff[0]]
 
