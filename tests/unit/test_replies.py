@@ -481,3 +481,9 @@ def test_giving_up_negated_past_asked_hedged_or_without_sobie_decides_nothing(te
 ])
 def test_the_messages_let_go_is_an_opt_out(text, intent):
     assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Będzie mi głupio jak nie przyjdę", "Mama się zmartwi jak nie dojedziemy",
+                                  "Nie daruję sobie jak nie zdążę"])
+def test_jak_nie_in_the_middle_of_a_clause_is_a_condition(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN

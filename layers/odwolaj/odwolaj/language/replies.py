@@ -293,8 +293,8 @@ def _starts_question(clause: list[str]) -> bool:
 
 def _conditional(clause: list[str]) -> bool:
     """"jeśli…", "jak nie…", "w razie…", "chyba że…" (not "jeśli to możliwe", a politeness)."""
-    if _has_phrase(clause, ("chyba", "ze")) or _has_phrase(clause, ("w", "razie")) or _has_phrase(clause, ("o", "ile")):
-        return True
+    if any(_has_phrase(clause, phrase) for phrase in (("chyba", "ze"), ("w", "razie"), ("o", "ile"), ("jak", "nie"))):
+        return True  # "jak nie" also mid-clause: "będzie mi głupio jak nie przyjdę" is an "if"
     for i, word in enumerate(clause):
         if word in lx.CONDITIONALS or CONDITIONAL_PERSONS.fullmatch(word):
             return not any(w in lx.POLITE_CONDITIONS for w in clause[i + 1:i + 4])
