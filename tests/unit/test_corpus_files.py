@@ -22,7 +22,9 @@ TESTS = Path(__file__).resolve().parents[1]
 SMS_CORPUS = TESTS / "corpus" / "sms_replies.jsonl"
 # Written later, from the language only, after the parser had been tuned on the first file.
 FRESH_SMS_CORPUS = TESTS / "corpus" / "sms_replies_fresh.jsonl"
-SMS_CORPORA = [SMS_CORPUS, FRESH_SMS_CORPUS]
+# The third, aimed at acknowledgements, "w takim razie / jednak" resignations and "odpuszczę".
+S6_SMS_CORPUS = TESTS / "corpus" / "sms_replies_s6.jsonl"
+SMS_CORPORA = [SMS_CORPUS, FRESH_SMS_CORPUS, S6_SMS_CORPUS]
 MAIL_DIR = TESTS / "events" / "mail"
 
 CONTEXTS = {"reminder", "booking", "offer"}
@@ -89,6 +91,17 @@ def test_the_fresh_sms_corpus_covers_every_intent_in_every_context_it_can_occur_
     for context in CONTEXTS:
         for intent in SMS_INTENTS - ({"cancel"} if context == "offer" else set()):
             assert seen[(context, intent)] >= 1, (context, intent)
+
+
+def test_the_s6_sms_corpus_covers_every_intent_in_every_context_and_repeats_no_older_line():
+    rows = sms_rows(S6_SMS_CORPUS)
+    seen = collections.Counter((row["context"], row["intent"]) for row in rows)
+    assert sum(seen.values()) >= 150
+    for context in CONTEXTS:
+        for intent in SMS_INTENTS - ({"cancel"} if context == "offer" else set()):
+            assert seen[(context, intent)] >= 1, (context, intent)
+    older = {(row["context"], row["text"]) for corpus in (SMS_CORPUS, FRESH_SMS_CORPUS) for row in sms_rows(corpus)}
+    assert [row["text"] for row in rows if (row["context"], row["text"]) in older] == []
 
 
 # --- raw e-mails ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ signatures, typos and emoji. The corpus as a whole is scored in test_reply_corpu
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from odwolaj.language.lexicon import fold
+from odwolaj.language.lexicon import fold, known
 from odwolaj.language.replies import Context, Intent, parse
 
 REMINDER, BOOKING, OFFER = Context.REMINDER, Context.BOOKING, Context.OFFER
@@ -406,3 +406,84 @@ def test_this_one_offer_is_declined_the_offers_are_stopped(text, intent):
 ])
 def test_out_of_date_contact_details_are_not_an_out_of_date_visit(text, intent):
     assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("typed", ["takim", "takiej", "takie", "przed", "tamtej", "swojej", "wszystkim"])
+def test_function_words_are_never_bent_into_other_words(typed):
+    assert known(typed) == typed  # "takim" is not "jakim", "przed" is not "przez"
+    assert parse("W takim razie odwołujemy wizytę", REMINDER) is Intent.CANCEL
+    assert parse("to w takim razie nie przyjedziemy", REMINDER) is Intent.CANCEL
+
+
+@pytest.mark.parametrize("typed, word", [("korki", "korki"), ("malej", "malej"), ("rodzinie", "rodzinie"),
+                                         ("dowoluje", "odwoluje"), ("rezygnyjemy", "rezygnujemy")])
+def test_a_replaced_first_letter_is_another_word_not_a_slip(typed, word):
+    assert known(typed) == word
+
+
+@pytest.mark.parametrize("text", ["Okej, dziękuję bardzo", "spoko, do zobaczenia", "W porządku, pozdrawiam serdecznie",
+                                  "oki, dzięki", "Przyjęte, dziękuję", "dobrze dobrze", "Świetnie, dziękuję"])
+def test_a_bare_acknowledgement_answers_a_reminder_only(text):
+    assert parse(text, REMINDER) is Intent.CONFIRM
+    assert parse(text, BOOKING) is Intent.UNKNOWN  # it asked nothing: "read", nothing more
+    assert parse(text, OFFER) is Intent.UNKNOWN  # taking a slot books a visit: it needs a yes
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Ok, nie mogę przyjść", REMINDER, Intent.CANCEL), ("Dobrze, odwołujemy", REMINDER, Intent.CANCEL),
+    ("Okej, a jak zaparkować?", REMINDER, Intent.UNKNOWN), ("Oki, ale nie wiem czy zdążę", REMINDER, Intent.UNKNOWN),
+    ("Ok, jestem chora", REMINDER, Intent.UNKNOWN), ("ok stop", REMINDER, Intent.STOP),
+    ("Nie ok", REMINDER, Intent.UNKNOWN),
+    ("Ok. Czy mogę przyjść z psem?", REMINDER, Intent.UNKNOWN), ("Okej, ale odpada", OFFER, Intent.DECLINE),
+    ("Okej, spóźnię się kwadrans", REMINDER, Intent.CONFIRM),  # late is still coming
+])
+def test_an_acknowledgement_never_outweighs_what_is_said_next_to_it(text, context, intent):
+    assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Pewnie, że nie", REMINDER, Intent.DECLINE), ("Oczywiście, że nie przyjdę", REMINDER, Intent.CANCEL),
+    ("Oczywiście że nie", OFFER, Intent.DECLINE), ("Jasne że przyjedziemy", REMINDER, Intent.CONFIRM),
+    ("Dobrze, że przypominacie", REMINDER, Intent.UNKNOWN),
+])
+def test_a_yes_word_before_ze_only_qualifies_the_clause_after_it(text, context, intent):
+    assert parse(text, context) is intent
+
+
+def test_pewnie_alone_is_sure_and_a_hedge_only_before_what_it_doubts():
+    assert parse("Pewnie, dziękuję", REMINDER) is Intent.CONFIRM
+    assert parse("Pewnie", BOOKING) is Intent.UNKNOWN
+    assert parse("pewnie nie zdążę", REMINDER) is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("Odpuszczamy wizytę", REMINDER, Intent.CANCEL), ("mama sobie daruje", REMINDER, Intent.CANCEL),
+    ("Muszę odpuścić, przepraszam", REMINDER, Intent.CANCEL), ("darujmy sobie tę wizytę", BOOKING, Intent.CANCEL),
+    ("tym razem odpuszczamy", OFFER, Intent.DECLINE), ("Nie, daruję sobie", OFFER, Intent.DECLINE),
+])
+def test_giving_the_visit_up_cancels_it_and_declines_an_offer(text, context, intent):
+    assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text", ["Nie odpuszczę tej wizyty", "Odpuszczałam już raz", "Nie chcę odpuszczać",
+                                  "Czy mogę odpuścić?", "Daruje mu to", "Odpuszczę, chyba że się poprawi",
+                                  "Może sobie daruję"])
+def test_giving_up_negated_past_asked_hedged_or_without_sobie_decides_nothing(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN
+    assert parse("Nie odpuszczę, przyjadę", REMINDER) is Intent.CONFIRM
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("odpuśćcie sobie przypomnienia", Intent.STOP), ("Darujcie sobie te wiadomości", Intent.STOP),
+    ("Darujcie sobie", Intent.UNKNOWN),
+    # "te SMS-y" and "tę propozycję" fold alike ("te"): which of them is given up is asked.
+    ("Odpuszczę sobie te SMS-y", Intent.UNKNOWN),
+])
+def test_the_messages_let_go_is_an_opt_out(text, intent):
+    assert parse(text, REMINDER) is intent
+
+
+@pytest.mark.parametrize("text", ["Będzie mi głupio jak nie przyjdę", "Mama się zmartwi jak nie dojedziemy",
+                                  "Nie daruję sobie jak nie zdążę"])
+def test_jak_nie_in_the_middle_of_a_clause_is_a_condition(text):
+    assert parse(text, REMINDER) is Intent.UNKNOWN

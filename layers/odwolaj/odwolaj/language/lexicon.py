@@ -1,7 +1,9 @@
 """The words a patient's reply is read by, grouped by what they do in a sentence, in their folded
 form (lower case, no diacritics: "odwołuję" is "odwoluje"), and a forgiving way to look a typed
 word up: one slipped or swapped letter is forgiven in a long word, never in a short one, where a
-single letter changes the meaning ("moge" and "mogę", but also "tak" and "tam").
+single letter changes the meaning ("moge" and "mogę", but also "tak" and "tam"), nor in the first
+letter ("korki" is not "sorki"); a function word is never bent into another ("w takim razie" is
+not "w jakim razie").
 
 The groups follow Polish grammar, not a list of answers: a verb of coming or being able says
 whether the patient will come and "nie" in front of it says they will not; a verb of cancelling
@@ -31,15 +33,26 @@ NEGATION = "nie"
 # "nie" mistyped; a bare refusal's only word.
 NEGATION_SLIPS = _forms("nei niee nieee ine nie")
 YES = _forms("tak tka taak takk takkk yes jasne oczywiscie zgoda naturalnie")
-# Acknowledgements: they say "I read it", not "I will come" (listed so no slip is read as another word).
-ACKNOWLEDGEMENTS = _forms("ok okej okey okay oki dobrze spoko super git swietnie fajnie")
+# Acknowledgements: "I read it". Alone, they answer a question that asked whether the patient comes
+# (odwolaj.language.replies decides by the message answered); they take no offer and ask nothing.
+ACKNOWLEDGEMENTS = _forms("ok okej okey okay oki doki dobrze spoko super git swietnie fajnie rozumiem rozumiemy "
+                          "zrozumialam zrozumialem przyjete zanotowane")
+ACKNOWLEDGEMENT_PHRASES = (("w", "porzadku"), ("do", "zobaczenia"), ("przyjmuje", "do", "wiadomosci"),
+                           ("przyjmujemy", "do", "wiadomosci"))
+# Said before "że", these qualify the clause after it ("jasne, że nie", "dobrze, że piszecie"):
+# that clause is the answer, not the word.
+BEFORE_THAT = _forms("jasne oczywiscie pewnie naturalnie dobrze ok okej spoko")
+# Being late is still coming ("ok, ale spóźnię się 10 minut").
+LATE = ("spozni", "spoznie", "spoznim", "spoznic")
 CONFIRM_VERBS = _forms("potwierdzam potwierdzamy potwierdzic potwierdzenie")
 # Verbs of coming, first and third person ("mama przyjdzie", "nie bedzie nas").
 COME = _forms(
     "przyjde przyjdziemy przyjdzie przyjada przyjdzie przyjade przyjedziemy przyjedzie dojde dojdziemy "
     "dojdzie dojade dojedziemy dojedzie dotre dotrzemy dotrze pojde pojdziemy pojdzie stawie stawimy "
     "stawi pojawie pojawimy pojawi zjawie zjawimy zjawi przybede ide idziemy idzie pojedziemy pojade przychodze "
-    "przychodzimy"
+    "przychodzimy przyjda dojda dotra pojda dojada"
+    # bringing the patient is coming: "przywiozę mamę"
+    " przywioze przywieziemy przywiezie przyprowadze przyprowadzimy przyprowadzi"
 )
 # "bede" is coming ("bede", "bede punktualnie") unless an infinitive or a participle follows it
 # ("nie bede placic", "bede musiala"): then it only makes a future tense.
@@ -60,7 +73,8 @@ ABLE_PHRASES = (("dam", "rady"), ("dam", "rade"), ("damy", "rady"), ("damy", "ra
 PARTICIPLES_OF_ABLE = _forms("mogl mogla mogli mogly")
 # Verbs of cancelling: stem, then the endings of an act (present, imperative, infinitive, the
 # noun of a request) and of a report (past: "odwolalam", "odwolywalam").
-CANCEL_STEMS = ("odwol", "zrezygn", "rezygn", "anul", "skasuj", "skasow", "kasuj", "wykresl", "skresl")
+CANCEL_STEMS = ("odwol", "zrezygn", "rezygn", "anul", "skasuj", "skasow", "kasuj", "wykresl", "skresl", "odpuszcz",
+                "odpusc", "darow")
 CANCEL_ACTS = _forms(
     "odwoluje odwolujemy odwoluj odwolujcie odwolac odwolanie odwolania odwolam odwolajcie odwolaj "
     "odwolujesz odwolamy rezygnuje rezygnujemy rezygnacja rezygnacje rezygnowac zrezygnowac zrezygnuje "
@@ -68,11 +82,18 @@ CANCEL_ACTS = _forms(
     "zrezygnuj skasujcie skasowac kasujcie kasuje wykreslic wykreslcie wykresl wykreslam wykreslenie skreslic "
     "skreslcie"
 )
+# Giving the visit up: "odpuszczam", "odpuszczę (sobie)", "odpuśćmy"; read as verbs of cancelling.
+GIVE_UP = _forms("odpuszczam odpuszczamy odpuszcze odpuszczymy odpuszcza odpusci odpuscimy odpuscmy odpuscic "
+                 "odpuszczac")
+CANCEL_ACTS |= GIVE_UP
+# "daruję sobie", "sobie darujemy": giving it up too, with "sobie" only ("daruję" alone gives or forgives).
+GIVE_UP_ONESELF = _forms("daruje darujemy darujmy darowac")
+# Said to the clinic of its messages ("darujcie sobie te SMS-y", "odpuśćcie sobie"): an opt-out.
+LEAVE_OFF = _forms("darujcie daruj odpusccie odpusc")
 # A visit no longer needed, or given away: a cancellation in other words.
 NOT_NEEDED = _forms("nieaktualna nieaktualne nieaktualny niepotrzebna niepotrzebne niepotrzebny")
 NEED = _forms("potrzebuje potrzebujemy potrzebny potrzebna")
-GIVE_AWAY_VERBS = _forms("zwalniam zwalniamy zwolnic zwolnijcie oddaje oddac oddajcie oddajemy odpuszczam "
-                         "odpuszczamy")
+GIVE_AWAY_VERBS = _forms("zwalniam zwalniamy zwolnic zwolnijcie oddaje oddac oddajcie oddajemy")
 GIVE_AWAY_OBJECTS = _forms("termin wizyte wizyty miejsce")
 SOMEONE_ELSE = (("komus", "innemu"), ("kogos", "innego"), ("ktos", "inny"), ("innemu", "pacjentowi"),
                 ("innej", "osobie"), ("innym", "pacjentom"))
@@ -109,7 +130,7 @@ AGAIN = _forms("znow znowu ponownie ponowne jednak")
 STILL = _forms("dalej nadal")
 RESTORE = _forms("przywroc przywroccie przywrocic przywrocenie wlacz wlaczcie wlaczyc wznow wznowcie wznowic "
                  "zapiszcie zapisz wroccie wrocic wznowienie wlaczenie")
-LISTS = _forms("listy kolejki liste kolejke listy")
+LISTS = _forms("listy kolejki liste kolejke listy liscie kolejce")
 # "nie wiem", "nie rozumiem": the patient is not saying anything about the visit.
 NOT_KNOWING = _forms("wiem wiemy rozumiem rozumiemy pamietam pamietamy znam umiem kojarze wiadomo")
 NOT_SURE = (("jestem", "pewna"), ("jestem", "pewien"), ("jestem", "pewny"), ("jestem", "przekonana"),
@@ -169,10 +190,68 @@ SHIFTED = _forms("pozniej wczesniej")
 # Words that end in -c but are not infinitives.
 NOT_INFINITIVES = _forms("noc pomoc moc wiec tysiac miesiac zajac")
 
+# "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
+INTENDING = _forms("zamierzam zamierzamy zamiaru planuje planujemy musze musimy")
+# "nie jest potrzebna", "nie jest mi już potrzebna": the "nie" before a copula negates what it links.
+COPULA = _forms("jest sa byla bylo")
+PREDICATE_FILLER = _forms("juz mi nam wcale")
+# "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
+AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
+        "sluzbow")
+# "mamy/syna nie będzie": who is absent, in the genitive.
+PERSONS_GENITIVE = _forms("mamy taty syna corki meza zony babci dziadka dziecka wnuka wnuczki brata siostry ojca "
+                          "matki mamusi synka")
+# Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się"; also
+# the third person plural: "rodzice nie dadzą rady".
+MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"), ("dadza", "rady"), ("dadza", "rade"))
+MANAGE = _forms("zdolam zdolamy zdola wyrobie wyrobimy wyrobi zdaza")
+# "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
+# nothing (with "że" after it, the hedge governs the next clause too).
+FEARS_AND_HOPES = _forms("obawiam obawiamy boje boimy nadzieje")
+# "pytam tylko", "mam pytanie": the patient says they are asking.
+ASKING = _forms("pytam pytamy pytanie pytanko")
+# "będę zmuszona odwołać": like "będę musiała", a future tense.
+FORCED = _forms("zmuszona zmuszony zmuszeni zmuszone")
+# What else may be out of date: "numer nieaktualny" is about the patient's contact, not the visit.
+CONTACT = _forms("numer numeru telefon telefonu adres adresu mail email link linku")
+# Texting shorthand: "bd" (będę), "nwm" (nie wiem).
+ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
+# Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
+WRITING = ("napis", "odpis", "pisal", "pisz", "wysla", "wysyl", "odpowiad", "odpowiedz")
+# The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
+PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
+# "teraz", "w tej chwili": the moment of writing, not the visit's.
+MOMENT = _forms("teraz chwili chwilowo obecnie")
+# "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
+# the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
+MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
+THIS_TIME = _forms("porze godzinie terminie szybko rano wieczorem dzis jutro")
+
+# Function words (pronouns, determiners, prepositions, conjunctions, particles) in their common
+# forms. They are known words, so none is bent into a word of the groups above: one letter turns
+# "takim" (w takim razie) into "jakim" (a question), "przed" into "przez", "tego" into "mego".
+FUNCTION_WORDS = _forms(
+    "ten tego temu tym tych tymi tamten tamta tamto tamte tamtego tamtej tamtym tamtych "
+    "taki taka takie takiego takiej takiemu takim takimi takich jakiego jakiemu jakimi jakich "
+    "ktorego ktoremu ktorymi ktorych kazdy kazda kazde kazdego kazdej kazdym kazdemu kazdych "
+    "inny inna inne innego innej innym innemu innych innymi zaden zadna zadne zadnego zadnej zadnym "
+    "sama samo sami same samego samej samym samemu samych "
+    "moja moje mojego mojej moim moimi moich twoja twoje twojego twojej twoim twoich swoja swoje swojego swojej "
+    "swoim swoimi swoich nasza nasze naszego naszej naszym naszych wasza wasze waszego waszej waszym waszych "
+    "ciebie tobie toba jego jemu niego niemu niej nich nimi nami wami siebie sobie soba "
+    "ktos cos kogos czegos komus czyms kims nikt nic nikogo niczego nikomu niczym wszystko wszyscy wszystkie "
+    "wszystkich wszystkim wszystkimi "
+    "przed przez przy pod nad miedzy pomiedzy wsrod wedlug podczas oprocz zamiast okolo obok wobec poza spod "
+    "albo lub oraz czyli wiec zatem jednak jednakze poniewaz dlatego zeby aby chociaz choc gdyz skoro mimo "
+    "jeszcze tylko nawet wlasnie takze rowniez tez teraz potem wtedy zawsze nigdy czasem tutaj tam gdzies "
+    "zaraz razem razie tyle bardziej"
+)
+
 # Every word the groups above name, so none of them is taken for a slip of another.
 ALL_WORDS = frozenset().union(
     *(group for group in dict(globals()).values() if isinstance(group, frozenset)),
-    *(phrase for phrases in (ABLE_PHRASES, SOMEONE_ELSE, NOT_SURE, MISTAKE, IDIOMS) for phrase in phrases),
+    *(phrase for phrases in (ABLE_PHRASES, SOMEONE_ELSE, NOT_SURE, MISTAKE, IDIOMS, ACKNOWLEDGEMENT_PHRASES,
+                             MANAGING, MEANS) for phrase in phrases),
     {NEGATION, BE_THIRD, "stop", "start", "z", "do", "wiecej", "mi", "mnie"},
 )
 # Long enough that one slip cannot turn it into another word of ALL_WORDS.
@@ -192,13 +271,15 @@ _COLLAPSED = {_collapse(word): word for word in sorted(ALL_WORDS)}
 
 def _one_slip(typed: str, word: str) -> bool:
     """One letter replaced or two neighbours swapped. A replaced last letter counts only when the
-    typed one cannot end a Polish word form ('odwolujr'): 'skorzystac' is not 'skorzystam'."""
+    typed one cannot end a Polish word form ('odwolujr'): 'skorzystac' is not 'skorzystam'. A
+    replaced first letter never does: Polish words that differ only there are many ('korki' and
+    'sorki', 'malej' and 'dalej', 'rodzinie' and 'godzinie')."""
     if len(typed) != len(word) or typed == word:
         return False
     diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
     if len(diff) == 1:
         at = diff[0]
-        return at < len(word) - 1 or typed[at] not in ENDING_LETTERS
+        return 0 < at < len(word) - 1 or (at == len(word) - 1 and typed[at] not in ENDING_LETTERS)
     return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] \
         and typed[diff[1]] == word[diff[0]]
 

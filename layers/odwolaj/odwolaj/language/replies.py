@@ -55,54 +55,12 @@ CLOSING = re.compile(r"\b(pozdrawiam|pozdrawiamy|pozdrowienia|z powa[żz]aniem|z
 # Both answers named as alternatives: the patient repeats our instructions or asks which to send.
 OPTIONS = re.compile(r"\b(tak|potwierdz\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(nie|odwol\w*)\b"
                      r"|\b(nie|odwol\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(tak|potwierdz\w*)\b")
+# "Jasne, że nie", "pewnie że będę", "dobrze, że piszecie": the word qualifies the "że" clause,
+# which alone answers.
+BEFORE_THAT = re.compile(r"\b(?:no\s+)?(?:" + "|".join(sorted(lx.BEFORE_THAT)) + r")[\s,]*\bze\b")
 CLAUSE_BREAK = re.compile(r"[,:()]|\b(?:ale|bo|wiec|lecz|chociaz|choc|natomiast)\b")
 # "gdybym", "jeślibyśmy": a conditional conjunction with a person's ending is still a condition.
 CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
-# "nie mam zamiaru", "nie zamierzam": like "nie chcę", the "nie" reaches the verb after them.
-INTENDING = frozenset({"zamierzam", "zamierzamy", "zamiaru", "planuje", "planujemy", "musze", "musimy"})
-# "nie jest potrzebna", "nie jest mi już potrzebna": the "nie" before a copula negates what it links.
-COPULA = frozenset({"jest", "sa", "byla", "bylo"})
-PREDICATE_FILLER = frozenset({"juz", "mi", "nam", "wcale"})
-# "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
-AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
-        "sluzbow")
-# "mamy/syna nie będzie": who is absent, in the genitive.
-PERSONS_GENITIVE = frozenset({"mamy", "taty", "syna", "corki", "meza", "zony", "babci", "dziadka", "dziecka",
-                              "wnuka", "wnuczki", "brata", "siostry", "ojca", "matki", "mamusi", "synka"})
-# Managing to, like being able to: "nie uda mi się przyjść", "nie zdołam", "nie wyrobię się".
-# Also the third person plural the lexicon lacks: "rodzice nie dadzą rady", "dzieci nie przyjdą".
-MANAGING = (("uda", "mi", "sie"), ("uda", "nam", "sie"), ("uda", "sie"), ("dadza", "rady"), ("dadza", "rade"))
-MANAGE = frozenset({"zdolam", "zdolamy", "zdola", "wyrobie", "wyrobimy", "wyrobi", "zdaza"})
-# Coming, in forms the lexicon lacks: the plural, and bringing the patient ("przywiozę mamę").
-COME_MORE = frozenset({"przyjda", "dojda", "dotra", "pojda", "dojada", "przywioze", "przywieziemy", "przywiezie",
-                       "przyprowadze", "przyprowadzimy", "przyprowadzi"})
-# "obawiam się, że nie dam rady", "mam nadzieję, że zdążę": a fear or a hope, like a hedge, decides
-# nothing (with "że" after it, the hedge governs the next clause too).
-FEARS_AND_HOPES = frozenset({"obawiam", "obawiamy", "boje", "boimy", "nadzieje"})
-# "pytam tylko", "mam pytanie": the patient says they are asking.
-ASKING = frozenset({"pytam", "pytamy", "pytanie", "pytanko"})
-# "na liście", "w kolejce": the waiting list where the lexicon names it only as "z listy", "do kolejki".
-LISTS_LOCATIVE = frozenset({"liscie", "kolejce"})
-# "będę zmuszona odwołać": like "będę musiała", a future tense.
-FORCED = frozenset({"zmuszona", "zmuszony", "zmuszeni", "zmuszone"})
-# What else may be out of date: "numer nieaktualny" is about the patient's contact, not the visit.
-CONTACT = frozenset({"numer", "numeru", "telefon", "telefonu", "adres", "adresu", "mail", "email", "link", "linku"})
-# Texting shorthand: "bd" (będę), "nwm" (nie wiem).
-ABBREVIATIONS = {"bd": ["bede"], "bde": ["bede"], "tk": ["tak"], "nwm": ["nie", "wiem"], "nw": ["nie", "wiem"]}
-# Verbs of writing an answer: "napisałam", "odpisuję", "wysłałem".
-WRITING = ("napis", "odpis", "pisal", "pisz", "wysla", "wysyl", "odpowiad", "odpowiedz")
-# The endings of a verb's past tense ("wypisałam", "wypisaliśmy").
-PAST = re.compile(r"(al|ala|alam|alem|ali|aly|alismy|alysmy|alo)$")
-# "teraz", "w tej chwili": the moment of writing, not the visit's.
-MOMENT = frozenset({"teraz", "chwili", "chwilowo", "obecnie"})
-# Words of this module that the lexicon's forgiving look-up must not take for a slip of its own
-# ("corki" is not "sorki").
-OWN_WORDS = (INTENDING | PERSONS_GENITIVE | COPULA | PREDICATE_FILLER | MOMENT | MANAGE | FEARS_AND_HOPES | ASKING
-             | COME_MORE | LISTS_LOCATIVE | FORCED | CONTACT | {"uda", "dadza", "tylko"})
-# "nie mam jak dojechać" (no way to get there): followed by a question, it asks for a way, unless
-# the lack is of this time ("o tej porze", "tak szybko"): that turns the time down.
-MEANS = (("mam", "jak"), ("mamy", "jak"), ("ma", "jak"))
-THIS_TIME = frozenset({"porze", "godzinie", "terminie", "szybko", "rano", "wieczorem", "dzis", "jutro"})
 
 
 @dataclass
@@ -132,6 +90,8 @@ class Signals:
     without_means: bool = False  # "nie mam jak dojechać"
     unnamed_stop: bool = False  # "usuńcie mnie", "wypiszcie mnie": from what, no message noun says
     waiting_list: bool = False  # the reply names the waiting list ("na liście", "z kolejki")
+    acknowledged: bool = False  # "ok", "dobrze", "w porządku": a clause that only says it was read
+    said_more: bool = False  # a clause beyond politeness that is no acknowledgement ("ok, jestem chora")
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -177,6 +137,13 @@ def decide(s: Signals, context: Context) -> Intent:
         # A bare yes to a message that asked nothing ("Nie możesz przyjść? Odwołaj") could agree
         # with either half of it.
         return Intent.UNKNOWN if context is Context.BOOKING else Intent.CONFIRM
+    if s.acknowledged and not (s.said_more or s.asked) and context is Context.REMINDER:
+        # "ok", "dobrze" to "Przyjdziesz?" is a yes. After a message that asked nothing it only
+        # says it was read; to an offer it is not taken as a yes either: taking the slot books a
+        # visit (and may ask for a prepayment), so a patient who only meant "noted" would hold a
+        # visit they do not know of while the next one on the list loses it. The offer's help
+        # asks TAK or NIE instead, and the slot stays open meanwhile.
+        return Intent.CONFIRM
     return Intent.UNKNOWN
 
 
@@ -194,6 +161,7 @@ def read(text: str) -> Signals:
     folded = re.sub(r"(?<=[a-z])-(?=[a-z])", "", folded)  # "sms-ów"
     folded = re.sub(r"(^|\s)[-–—]+(\s|$)", ", ", folded)  # "NIE - nie będę"
     folded = _corrected(folded)
+    folded = BEFORE_THAT.sub(" ", folded)
     for sentence, asked in _sentences(folded):
         if OPTIONS.search(sentence):
             continue  # "Potwierdź TAK lub odwołaj NIE": the choice named, not made
@@ -262,10 +230,8 @@ def _sentences(folded: str) -> list[tuple[str, bool]]:
 def _words(text: str) -> list[str]:
     words: list[str] = []
     for raw in re.findall(r"[a-z0-9]+", text):
-        if raw in OWN_WORDS:
-            words.append(raw)
-        elif raw in ABBREVIATIONS:
-            words += ABBREVIATIONS[raw]
+        if raw in lx.ABBREVIATIONS:
+            words += lx.ABBREVIATIONS[raw]
         else:
             words += [lx.NEGATION] if raw in lx.NEGATION_SLIPS else lx.split_glued(_unswapped(raw))
     return _without_idioms(words)
@@ -327,8 +293,8 @@ def _starts_question(clause: list[str]) -> bool:
 
 def _conditional(clause: list[str]) -> bool:
     """"jeśli…", "jak nie…", "w razie…", "chyba że…" (not "jeśli to możliwe", a politeness)."""
-    if _has_phrase(clause, ("chyba", "ze")) or _has_phrase(clause, ("w", "razie")) or _has_phrase(clause, ("o", "ile")):
-        return True
+    if any(_has_phrase(clause, phrase) for phrase in (("chyba", "ze"), ("w", "razie"), ("o", "ile"), ("jak", "nie"))):
+        return True  # "jak nie" also mid-clause: "będzie mi głupio jak nie przyjdę" is an "if"
     for i, word in enumerate(clause):
         if word in lx.CONDITIONALS or CONDITIONAL_PERSONS.fullmatch(word):
             return not any(w in lx.POLITE_CONDITIONS for w in clause[i + 1:i + 4])
@@ -363,16 +329,16 @@ def _negated(words: list[str], i: int) -> bool:
     """"nie przyjdę"; through a copula: "nie jest (mi) (już) potrzebna"."""
     if i > 0 and words[i - 1] == lx.NEGATION:
         return True
-    if i < 2 or not (words[i - 1] in COPULA or words[i - 1] in PREDICATE_FILLER):
+    if i < 2 or not (words[i - 1] in lx.COPULA or words[i - 1] in lx.PREDICATE_FILLER):
         return False
-    before = [w for w in words[max(0, i - 4):i] if w not in PREDICATE_FILLER]
-    return len(before) >= 2 and before[-1] in COPULA and before[-2] == lx.NEGATION
+    before = [w for w in words[max(0, i - 4):i] if w not in lx.PREDICATE_FILLER]
+    return len(before) >= 2 and before[-1] in lx.COPULA and before[-2] == lx.NEGATION
 
 
 def _modal_negated(words: list[str], i: int) -> bool:
     """"nie mogę odwołać", "nie chcę rezygnować", "nie mam zamiaru rezygnować": the "nie" of a
     modal verb up to three words before reaches the verb at i."""
-    return any(words[j] == lx.NEGATION and (words[j + 1] in lx.ABLE | lx.WANT | INTENDING
+    return any(words[j] == lx.NEGATION and (words[j + 1] in lx.ABLE | lx.WANT | lx.INTENDING
                                             or words[j + 1:j + 3] == ["mam", "zamiaru"])
                for j in range(max(0, i - 3), i - 1))
 
@@ -399,12 +365,20 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.elsewhere = True
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
+    said = [w for w in _without_thanks(words) if w not in lx.FILLER]
+    if said == ["pewnie"]:
+        s.yes = True  # "No pewnie!": sure (a hedge only before what it doubts: "pewnie nie zdążę")
+        return
+    if said and _acknowledges(said):
+        s.acknowledged = True
+        return
+    s.said_more = s.said_more or bool(said) and not any(w.startswith(lx.LATE) for w in said)
     # "nie wykluczam" hedges as "niewykluczone" does; "nie może" is no "może".
-    hedged = any(((w in lx.HEDGES or w in FEARS_AND_HOPES) and not (w == "moze" and _negated(words, i)))
+    hedged = any(((w in lx.HEDGES or w in lx.FEARS_AND_HOPES) and not (w == "moze" and _negated(words, i)))
                  or (w.startswith("wyklucz") and _negated(words, i)) for i, w in enumerate(words))
     doubting = any(w in lx.NOT_KNOWING and _negated(words, i) for i, w in enumerate(words)) or any(
         _phrase_at(words, i, lx.NOT_SURE) and _negated(words, i) for i in range(len(words)))
-    if hedged or doubting or ASKING & set(words) or _contrasted(words):
+    if hedged or doubting or lx.ASKING & set(words) or _contrasted(words):
         # "chyba nie dam rady", "nie wiem, czy zdążę", "pytam tylko", "nie o 10, tylko o 11":
         # nothing else here counts
         s.unsure = True
@@ -427,6 +401,17 @@ def _read_clause(words: list[str], s: Signals) -> None:
         i = _read_word(words, i, s)
 
 
+def _acknowledges(words: list[str]) -> bool:
+    """"ok", "oki doki", "w porządku", "dobrze, do zobaczenia": acknowledgements only."""
+    i = 0
+    while i < len(words):
+        length = _phrase_at(words, i, lx.ACKNOWLEDGEMENT_PHRASES)
+        if not length and words[i] not in lx.ACKNOWLEDGEMENTS:
+            return False
+        i += max(length, 1)
+    return True
+
+
 def _contrasted(words: list[str]) -> bool:
     """"nie o 10, tylko o 11", "nie przyjdę sama, tylko z mamą": the "nie" refuses a detail that
     "tylko" replaces, not the visit."""
@@ -438,7 +423,7 @@ def _bare_no(words: list[str], i: int) -> bool:
     unless it is quoted: after a verb of writing in the past or negated ("napisałam NIE", "nie
     odpisuję NIE") it reports or refuses the word, it does not say it."""
     writing = words[i - 1] if i > 0 else ""
-    if writing.startswith(WRITING) and (PAST.search(writing) or _negated(words, i - 1)):
+    if writing.startswith(lx.WRITING) and (lx.PAST.search(writing) or _negated(words, i - 1)):
         return False
     rest = _without_thanks(words[i + 1:])
     return all(w in lx.FILLER for w in rest) or rest[:1] == [lx.NEGATION]
@@ -486,8 +471,11 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
                 s.unnamed_stop = s.unnamed_stop or not nouns
         elif word in lx.STOP_SENDING and any(w in lx.SEND_VERBS for w in following):
             s.stop = True
-        elif word in lx.ENOUGH and nouns:
-            s.stop = True  # "dosyć tych SMS-ów"
+        elif (word in lx.ENOUGH or (word in lx.LEAVE_OFF and not negated)) and nouns:
+            s.stop = True  # "dosyć tych SMS-ów", "darujcie sobie te SMS-y"
+        elif (word in lx.GIVE_UP or word in lx.GIVE_UP_ONESELF) and nouns and not negated:
+            # "odpuszczę sobie te SMS-y" and "tę propozycję" fold alike: which one is given up is asked.
+            s.stop = s.cancel = True
         elif negated and (word in lx.SEND_VERBS or (word in lx.WANT and nouns and not _wants_other_verb(following))):
             s.stop = True
         elif negated and word in lx.CONSENTING and (nouns or _consent_to_messages(following)):
@@ -511,7 +499,7 @@ def _opt_out(words: list[str], s: Signals) -> set[int]:
 def _opts_out(word: str) -> bool:
     """"wypisz", "wypisuję się", "wypiszcie": every present or asking form of the verb; a past
     one ("wypisałam się") reports what was done."""
-    return word in lx.OPT_OUT_VERBS or (word.startswith("wypis") and not PAST.search(word))
+    return word in lx.OPT_OUT_VERBS or (word.startswith("wypis") and not lx.PAST.search(word))
 
 
 def _wants_other_verb(following: list[str]) -> bool:
@@ -532,17 +520,17 @@ def _consent_to_messages(words: list[str]) -> bool:
 
 def _about_waiting_list(words: list[str]) -> bool:
     """"z listy", "na liście", "w kolejce": the waiting list in any case."""
-    return any(w in lx.LISTS or w in LISTS_LOCATIVE for w in words)
+    return any(w in lx.LISTS for w in words)
 
 
 def _read_word(words: list[str], i: int, s: Signals) -> int:
     """Read words[i] (with the "nie" before it); the index of the next word to read."""
     negated = _negated(words, i)
     word = words[i]
-    able = _phrase_at(words, i, lx.ABLE_PHRASES) or _phrase_at(words, i, MANAGING)
-    if negated and _phrase_at(words, i, MEANS) and not THIS_TIME & set(words):
+    able = _phrase_at(words, i, lx.ABLE_PHRASES) or _phrase_at(words, i, lx.MANAGING)
+    if negated and _phrase_at(words, i, lx.MEANS) and not lx.THIS_TIME & set(words):
         s.without_means = True
-    if able or word in lx.ABLE or word in MANAGE:
+    if able or word in lx.ABLE or word in lx.MANAGE:
         if word in lx.PARTICIPLES_OF_ABLE:
             be = next((j for j in range(i - 1, max(-1, i - 4), -1) if words[j] in lx.BE), None)
             if be is not None:
@@ -554,7 +542,7 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     if word in lx.BE_FUTURE:
         following = words[i + 1] if i + 1 < len(words) else ""
         if (lx.is_infinitive(following) and following not in lx.COME_INFINITIVES) or lx.is_participle(following) \
-                or following in FORCED:
+                or following in lx.FORCED:
             return i + 2  # "nie będę płacić", "będę musiała", "będę zmuszona": a future tense, not a coming
         if _away(words[i + 1:i + 4]):
             return i + 1  # "będę w pracy": a reason not to come, not a coming
@@ -562,9 +550,9 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
     elif word == lx.BE_THIRD:
         subject = words[i - 2] if negated and i > 1 else words[i - 1] if i > 0 and not negated else ""
         if words[i + 1:i + 2] and words[i + 1] in lx.BE_WHO or subject in lx.PERSONS or (
-                negated and subject in PERSONS_GENITIVE | lx.BE_WHO):
+                negated and subject in lx.PERSONS_GENITIVE | lx.BE_WHO):
             _come(negated, s)  # "nie będzie nas", "syn będzie", "syna nie będzie"
-    elif word in lx.COME or word in COME_MORE or _one_letter_short(word, lx.COME):
+    elif word in lx.COME or _one_letter_short(word, lx.COME):
         _come(negated, s, words)
     elif word in lx.YES or words[i:i + 2] == ["jak", "najbardziej"]:
         s.yes = s.yes or not negated  # "nie tak" is not a yes
@@ -573,17 +561,18 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
             s.unsure = True
         elif not any(w in lx.CANCEL_ACTS and not _negated(words, j) for j, w in enumerate(words[i + 1:i + 3], i + 1)):
             s.confirm = True  # but "potwierdzam odwołanie/rezygnację" confirms the cancellation
-    elif word in lx.CANCEL_ACTS or lx.cancel_report(word):
+    elif word in lx.CANCEL_ACTS or lx.cancel_report(word) or (word in lx.GIVE_UP_ONESELF
+                                                                 and "sobie" in words[max(0, i - 2):i + 2]):
         _cancel_verb(words, i, negated, s)
-    elif ((word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated)) and not CONTACT & set(words):
+    elif ((word in lx.NOT_NEEDED and not negated) or (word in lx.STILL_VALID and negated)) \
+            and not lx.CONTACT & set(words):
         s.cancel = True  # "wizyta nieaktualna", "już nie aktualne"; not "numer nieaktualny"
     elif word in lx.NEED and negated:
         s.cancel = True  # "nie potrzebuję już tej wizyty" (of messages it is an opt-out, read above)
     elif word in lx.WANT and negated and any(w.startswith("wizyt") for w in words[i + 1:i + 3]):
         s.cancel = True  # "nie chcę tej wizyty"
     elif word in lx.GIVE_AWAY_VERBS and not negated and (
-            word.startswith("odpuszcz") or i + 1 == len(words)
-            or any(w in lx.GIVE_AWAY_OBJECTS or w == "dla" for w in words[i + 1:i + 4])):
+            i + 1 == len(words) or any(w in lx.GIVE_AWAY_OBJECTS or w == "dla" for w in words[i + 1:i + 4])):
         s.cancel = True
     elif _phrase_at(words, i, lx.SOMEONE_ELSE):
         s.cancel = True  # "niech ktoś inny skorzysta", "proszę oddać termin komuś innemu"
@@ -599,7 +588,7 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
 def _away(words: list[str]) -> bool:
     """"w pracy", "na wyjeździe", "poza domem": (will be) somewhere other than the visit."""
     return words[:1] == ["poza"] or (words[:1] in (["w"], ["we"], ["na"], ["za"]) and any(
-        w.startswith(AWAY) for w in words[1:3]))
+        w.startswith(lx.AWAY) for w in words[1:3]))
 
 
 def _nothing_after(words: list[str], i: int) -> bool:
@@ -615,7 +604,7 @@ def _able(words: list[str], after: int, negated: bool, s: Signals) -> None:
             return
         if lx.is_infinitive(word) or word in lx.CANCEL_ACTS:
             return  # "nie mogę zapłacić", "nie mogę odwołać": about something else
-    if negated and MOMENT & set(words):
+    if negated and lx.MOMENT & set(words):
         s.unsure = True  # "nie mogę teraz, oddzwonię": this moment (to talk), not the visit's
     elif negated or words[after:after + 1] != ["sie"]:
         _come(negated, s, words)  # "nie zdążę na czas" is late, not absent
