@@ -442,6 +442,15 @@ def test_an_acknowledgement_never_outweighs_what_is_said_next_to_it(text, contex
 
 
 @pytest.mark.parametrize("text, context, intent", [
+    ("Dobrze, dziękuję. Do widzenia", REMINDER, Intent.CONFIRM), ("Ok. Do uslyszenia!", REMINDER, Intent.CONFIRM),
+    ("Do widzenia", REMINDER, Intent.UNKNOWN),  # a goodbye alone says nothing of the visit
+    ("Do widzenia, nie będę", REMINDER, Intent.CANCEL), ("Dobrze, do widzenia", OFFER, Intent.UNKNOWN),
+])
+def test_a_goodbye_is_politeness_wherever_it_stands(text, context, intent):
+    assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text, context, intent", [
     ("Pewnie, że nie", REMINDER, Intent.DECLINE), ("Oczywiście, że nie przyjdę", REMINDER, Intent.CANCEL),
     ("Oczywiście że nie", OFFER, Intent.DECLINE), ("Jasne że przyjedziemy", REMINDER, Intent.CONFIRM),
     ("Dobrze, że przypominacie", REMINDER, Intent.UNKNOWN),

@@ -39,6 +39,9 @@ ACKNOWLEDGEMENTS = _forms("ok okej okey okay oki doki dobrze spoko super git swi
                           "zrozumialam zrozumialem przyjete zanotowane")
 ACKNOWLEDGEMENT_PHRASES = (("w", "porzadku"), ("do", "zobaczenia"), ("przyjmuje", "do", "wiadomosci"),
                            ("przyjmujemy", "do", "wiadomosci"))
+# Goodbyes close a message and say nothing of the visit ("Dobrze, dziękuję. Do widzenia"); unlike
+# "do zobaczenia", they are no acknowledgement on their own.
+FAREWELLS = (("do", "widzenia"), ("do", "uslyszenia"))
 # Said before "że", these qualify the clause after it ("jasne, że nie", "dobrze, że piszecie"):
 # that clause is the answer, not the word.
 BEFORE_THAT = _forms("jasne oczywiscie pewnie naturalnie dobrze ok okej spoko")

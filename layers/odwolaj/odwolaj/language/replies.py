@@ -365,7 +365,7 @@ def _read_clause(words: list[str], s: Signals) -> None:
         s.elsewhere = True
     if words[:2] == ["moze", "byc"]:
         return  # "Może być": fine by me
-    said = [w for w in _without_thanks(words) if w not in lx.FILLER]
+    said = [w for w in _without_farewells(_without_thanks(words)) if w not in lx.FILLER]
     if said == ["pewnie"]:
         s.yes = True  # "No pewnie!": sure (a hedge only before what it doubts: "pewnie nie zdążę")
         return
@@ -435,6 +435,17 @@ def _without_thanks(words: list[str]) -> list[str]:
         if word in ("dziekuje", "dziekujemy", "dzieki") and words[i + 1:i + 2] == ["za"]:
             return words[:i + 1]
     return words
+
+
+def _without_farewells(words: list[str]) -> list[str]:
+    """"…, do widzenia": a goodbye is politeness wherever it stands."""
+    kept, i = [], 0
+    while i < len(words):
+        length = _phrase_at(words, i, lx.FAREWELLS)
+        if not length:
+            kept.append(words[i])
+        i += max(length, 1)
+    return kept
 
 
 def _counter_proposal(words: list[str]) -> bool:
