@@ -20,6 +20,9 @@ EVENTS_DIR = os.path.join(os.path.dirname(__file__), "events")
 # The tests run the functions as the local runner does: missing settings take local defaults
 # (odwolaj.core.config), which a deployed function refuses.
 os.environ["ODWOLAJ_LOCAL"] = "1"
+# The handlers log at the deployed default (template.yaml's LogLevel): a log call that fails only
+# at INFO (a reserved key in `extra`) fails a test. The runner alone keeps WARNING, for its terminal.
+os.environ.setdefault("LOG_LEVEL", "INFO")
 # Property tests judge what the code does, not how fast: on a loaded 2-core machine an example
 # can take longer than Hypothesis's 200 ms deadline, which would fail a correct test.
 settings.register_profile("odwolaj", deadline=None, suppress_health_check=[HealthCheck.too_slow])
