@@ -413,8 +413,17 @@ def test_a_start_racing_the_console_resuming_the_offers_is_decided_again(offered
     conditioned on the entry still being stopped, so it is decided again and adds nothing."""
     entry, _, _ = offered
     handle(InboundSms(PATIENT, "STOP", "m-1"))
-    raced = while_the_reply_is_read(monkeypatch, lambda: transact(
-        reserve_replies.switch_offers([WaitingEntry.get(entry.entry_id)], False, now())))
+    real_to_switch = reserve_replies.to_switch
+    raced: list[bool] = []
+
+    def read_as_reception_resumes(conversation, *, stop):
+        found = real_to_switch(conversation, stop=stop)  # the entry read still stopped
+        if not raced:
+            raced.append(True)
+            transact(reserve_replies.switch_offers([WaitingEntry.get(entry.entry_id)], False, now()))
+        return found
+
+    monkeypatch.setattr(reserve_replies, "to_switch", read_as_reception_resumes)
 
     assert handle(InboundSms(PATIENT, "START", "m-2")) is Outcome.OFFERS_STARTED
 
