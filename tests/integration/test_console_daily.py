@@ -243,8 +243,14 @@ def test_reception_resumes_the_offers_when_the_patient_asks_by_phone(reception, 
     assert json.loads(written.detail) == {"list_number": 1, "service": entry.service, "stopped_at": STOPPED_AT}
     page = unescape(reception.get(path, query="ok=wznowiono")["body"])
     assert "Propozycje SMS wznowione" in page and "Wznów propozycje SMS" not in page
+    # Recorded as the patient's opt-in (as their START would be), and the patient is not messaged.
+    [opted_in] = [i for i in OutboxItem.scan() if i.detail_type == "PatientOptedIn"]
+    assert json.loads(opted_in.detail)["data"] == {"channel": "console", "patient_id": entry.patient_id,
+                                                   "scope": "offers"}
+    assert [i.message_kind for i in OutboxItem.scan() if i.entry_id == entry.entry_id] == ["waitlist_joined"]
     assert reception.submit(f"{path}/wznow-propozycje", {}, page=path)["statusCode"] == 303  # again: nothing
     assert len(audited(facility_id, "offers_resumed")) == 1
+    assert len([i for i in OutboxItem.scan() if i.detail_type == "PatientOptedIn"]) == 1
     assert "+48" not in caplog.text and entry.phone not in caplog.text
     manager = Browser(http)
     manager.sign_in(enrolled(facility_id, "kierownik@a.pl"))

@@ -77,6 +77,20 @@ def test_after_a_no_the_page_offers_no_yes_once_the_slot_is_gone(http, offer):
     assert "Zostajesz na liście" in page and 'value="accept"' not in page
 
 
+def test_a_change_of_mind_on_the_page_after_the_slot_went_is_said_on_the_page_not_by_sms(http, offer):
+    """The "Jednak biorę" form was shown while the slot was free, and pressed after it went: the no
+    stands and the page says it (a TAK by SMS gets its answer by SMS: test_offer_replies.py)."""
+    press(http, path_of(offer), "decline")
+    token = form_token(http("GET", path_of(offer))["body"], "accept")
+    FreedSlot(offer.slot_id).update(actions=[FreedSlot.status.set("filled")])  # another patient took it
+
+    assert post(http, path_of(offer), {"action": "accept", "csrf": token})["statusCode"] == 303
+
+    assert Offer.get(offer.offer_id).status == "declined"
+    assert [i.message_kind for i in OutboxItem.scan() if i.entry_id == offer.entry_id and i.kind == "sms"
+            and i.message_kind not in ("offer", "waitlist_joined")] == ["offer_declined"]
+
+
 def test_a_cross_site_post_or_a_form_without_its_token_changes_nothing(http, offer):
     page = http("GET", path_of(offer))["body"]
     forged = post(http, path_of(offer), {"action": "accept", "csrf": form_token(page, "accept")},

@@ -395,6 +395,13 @@ class Conversation(Model):
     # a reply goes to whichever asked last, a visit or an offer.
     awaiting_offers = UnicodeSetAttribute(null=True)
     last_offer_sent_at = UnicodeAttribute(null=True)
+    # The offer a NIE by SMS declined last, and until when a TAK may still take it (its visit's
+    # start): a no does not bind, so a later TAK reconsiders it while its slot is free.
+    declined_offer = UnicodeAttribute(null=True)
+    declined_offer_until = UnicodeAttribute(null=True)
+    # The entries a STOP to an offer stopped offers to: a later START finds them here, with no
+    # offer outstanding (entries have no index by phone).
+    offers_stopped_entries = UnicodeSetAttribute(null=True)
     # Campaigns (odwolaj.campaigns.replies): the member the last campaign message was for, when, and
     # the number's STOP to campaigns (reminders about visits still come).
     last_campaign_member = UnicodeAttribute(null=True)

@@ -7,7 +7,7 @@ message that asked TAK/NIE about a visit, or one that asked nothing.
 
 - STOP and START (odwolaj.language.replies knows their many forms) always apply and are
   acknowledged once, when they change something. In reply to an offer they stop (resume) offers
-  only; otherwise reminders.
+  only; otherwise reminders, and a START also resumes the offers the number stopped, offer or not.
 - A reply that says clearly the patient will not come cancels the visit, after any message about
   it, when it can only mean that visit; a TAK, or a "będę", confirms it. A bare NIE cancels only
   what asked for it.
@@ -113,9 +113,9 @@ class _Reply:
         if campaign_replies.answer(self.conversation, self.sms.text, self.sms.message_id) is not None:
             return Outcome.CAMPAIGN_REPLY
         offers = reserve_replies.pending(self.conversation)
-        if not self.visits and not offers:
+        if not self.visits and not offers and not self.conversation.offers_stopped_entries:
             return Outcome.IGNORED
-        if offers and (reserve_replies.asked_last(self.conversation) or not self.visits):
+        if not self.visits or reserve_replies.asked_last(self.conversation):
             context, candidates = Context.OFFER, []
         elif conversations.asked_last(self.conversation) and (
                 asked := [v for v in self.visits if v.appointment_id in (self.conversation.awaiting or ())]):
@@ -183,40 +183,54 @@ class _Reply:
     # -- STOP and START ---------------------------------------------------------------------
 
     def _opt(self, out: bool) -> Outcome:
+        """STOP (START) about a visit: reminders. START also resumes the offers this number stopped
+        (their own acknowledgement), with no offer outstanding. Each acknowledged once, when it
+        changed."""
         outcome = Outcome.OPTED_OUT if out else Outcome.OPTED_IN
-        if bool(self.conversation.opted_out) == out:
-            conversations.apply(self._step(outcome))  # acknowledged once, when it changed
-            return outcome
-        kind = "stopped" if out else "started"
-        latest = self.conversation.last_appointment_id  # not in an offer's context: a visit to come
-        visit = next((v for v in self.visits if v.appointment_id == latest), self.visits[0])
         at = now()
-        told = queue_sms(visit, kind, at, f"{kind}:{self.sms.message_id}")
-        return self._opted(out, outcome, told, at, visit.facility_id, visit.patient_id, "reminders",
-                           [Conversation.opted_out.set(out)])
+        writes: list[Write] = []
+        actions: list[Action] = []
+        if bool(self.conversation.opted_out) != out:
+            kind = "stopped" if out else "started"
+            latest = self.conversation.last_appointment_id  # not in an offer's context: a visit to come
+            visit = next((v for v in self.visits if v.appointment_id == latest), self.visits[0])
+            writes += self._opted(out, queue_sms(visit, kind, at, f"{kind}:{self.sms.message_id}"), at,
+                                  visit.facility_id, visit.patient_id, "reminders")
+            actions.append(Conversation.opted_out.set(out))
+        if not out:
+            resumed, noted = self._switch_offers(False, at)
+            if resumed and not writes:
+                outcome = Outcome.OFFERS_STARTED
+            writes += resumed
+            actions += noted
+        conversations.apply(*writes, self._step(outcome, actions))
+        return outcome
 
     def _opt_offers(self, out: bool) -> Outcome:
         """STOP (START) in reply to an offer: about offers only. The patient keeps their place and
         their visits' reminders; acknowledged once, when it changed something."""
         outcome = Outcome.OFFERS_STOPPED if out else Outcome.OFFERS_STARTED
-        changing = [e for e in reserve_replies.entries_offered(self.conversation) if bool(e.offers_stopped_at) != out]
-        if not changing:
-            conversations.apply(self._step(outcome))
-            return outcome
-        at = now()
-        told = queue_entry_sms(changing[0], outcome.value, at, f"{outcome.value}:{self.sms.message_id}")
-        return self._opted(out, outcome, told, at, changing[0].facility_id, changing[0].patient_id, "offers", [],
-                           reserve_replies.switch_offers(changing, out, at))
-
-    def _opted(self, out: bool, outcome: Outcome, told: OutboxItem, at: datetime, facility_id: str, patient_id: str,
-               scope: str, actions: list[Action], *writes: Write) -> Outcome:
-        # For the clinic's records and the opt-out metric: which facility, never which number.
-        event = events.DomainEvent(events.PATIENT_OPTED_OUT if out else events.PATIENT_OPTED_IN, facility_id,
-                                   f"opt:{self.sms.message_id}", {"channel": "sms", "patient_id": patient_id,
-                                                                   "scope": scope})
-        conversations.apply(self._save(told), self._save(event.to_outbox(at)), *writes,
-                            self._step(outcome, actions))
+        writes, actions = self._switch_offers(out, now())
+        conversations.apply(*writes, self._step(outcome, actions))
         return outcome
+
+    def _switch_offers(self, out: bool, at: datetime) -> tuple[list[Write], list[Action]]:
+        changing, noted = reserve_replies.to_switch(self.conversation, stop=out)
+        if not changing:
+            return [], noted
+        kind = "offers_stopped" if out else "offers_started"
+        told = queue_entry_sms(changing[0], kind, at, f"{kind}:{self.sms.message_id}")
+        return [*self._opted(out, told, at, changing[0].facility_id, changing[0].patient_id, "offers"),
+                reserve_replies.switch_offers(changing, out, at)], noted
+
+    def _opted(self, out: bool, told: OutboxItem, at: datetime, facility_id: str, patient_id: str,
+               scope: str) -> list[Write]:
+        # For the clinic's records and the opt-out metric: which facility, never which number. One
+        # event per scope a reply changed (a START may resume reminders and offers).
+        event = events.DomainEvent(events.PATIENT_OPTED_OUT if out else events.PATIENT_OPTED_IN, facility_id,
+                                   f"opt:{self.sms.message_id}" + ("" if scope == "reminders" else f":{scope}"),
+                                   {"channel": "sms", "patient_id": patient_id, "scope": scope})
+        return [self._save(told), self._save(event.to_outbox(at))]
 
     # -- reserve-list offers ----------------------------------------------------------------
 
@@ -227,11 +241,11 @@ class _Reply:
             outcome = Outcome.OFFER_HELPED if helped else Outcome.IGNORED
         else:
             answered = reserve_replies.answer(self.conversation, intent)
-            outcome = Outcome.IGNORED if answered is None else _OFFER_OUTCOMES[answered[1].answer]
+            outcome = Outcome.IGNORED if answered is None else _OFFER_OUTCOMES[answered[0].answer]
             if answered is not None:
                 # The offer's answer is idempotent (a repeated yes is the same success), so the
                 # offer stops awaiting a reply only here: if this write fails, the retry answers again.
-                actions.append(Conversation.awaiting_offers.delete({answered[0].offer_id}))
+                actions += answered[1]
         conversations.apply(self._step(outcome, actions))
         return outcome
 

@@ -110,7 +110,7 @@ def _accept(offer: Offer, channel: str, at: datetime, *, attempts: int) -> Resul
     strategy, _timezone = facility_settings(slot.facility_id)
     if offer.status not in YES_COUNTS or slot.status != OFFERING or entry.status != ACTIVE \
             or at >= slot_cutoff(slot, strategy):
-        return _too_late(offer, at, slot=slot, entry=entry)
+        return _too_late(offer, at, slot=slot, entry=entry, channel=channel)
     if slot.claim_until:
         return _wait_in_window(slot, offer, channel, at, attempts)
     if _higher_class_may_answer(slot, entry, offer):
@@ -124,7 +124,7 @@ def _accept(offer: Offer, channel: str, at: datetime, *, attempts: int) -> Resul
         return Result(Answer.ACCEPTED, changed=False, appointment_id=current.appointment_id)
     if slot.status == OFFERING and slot.claim_until and current.status in YES_COUNTS:
         return _wait_in_window(slot, current, channel, at, attempts)
-    return _too_late(current, at, slot=slot)
+    return _too_late(current, at, slot=slot, channel=channel)
 
 
 def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at: datetime, strategy: Strategy, *,
@@ -148,7 +148,7 @@ def _claim(slot: FreedSlot, offer: Offer, entry: WaitingEntry, channel: str, at:
                                         "channel": channel, "after_hold": offer.hold_until < iso(at),
                                         "grace_window": window})
     except PrepaymentRefused:  # this patient must prepay and the rules leave no time for it
-        return _too_late(offer, at, slot=slot, entry=entry, expired=True)
+        return _too_late(offer, at, slot=slot, entry=entry, expired=True, channel=channel)
     appointment = taking.appointment
     cooldown_entry, cooldown_cleared = _answered(entry.entry_id)
 
@@ -295,7 +295,7 @@ def _close_rest_of_wave(slot: FreedSlot, winner: str) -> None:
 
 
 def _too_late(offer: Offer, at: datetime, *, slot: FreedSlot | None = None, entry: WaitingEntry | None = None,
-              expired: bool = False) -> Result:
+              expired: bool = False, channel: str | None = None) -> Result:
     """The slot went to someone else (or its cut-off passed): one kind message per offer, and the
     patient keeps their place. A patient no longer on the list (served, struck off) gets none."""
     if offer.status == ACCEPTED:
@@ -303,9 +303,15 @@ def _too_late(offer: Offer, at: datetime, *, slot: FreedSlot | None = None, entr
     slot = slot or get_slot(offer.slot_id)
     expired = expired or slot.status not in (FILLED, CLAIMED)
     answer = Answer.EXPIRED if expired else Answer.TAKEN
-    if offer.status == DECLINED:  # a yes after their no came too late: the no stands, thanked already
-        return Result(answer, changed=False)
+    kind = "offer_expired" if expired else "offer_taken"
     entry = entry or WaitingEntry.get(offer.entry_id, consistent_read=True)
+    if offer.status == DECLINED:
+        # A yes after their no came too late: the no stands. The page says so on screen; a TAK by
+        # SMS is answered by SMS, once per offer (its no was thanked under another id).
+        if channel != "sms" or entry.status != ACTIVE:
+            return Result(answer, changed=False)
+        told = queue_entry_sms(entry, kind, at, f"reconsidered:{offer.offer_id}", offer.offer_id)
+        return Result(answer, changed=told.save_once())
     if offer.status in (OPEN, EXPIRED, WAITING):
         try:
             Offer(offer.offer_id).update(
@@ -318,7 +324,6 @@ def _too_late(offer: Offer, at: datetime, *, slot: FreedSlot | None = None, entr
         return Result(answer, changed=False)
     cooldown_entry, cooldown_cleared = _answered(entry.entry_id)
     cooldown_entry.update(actions=cooldown_cleared, condition=WaitingEntry.entry_id.exists())
-    kind = "offer_expired" if expired else "offer_taken"
     told = queue_entry_sms(entry, kind, at, f"answer:{offer.offer_id}", offer.offer_id)
     return Result(answer, changed=told.save_once())
 

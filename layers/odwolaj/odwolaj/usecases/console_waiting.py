@@ -14,7 +14,8 @@ from pynamodb.transactions import TransactWrite
 from odwolaj.core.clock import now
 from odwolaj.core.errors import InvalidInput
 from odwolaj.core.transactions import Write, apply_or_conflict
-from odwolaj.data.models import AuditEntry, ConsoleSession, FreedSlot, Offer, WaitingEntry
+from odwolaj.data import events
+from odwolaj.data.models import AuditEntry, ConsoleSession, FreedSlot, Offer, OutboxItem, WaitingEntry
 from odwolaj.reserve import entries, replies
 from odwolaj.security import audit
 from odwolaj.stats import report
@@ -138,19 +139,27 @@ def change_planned_date(session: ConsoleSession, entry_id: str, planned_date: st
 
 def resume_offers(session: ConsoleSession, entry_id: str) -> WaitingEntry:
     """Offers again to a patient who replied STOP and now asks reception (by phone, in person), as
-    their START reply would. Nothing to resume (already resumed, no longer waiting) changes nothing
-    and writes no audit entry."""
+    their START reply would: the same change and the same `PatientOptedIn` (scope offers, channel
+    console), in the audit entry's transaction. No SMS: the patient said STOP by SMS and is told by
+    reception; the next message is an offer (docs/reserve.md, "Replies"). Nothing to resume
+    (already resumed, no longer waiting) changes nothing and writes no audit entry nor event."""
     require(session, "waiting_list")
     entry = entries.get(session.facility_id or "", entry_id)
     if not entry.offers_stopped_at or entry.status != entries.ACTIVE:
         return entry
-    resume = replies.switch_offers([entry], stop=False, at=now())
+    at = now()
+    resume = replies.switch_offers([entry], stop=False, at=at)
     also = audited(session, "offers_resumed", subject=entry.entry_id, detail=_about(entry) | {
         "stopped_at": entry.offers_stopped_at})
+    # Its id names the stop it undoes: a repeated request finds nothing stopped and adds nothing.
+    event = events.DomainEvent(events.PATIENT_OPTED_IN, entry.facility_id,
+                               f"opt:console:{entry.entry_id}:{entry.offers_stopped_at}",
+                               {"channel": "console", "patient_id": entry.patient_id, "scope": "offers"})
 
     def write(transaction: TransactWrite) -> None:
         resume(transaction)
         also(transaction)
+        transaction.save(event.to_outbox(at), condition=OutboxItem.outbox_id.does_not_exist())
 
     apply_or_conflict(write, "the entry changed while this request was processed; retry")
     return entries.get(entry.facility_id, entry.entry_id)
