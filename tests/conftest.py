@@ -23,6 +23,10 @@ os.environ["ODWOLAJ_LOCAL"] = "1"
 # The handlers log at the deployed default (template.yaml's LogLevel): a log call that fails only
 # at INFO (a reserved key in `extra`) fails a test. The runner alone keeps WARNING, for its terminal.
 os.environ.setdefault("LOG_LEVEL", "INFO")
+# A handler's module keeps the Powertools logger made when it was first loaded, in this one process
+# for the whole run: one loaded by a unit test, before any `aws` fixture, must log as deployed.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME",
+                      application().source["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"])
 # Property tests judge what the code does, not how fast: on a loaded 2-core machine an example
 # can take longer than Hypothesis's 200 ms deadline, which would fail a correct test.
 settings.register_profile("odwolaj", deadline=None, suppress_health_check=[HealthCheck.too_slow])
