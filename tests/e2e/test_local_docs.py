@@ -69,6 +69,13 @@ def heading(page) -> str:
     return page.get_by_role("heading", level=1).inner_text()
 
 
+def submit(button) -> None:
+    """Press a form's button and wait for the page it leads to (the POST, then the redirect's GET):
+    read before that, the page is mid-navigation and its content empty (seen under load)."""
+    with button.page.expect_navigation(timeout=60_000):
+        button.click()
+
+
 def move_to_the_morning_if_offers_wait(page, base: str) -> None:
     """Step 3: while the top line says offers wait, press its button."""
     page.goto(f"{base}/dev/phone")
@@ -246,7 +253,7 @@ def test_recipe_cancel_by_email(fresh_runner, phone_screen):
     page.goto(f"{runner['base']}/dev/mail")
     page.get_by_label("From").fill("pacjent@example.com")
     page.get_by_label("Text").fill(f"Proszę odwołać wizytę, kod {code}. Mój telefon: 500 000 002")
-    page.get_by_role("button", name="Send").click()
+    submit(page.get_by_role("button", name="Send"))
 
     assert "odwolaj@przychodnia.local → pacjent@example.com" in page.content()  # the automatic answer
     assert re.search(r"Wizyta odwołana: \w+, \d+ \w+( \d{4})?, godz\. 11:00 – Przychodnia Demo", page.content())
@@ -265,7 +272,7 @@ def test_recipe_a_reminder_and_a_reply(fresh_runner, phone_screen):
     for _ in range(2):  # as the doc says: 24 hours (to 8:00 if that is night), and once more if none arrived
         page.goto(f"{runner['base']}/dev/clock")
         page.get_by_label("Advance by").nth(1).fill("24")
-        page.get_by_role("button", name="Advance").nth(1).click()
+        submit(page.get_by_role("button", name="Advance").nth(1))
         if "now they wait for the morning" in page.content():
             page.get_by_role("button", name=re.compile(r"^Move the clock to .* 08:00")).click()
         time.sleep(3)
