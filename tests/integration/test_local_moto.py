@@ -1,7 +1,7 @@
 """The embedded DynamoDB behaves like the real one where the app relies on it: a failed transaction
 leaves nothing behind, in the table or in its stream, and stream readers keep reading; and the
 runner keeps every event that reaches the bus."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
@@ -73,3 +73,19 @@ def test_the_runner_keeps_every_event_on_the_bus_and_pages_them_past_five_hundre
     assert [e["seq"] for e in first["events"] + rest["events"]] == list(range(1, 531))
     status = devpages.Status(datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc))
     assert "The newest 500 of 530." in devpages.events(captured, status)
+
+
+@pytest.mark.parametrize("warsaw_time", [(23, 50), (10, 0)])
+def test_the_demo_s_visit_about_to_start_is_on_today_s_board_at_any_hour(aws, facility, monkeypatch, warsaw_time):
+    """docs/console.md: DEMO-D1 is under "Dziś". Seeded at 23:50 Warsaw, "20 minutes from now" is
+    tomorrow; the demo keeps it today."""
+    from odwolaj.appointments.store import get_by_external
+    from odwolaj.core.clock import WARSAW, parse_iso
+    from odwolaj_local import demo
+    from tests.reserve_helpers import set_now, warsaw
+
+    set_now(monkeypatch, warsaw(0, *warsaw_time))
+    demo._board(facility.facility.facility_id)
+    starts = parse_iso(get_by_external(facility.facility.facility_id, "DEMO-D1").starts_at).astimezone(WARSAW)
+    assert starts.date() == warsaw(0, *warsaw_time).astimezone(WARSAW).date()
+    assert starts >= warsaw(0, *warsaw_time) - timedelta(minutes=5)

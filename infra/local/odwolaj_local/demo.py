@@ -113,8 +113,10 @@ BOARD = [("DEMO-D1", "Poradnia okulistyczna", "dr Piotr Zieliński", None),
 
 
 def _board(facility_id: str) -> list[str]:
-    soon = now() + timedelta(minutes=20)
-    tomorrow = (now().astimezone(WARSAW) + timedelta(days=1)).date()
+    local = now().astimezone(WARSAW)
+    # "about to start", but still today: started just before midnight, it stays on today's board
+    soon = min(local + timedelta(minutes=20), local.replace(hour=23, minute=55))
+    tomorrow = (local + timedelta(days=1)).date()
     times = [soon.replace(minute=soon.minute - soon.minute % 5, second=0, microsecond=0),
              datetime(tomorrow.year, tomorrow.month, tomorrow.day, 9, tzinfo=WARSAW),
              datetime(tomorrow.year, tomorrow.month, tomorrow.day, 12, tzinfo=WARSAW)]
