@@ -24,10 +24,17 @@ tracer = Tracer()
 app = patient_pages(logger, "offer page", clinic_phone)
 
 
+# After a yes that came too late, the redirect says so: a no that stands would otherwise read as
+# "thank you for your answer" to the patient who just pressed "Jednak biorę".
+TOO_LATE = ("odpowiedz", "za-pozno")
+
+
 @app.get("/o/<token>")
 def show_offer(token: str) -> Response:
     view = offer_use_cases.open_link(token)
-    return html(200, offer_pages.offer_page(view, offer_use_cases.form_tokens(view.offer.offer_id)))
+    too_late = app.current_event.get_query_string_value(TOO_LATE[0]) == TOO_LATE[1]
+    return html(200, offer_pages.offer_page(view, offer_use_cases.form_tokens(view.offer.offer_id),
+                                            too_late=too_late))
 
 
 @app.post("/o/<token>")
@@ -44,7 +51,8 @@ def answer_offer(token: str) -> Response:
     result = offer_use_cases.act(view, action)
     logger.info("offer answered", extra={"offer_id": view.offer.offer_id, "answer": result.answer.value,
                                          "changed": result.changed})
-    return html(303, "", Location=f"/o/{token}")
+    query = f"?{TOO_LATE[0]}={TOO_LATE[1]}" if offer_use_cases.came_too_late(result) else ""
+    return html(303, "", Location=f"/o/{token}{query}")
 
 
 @app.exception_handler(DomainError)

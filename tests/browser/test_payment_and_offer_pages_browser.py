@@ -84,3 +84,17 @@ def test_a_patient_who_said_no_changes_their_mind_on_a_phone(site, offer, phone_
 
     assert page.get_by_role("heading", level=1).inner_text() == "Termin jest Twój"
     assert Offer.get(offer.offer_id).status == "accepted"
+
+
+def test_a_change_of_mind_after_the_slot_went_is_told_on_the_phone(site, offer, phone_page):  # noqa: F811
+    page = phone_page
+    page.goto(f"{site}{path_of(offer)}")
+    page.get_by_role("button", name="Nie, dziękuję").click()
+    FreedSlot(offer.slot_id).update(actions=[FreedSlot.status.set("filled")])  # another patient took it
+
+    page.get_by_role("button", name="Jednak biorę ten termin").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Ten termin jest już nieaktualny"
+    assert "Zostajesz na liście oczekujących" in page.locator("main").inner_text()
+    assert_accessible(page)
+    assert Offer.get(offer.offer_id).status == "declined"

@@ -75,6 +75,7 @@ def test_after_a_no_the_page_offers_no_yes_once_the_slot_is_gone(http, offer):
     page = http("GET", path_of(offer))["body"]
 
     assert "Zostajesz na liście" in page and 'value="accept"' not in page
+    assert "Dziękujemy za odpowiedź" in page  # they said no, and nothing after it
 
 
 def test_a_change_of_mind_on_the_page_after_the_slot_went_is_said_on_the_page_not_by_sms(http, offer):
@@ -84,8 +85,12 @@ def test_a_change_of_mind_on_the_page_after_the_slot_went_is_said_on_the_page_no
     token = form_token(http("GET", path_of(offer))["body"], "accept")
     FreedSlot(offer.slot_id).update(actions=[FreedSlot.status.set("filled")])  # another patient took it
 
-    assert post(http, path_of(offer), {"action": "accept", "csrf": token})["statusCode"] == 303
+    answer = post(http, path_of(offer), {"action": "accept", "csrf": token})
 
+    assert (answer["statusCode"], answer["headers"]["Location"]) == (303, f"{path_of(offer)}?odpowiedz=za-pozno")
+    page = http("GET", path_of(offer), query="odpowiedz=za-pozno")["body"]
+    assert "Ten termin jest już nieaktualny" in page and "Zostajesz na liście" in page
+    assert "Dziękujemy za odpowiedź" not in page and 'value="accept"' not in page
     assert Offer.get(offer.offer_id).status == "declined"
     assert [i.message_kind for i in OutboxItem.scan() if i.entry_id == offer.entry_id and i.kind == "sms"
             and i.message_kind not in ("offer", "waitlist_joined")] == ["offer_declined"]

@@ -106,6 +106,12 @@ def form_is_genuine(offer_id: str, action: str, value: str | None) -> bool:
         _scope(offer_id, action), value or "", int(now().timestamp()), max_age=FORM_MAX_AGE)
 
 
+def came_too_late(result: claims.Result) -> bool:
+    """A yes that found the slot gone (taken, or past its cut-off); on the page the patient is told
+    there and then, not by SMS (claims._too_late)."""
+    return result.answer in (claims.Answer.TAKEN, claims.Answer.EXPIRED)
+
+
 def act(view: OfferView, action: str) -> claims.Result:
     if action == "accept":
         return claims.accept(view.offer, channel="web")

@@ -50,9 +50,12 @@ def _cost(view) -> str:
             f"{view.claim_minutes()} minut na wpłatę.</p>\n")
 
 
-def offer_page(view, form_tokens: dict[str, str]) -> str:
+def offer_page(view, form_tokens: dict[str, str], *, too_late: bool = False) -> str:
+    """too_late: the patient's yes just found the slot gone (their earlier no stands)."""
     if view.stage == "reconsider":
         return _reconsider_page(view, form_tokens)
+    if too_late and view.stage == "declined":
+        return answered_page(view, "gone")
     if view.stage != "open":
         return answered_page(view, view.stage)
     body = (
