@@ -40,12 +40,17 @@ def _reconsidering(conversation: Conversation) -> str | None:
     return None
 
 
-def newest(conversation: Conversation, *, declined: bool = False) -> Offer | None:
-    """The newest offer awaiting a reply; with `declined`, the one a NIE declined counts too."""
+def _offers(conversation: Conversation, *, declined: bool) -> list[Offer]:
+    """The offers awaiting the number's reply; with `declined`, the one a NIE declined too."""
     ids = set(conversation.awaiting_offers or ())
     if declined and (reconsidered := _reconsidering(conversation)):
         ids.add(reconsidered)
-    found = list(Offer.batch_get(sorted(ids))) if ids else []
+    return list(Offer.batch_get(sorted(ids))) if ids else []
+
+
+def newest(conversation: Conversation, *, declined: bool = False) -> Offer | None:
+    """The newest offer awaiting a reply; with `declined`, the one a NIE declined counts too."""
+    found = _offers(conversation, declined=declined)
     return max(found, key=lambda o: o.offered_at) if found else None
 
 
@@ -86,11 +91,7 @@ def answer(conversation: Conversation, intent: Intent) -> tuple[claims.Result, l
 
 def entries_offered(conversation: Conversation) -> list[WaitingEntry]:
     """The number's entries still on a list whose offers await its reply (or the one it declined)."""
-    ids = set(conversation.awaiting_offers or ())
-    if reconsidered := _reconsidering(conversation):
-        ids.add(reconsidered)
-    entry_ids = {o.entry_id for o in Offer.batch_get(sorted(ids))} if ids else set()
-    return _active(entry_ids)
+    return _active({o.entry_id for o in _offers(conversation, declined=True)})
 
 
 def _active(entry_ids: set[str]) -> list[WaitingEntry]:
