@@ -1,8 +1,9 @@
 """How odwolaj.language.replies reads the hand-written SMS corpora (tests/corpus/sms_replies.jsonl,
-sms_replies_fresh.jsonl, sms_replies_s6.jsonl and sms_replies_s7.jsonl): agreement, destructive misreads (as tests/corpus/README.md "Scoring"
-defines them), agreement per context and the confusion matrix, for each whole corpus and for the
-first corpus's held-out 30 % (a fixed random split: the parser's first rules were written looking at
-the other 70 % only). The fresh and s6 corpora were written before their writers read the parser.
+sms_replies_fresh.jsonl, sms_replies_s6.jsonl and sms_replies_s7.jsonl): agreement, destructive
+misreads (as tests/corpus/README.md "Scoring" defines them), agreement per context and the
+confusion matrix, for each whole corpus and for the first corpus's held-out 30 % (a fixed random
+split: the parser's first rules were written looking at the other 70 % only). The fresh, s6 and s7
+corpora were written before their writers read the parser.
 
     .venv/bin/python -m tests.reply_corpus [--errors]
 
