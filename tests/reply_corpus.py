@@ -1,8 +1,9 @@
 """How odwolaj.language.replies reads the hand-written SMS corpora (tests/corpus/sms_replies.jsonl,
-sms_replies_fresh.jsonl and sms_replies_s6.jsonl): agreement, destructive misreads (as tests/corpus/README.md "Scoring"
-defines them), agreement per context and the confusion matrix, for each whole corpus and for the
-first corpus's held-out 30 % (a fixed random split: the parser's first rules were written looking at
-the other 70 % only). The fresh and s6 corpora were written before their writers read the parser.
+sms_replies_fresh.jsonl, sms_replies_s6.jsonl and sms_replies_s7.jsonl): agreement, destructive
+misreads (as tests/corpus/README.md "Scoring" defines them), agreement per context and the
+confusion matrix, for each whole corpus and for the first corpus's held-out 30 % (a fixed random
+split: the parser's first rules were written looking at the other 70 % only). The fresh, s6 and s7
+corpora were written before their writers read the parser.
 
     .venv/bin/python -m tests.reply_corpus [--errors]
 
@@ -22,6 +23,7 @@ from odwolaj.language.replies import Context, parse
 CORPUS = Path(__file__).resolve().parent / "corpus" / "sms_replies.jsonl"
 FRESH = CORPUS.with_name("sms_replies_fresh.jsonl")
 S6 = CORPUS.with_name("sms_replies_s6.jsonl")
+S7 = CORPUS.with_name("sms_replies_s7.jsonl")
 SEED, HELD_OUT = 1111, 0.3
 INTENTS = ("confirm", "cancel", "decline", "stop", "start", "unclear")
 
@@ -103,6 +105,7 @@ def main() -> None:
     report(f"Held-out {HELD_OUT:.0%} (seed {SEED})", score(held_out(everything)), errors=args.errors)
     report(f"Fresh corpus ({FRESH.name})", score(rows(FRESH)), errors=args.errors)
     report(f"S6 corpus ({S6.name})", score(rows(S6)), errors=args.errors)
+    report(f"S7 corpus ({S7.name})", score(rows(S7)), errors=args.errors)
 
 
 if __name__ == "__main__":

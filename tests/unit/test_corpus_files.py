@@ -24,7 +24,9 @@ SMS_CORPUS = TESTS / "corpus" / "sms_replies.jsonl"
 FRESH_SMS_CORPUS = TESTS / "corpus" / "sms_replies_fresh.jsonl"
 # The third, aimed at acknowledgements, "w takim razie / jednak" resignations and "odpuszczę".
 S6_SMS_CORPUS = TESTS / "corpus" / "sms_replies_s6.jsonl"
-SMS_CORPORA = [SMS_CORPUS, FRESH_SMS_CORPUS, S6_SMS_CORPUS]
+# The fourth, aimed at obstacles stated instead of NIE (illness, away, already seen) and "nie nie, będę".
+S7_SMS_CORPUS = TESTS / "corpus" / "sms_replies_s7.jsonl"
+SMS_CORPORA = [SMS_CORPUS, FRESH_SMS_CORPUS, S6_SMS_CORPUS, S7_SMS_CORPUS]
 MAIL_DIR = TESTS / "events" / "mail"
 
 CONTEXTS = {"reminder", "booking", "offer"}
@@ -101,6 +103,16 @@ def test_the_s6_sms_corpus_covers_every_intent_in_every_context_and_repeats_no_o
         for intent in SMS_INTENTS - ({"cancel"} if context == "offer" else set()):
             assert seen[(context, intent)] >= 1, (context, intent)
     older = {(row["context"], row["text"]) for corpus in (SMS_CORPUS, FRESH_SMS_CORPUS) for row in sms_rows(corpus)}
+    assert [row["text"] for row in rows if (row["context"], row["text"]) in older] == []
+
+
+def test_the_s7_sms_corpus_holds_obstacles_in_every_context_and_repeats_no_older_line():
+    rows = sms_rows(S7_SMS_CORPUS)
+    seen = collections.Counter((row["context"], row["intent"]) for row in rows)
+    assert sum(seen.values()) >= 90
+    assert seen[("offer", "decline")] >= 30 and seen[("offer", "unclear")] >= 10
+    assert seen[("reminder", "unclear")] >= 5 and seen[("reminder", "confirm")] >= 5
+    older = {(row["context"], row["text"]) for corpus in SMS_CORPORA[:-1] for row in sms_rows(corpus)}
     assert [row["text"] for row in rows if (row["context"], row["text"]) in older] == []
 
 

@@ -199,8 +199,46 @@ INTENDING = _forms("zamierzam zamierzamy zamiaru planuje planujemy musze musimy"
 COPULA = _forms("jest sa byla bylo")
 PREDICATE_FILLER = _forms("juz mi nam wcale")
 # "będę w pracy", "będę na wyjeździe": being somewhere else is a reason not to come, not a coming.
-AWAY = ("prac", "szpital", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
-        "sluzbow")
+AWAY = ("prac", "szpit", "wyjazd", "wyjezdz", "delegac", "urlop", "sanatori", "granic", "podroz", "szkol",
+        "sluzbow", "wakacj", "wczas", "turnus", "rozjazd", "nock", "dyzur", "zwolnieni", "chorobow", "l4")
+# Where one is for a few hours ("w pracy", "na dyżurze"): right now it may only mean "I cannot answer
+# now"; it keeps the patient from an offered slot when said of that time ("w czwartek", "wtedy", "do 17").
+AWAY_FOR_HOURS = ("prac", "szkol", "dyzur", "nock")
+WORKING = ("pracuj", "dyzur")
+WHEN = _forms("wtedy jutro pojutrze dzis dzisiaj rano wieczorem wieczora poludnia popoludniu dnia dzien dniu "
+              "terminie porze godzinach caly cala poniedzialek poniedzialki wtorek wtorki sroda srode srody czwartek "
+              "czwartki piatek piatki sobota sobote niedziela niedziele")
+# Obstacles to an offered slot said instead of NIE (odwolaj.language.replies reads them in an offer
+# only: to a visit they are asked about, since cancelling one is not undone by a later TAK).
+# Acute ones only: a lasting one ("zapalenie stawów", "choruję na serce") is more often why the
+# patient waits for the visit.
+ILLNESS = ("chor", "zachorow", "przeziebi", "gryp", "covid", "kowid", "goraczk", "angin", "infekcj", "wirus", "ospa",
+           "ospe", "ospy", "kwarantann")
+LASTING = _forms("przewlekle przewlekla przewlekly na")
+# "potrzebuję tej wizyty", "czekam na ten termin", "zależy mi": an illness said next to these is why
+# the patient waits, not why they cannot come.
+WANTING = _forms("potrzebuje potrzebujemy czekam czekamy czekalam czekalem zalezy")
+LYING_ILL = _forms("leze lezy lezymy leza")
+# "po operacji", "po udarze": recovering, or already treated.
+TREATMENT = ("operac", "zabieg", "udar", "zawal", "wylew", "wypadk")
+# "wyjechałam", "wyjeżdżam", "wyjadę": away (not "wyjazd" alone: "wróciłam z wyjazdu").
+LEAVING = ("wyjecha", "wyjezdz", "wyjade", "wyjedzi", "wyjedzie")
+# "mam (wtedy) dyżur / wyjazd / zabieg": busy at that time.
+BUSY_WITH = ("wyjazd", "dyzur", "delegac", "operac", "zabieg")
+HAVE = _forms("mam mamy ma")
+# "nie ma mnie w Polsce", "nas nie ma".
+ABSENT = (("nie", "ma", "mnie"), ("mnie", "nie", "ma"), ("nie", "ma", "nas"), ("nas", "nie", "ma"))
+# Seen or helped elsewhere already: "byłam prywatnie", "u innego lekarza", "gdzie indziej".
+OTHER = _forms("inny innego innej innym inna innemu")
+CARE = ("lekarz", "przychodn", "szpit", "gabine", "poradn", "klinik", "specjalist", "doktor", "osrodk")
+SETTLED = ("zalatwil", "zalatwion")
+# The past of "być": "byłam chora" is over; "byłam u lekarza" is seen already.
+WAS = _forms("bylam bylem byla byl bylismy bylysmy byli byly")
+# "u Państwa", "u was": at this clinic, which is no other care.
+THIS_CLINIC = _forms("was panstwa pana pani")
+# "odpiszę później", "odezwę się", "dam znać": the answer is still to come.
+ANSWER_LATER = _forms("odpisze odpiszemy odpowiem odpowiemy oddzwonie oddzwonimy zadzwonie zadzwonimy odezwe "
+                      "odezwiemy napisze napiszemy")
 # "mamy/syna nie będzie": who is absent, in the genitive.
 PERSONS_GENITIVE = _forms("mamy taty syna corki meza zony babci dziadka dziecka wnuka wnuczki brata siostry ojca "
                           "matki mamusi synka")

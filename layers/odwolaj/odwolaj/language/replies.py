@@ -13,7 +13,9 @@ ours pasted under the answer is not read. A reply that says two opposite things 
 UNKNOWN.
 
 What a bare "NIE" or "TAK" means depends on the message it answers (Context): a question about
-coming (a reminder), a message that asked nothing (a booking), or a reserve-list offer.
+coming (a reminder), a message that asked nothing (a booking), or a reserve-list offer. So does an
+obstacle said instead of NIE ("jestem chora", "wyjechałam", "już byłam prywatnie"): it declines an
+offer, and is only asked about after a message about a visit.
 """
 from __future__ import annotations
 
@@ -59,6 +61,8 @@ OPTIONS = re.compile(r"\b(tak|potwierdz\w*)\b.{0,40}\b(lub|albo|czy)\b.{0,20}\b(
 # which alone answers.
 BEFORE_THAT = re.compile(r"\b(?:no\s+)?(?:" + "|".join(sorted(lx.BEFORE_THAT)) + r")[\s,]*\bze\b")
 CLAUSE_BREAK = re.compile(r"[,:()]|\b(?:ale|bo|wiec|lecz|chociaz|choc|natomiast)\b")
+# "Nie nie, będę", "nie, nie, przyjdę": two noes closed by a break stand alone ("nie, nie przyjdę" does not).
+DOUBLED_NO = re.compile(r"\W*nie[\s,.!]+nie\s*[,.!;:\n]")
 # "gdybym", "jeślibyśmy": a conditional conjunction with a person's ending is still a condition.
 CONDITIONAL_PERSONS = re.compile(r"(gdy|jesli|jezeli|jak)by(m|s|smy|scie)")
 
@@ -92,6 +96,10 @@ class Signals:
     waiting_list: bool = False  # the reply names the waiting list ("na liście", "z kolejki")
     acknowledged: bool = False  # "ok", "dobrze", "w porządku": a clause that only says it was read
     said_more: bool = False  # a clause beyond politeness that is no acknowledgement ("ok, jestem chora")
+    obstacle: bool = False  # ill, in hospital, away, working then, seen elsewhere already ("jestem chora")
+    answer_later: bool = False  # "odpiszę później", "odezwę się", "dam znać"
+    wanting: bool = False  # "potrzebuję tej wizyty", "czekam na ten termin"
+    doubled_no: bool = False  # "Nie nie, …", "nie, nie, …": a no of its own before the rest
 
 
 def parse(text: str, context: Context = Context.REMINDER) -> Intent:
@@ -122,13 +130,21 @@ def decide(s: Signals, context: Context) -> Intent:
             return Intent.UNKNOWN
         return Intent.DECLINE if context is Context.OFFER else Intent.CANCEL
     if s.no:
-        if positive or s.yes or s.accept or s.unsure or s.keep:
+        if (positive or s.yes or s.accept) and (s.doubled_no or s.keep) and not (s.unsure or s.asked):
+            return Intent.CONFIRM  # "Nie nie, będę", "Nie, nie odwołuję, przyjdę": the no corrects a doubt
+        if positive or s.yes or s.accept or s.unsure or s.keep or (s.doubled_no and s.asked):
             return Intent.UNKNOWN
         if s.reason and context is Context.REMINDER:
             return Intent.CANCEL  # "Nie, jestem chora" answers "Przyjdziesz?" in full
         return Intent.DECLINE
     if s.refuse:
         return Intent.DECLINE if context is Context.OFFER and not (positive or s.yes or s.accept) else Intent.UNKNOWN
+    if s.obstacle and context is Context.OFFER and not (
+            positive or s.yes or s.accept or s.emoji_yes or s.unsure or s.asked or s.answer_later or s.wanting):
+        # "Niestety jestem chora", "już byłam prywatnie" answer "Chcesz go?" with a no. Declining
+        # asks the next patient at once and keeps this one's place (a later TAK still takes a free
+        # slot); to a visit the same words are asked about: a cancellation is not undone by a TAK.
+        return Intent.DECLINE
     if s.unsure:
         return Intent.UNKNOWN
     if positive:
@@ -162,6 +178,7 @@ def read(text: str) -> Signals:
     folded = re.sub(r"(^|\s)[-–—]+(\s|$)", ", ", folded)  # "NIE - nie będę"
     folded = _corrected(folded)
     folded = BEFORE_THAT.sub(" ", folded)
+    signals.doubled_no = bool(DOUBLED_NO.match(folded))
     for sentence, asked in _sentences(folded):
         if OPTIONS.search(sentence):
             continue  # "Potwierdź TAK lub odwołaj NIE": the choice named, not made
@@ -383,6 +400,9 @@ def _read_clause(words: list[str], s: Signals) -> None:
         # nothing else here counts
         s.unsure = True
         return
+    s.answer_later = s.answer_later or bool(lx.ANSWER_LATER & set(words)) or _has_phrase(words, ("dam", "znac"))
+    s.wanting = s.wanting or any(w in lx.WANTING and not _negated(words, i) for i, w in enumerate(words))
+    s.obstacle = s.obstacle or _seen_elsewhere(words) or any(_unwell_or_away(words, i) for i in range(len(words)))
     used = _opt_out(words, s)
     if used:
         # "Odwołuję i nie wysyłajcie SMS-ów": the rest of the clause is still read.
@@ -582,9 +602,9 @@ def _read_word(words: list[str], i: int, s: Signals) -> int:
         s.cancel = True  # "nie potrzebuję już tej wizyty" (of messages it is an opt-out, read above)
     elif word in lx.WANT and negated and any(w.startswith("wizyt") for w in words[i + 1:i + 3]):
         s.cancel = True  # "nie chcę tej wizyty"
-    elif word in lx.GIVE_AWAY_VERBS and not negated and (
+    elif word in lx.GIVE_AWAY_VERBS and not negated and "sie" not in words[i - 1:i + 2] and (
             i + 1 == len(words) or any(w in lx.GIVE_AWAY_OBJECTS or w == "dla" for w in words[i + 1:i + 4])):
-        s.cancel = True
+        s.cancel = True  # not "mogę się zwolnić (z pracy)": that frees the patient, not the slot
     elif _phrase_at(words, i, lx.SOMEONE_ELSE):
         s.cancel = True  # "niech ktoś inny skorzysta", "proszę oddać termin komuś innemu"
     elif (word in lx.REFUSE_WORDS and not negated) or _phrase_at(words, i - 1 if negated else i, lx.REFUSE_PHRASES):
@@ -600,6 +620,65 @@ def _away(words: list[str]) -> bool:
     """"w pracy", "na wyjeździe", "poza domem": (will be) somewhere other than the visit."""
     return words[:1] == ["poza"] or (words[:1] in (["w"], ["we"], ["na"], ["za"]) and any(
         w.startswith(lx.AWAY) for w in words[1:3]))
+
+
+def _unwell_or_away(words: list[str], i: int) -> bool:
+    """"jestem chora", "leżę w szpitalu", "wyjechałam", "nie ma mnie w Polsce", "w czwartek pracuję";
+    not denied ("nie jestem chora") nor over ("byłam w szpitalu")."""
+    if _phrase_at(words, i, lx.ABSENT):
+        return True
+    if lx.NEGATION in words[max(0, i - 3):i] or lx.WAS & set(words[:i]):
+        return False
+    return _unwell(words, i) or _elsewhere_then(words, i)
+
+
+def _unwell(words: list[str], i: int) -> bool:
+    """"choruję", "leżę", "mam gorączkę", "po operacji"; not a lasting illness ("przewlekle chora")."""
+    word = words[i]
+    if word.startswith(lx.ILLNESS):
+        return not lx.LASTING & set(words[max(0, i - 1):i + 2])
+    return word in lx.LYING_ILL or (word == "po" and any(w.startswith(lx.TREATMENT) for w in words[i + 1:i + 2]))
+
+
+def _elsewhere_then(words: list[str], i: int) -> bool:
+    """"wyjechałam", "za granicą", "mam wtedy dyżur", "w czwartek pracuję": away when the slot is."""
+    word, before = words[i], words[i - 1] if i else ""
+    if word.startswith(lx.LEAVING) or (word.startswith("zagranic") and before not in ("z", "ze")):
+        return True
+    if word.startswith(lx.BUSY_WITH) and lx.HAVE & set(words[max(0, i - 3):i]):
+        return True
+    return (_away(words[i:]) or word.startswith(lx.WORKING)) and (not _for_hours(words[i:i + 3]) or _then(words))
+
+
+def _for_hours(words: list[str]) -> bool:
+    """"w pracy", "pracuję", "na dyżurze": somewhere for a few hours."""
+    return any(w.startswith(lx.AWAY_FOR_HOURS) or w.startswith(lx.WORKING) for w in words)
+
+
+def _then(words: list[str]) -> bool:
+    """"w czwartek", "wtedy", "do 17", "będę": said of the offered time, not of the moment of writing."""
+    return bool((lx.WHEN | lx.BE_FUTURE) & set(words)) or any(w.isdigit() for w in words)
+
+
+def _seen_elsewhere(words: list[str]) -> bool:
+    """"byłam już prywatnie", "u innego lekarza", "gdzie indziej", "sprawa załatwiona": the offered
+    slot is no longer needed."""
+    for i, word in enumerate(words):
+        if lx.NEGATION in words[max(0, i - 3):i]:
+            continue
+        if word == "prywatnie" or word.startswith(lx.SETTLED) or words[i:i + 2] == ["gdzie", "indziej"] or (
+                words[i:i + 3] == ["juz", "po", "wszystkim"]) or _been_already(words, i) or (
+                word in lx.OTHER and any(w.startswith(lx.CARE) for w in words[i + 1:i + 3])) or (
+                word in lx.WAS and "juz" in words and "u" in words[i + 1:i + 3]
+                and not lx.THIS_CLINIC & set(words[i + 1:i + 4])):
+            return True
+    return False
+
+
+def _been_already(words: list[str], i: int) -> bool:
+    """"już byłam", "byłem już, dziękuję": been (to a doctor) already, said with nothing after it."""
+    rest = [w for w in words[i + 1:] if w != "juz"]
+    return words[i] in lx.WAS and "juz" in words[max(0, i - 1):i + 2] and all(w in lx.FILLER for w in rest)
 
 
 def _nothing_after(words: list[str], i: int) -> bool:
