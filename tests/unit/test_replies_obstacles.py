@@ -108,3 +108,14 @@ def test_a_no_that_does_not_correct_itself_keeps_its_reading(text, intent):
 ])
 def test_freeing_oneself_or_being_away_is_not_about_the_slot(text, context, intent):
     assert parse(text, context) is intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nie, a o ktorej to jest?", Intent.UNKNOWN),  # a no beside a question: not yet a cancellation
+    ("nie... a co to za wizyta?", Intent.UNKNOWN),
+    ("Nie. Gdzie to jest?", Intent.UNKNOWN),
+    ("Nie. Dziekuje, do widzenia", Intent.CANCEL),  # politeness is no question
+    ("Nie przyjde. Moge prosic o inny termin?", Intent.CANCEL),  # said in full, then asks for another
+])
+def test_a_bare_no_beside_a_question_to_a_reminder_cancels_nothing(text, intent):
+    assert parse(text, REMINDER) is intent

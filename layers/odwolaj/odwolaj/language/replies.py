@@ -134,6 +134,8 @@ def decide(s: Signals, context: Context) -> Intent:
             return Intent.CONFIRM  # "Nie nie, będę", "Nie, nie odwołuję, przyjdę": the no corrects a doubt
         if positive or s.yes or s.accept or s.unsure or s.keep or (s.doubled_no and s.asked):
             return Intent.UNKNOWN
+        if s.asked and context is Context.REMINDER:
+            return Intent.UNKNOWN  # "Nie, a o której to jest?": a no beside a question cancels nothing yet
         if s.reason and context is Context.REMINDER:
             return Intent.CANCEL  # "Nie, jestem chora" answers "Przyjdziesz?" in full
         return Intent.DECLINE
