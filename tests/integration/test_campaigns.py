@@ -475,6 +475,24 @@ def test_tak_asks_for_a_call_nie_declines_and_the_clinic_works_through_the_list(
     assert clinic.call("GET", "/api/v1/campaign-responses")[1]["responses"] == []
 
 
+def test_a_call_asked_for_in_other_words_is_a_callback_with_the_words_and_not_interested_declines(clinic, day):
+    lapsed(clinic, day, 3)
+    campaign_id = clinic.launch({"name": "Powrót", "purpose": "marketing", "inactive_months_min": 12,
+                                 "holdout_percent": 0})
+    clinic.tick()
+    handle(InboundSms(sender=phone_of(0), text="Dzień dobry, proszę o telefon po 16.  Pozdrawiam", message_id="in-1"))
+    handle(InboundSms(sender=phone_of(1), text="Nie jestem zainteresowana", message_id="in-2"))
+    handle(InboundSms(sender=phone_of(2), text="ok", message_id="in-3"))
+    found = members(campaign_id)
+    assert (found["P-0"].response, found["P-1"].response, found["P-2"].response) == ("callback", "declined", None)
+    kinds = sorted(i.message_kind for i in OutboxItem.scan() if i.member_id)
+    assert kinds == ["campaign_callback", "campaign_declined", "campaign_help"]
+    [listed] = clinic.call("GET", "/api/v1/campaign-responses")[1]["responses"]
+    assert listed["detail"] == {"said": "Dzień dobry, proszę o telefon po 16. Pozdrawiam"}
+    handle(InboundSms(sender=phone_of(0), text="Dzień dobry, proszę o telefon po 16.  Pozdrawiam", message_id="in-1"))
+    assert len(clinic.call("GET", "/api/v1/campaign-responses")[1]["responses"]) == 1  # a redelivery
+
+
 # ---------------------------------------------------------------------------------------------
 # The result
 

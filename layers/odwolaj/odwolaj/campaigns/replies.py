@@ -3,8 +3,9 @@
 A reply answers a campaign when the number's last message that invites one was a campaign's (newer
 than its last visit message and its last reserve-list offer) and came in the last 30 days. Then:
 STOP opts the number out of campaigns only (visit reminders still come) and is acknowledged; TAK
-means "call me back"; NIE means "no, thank you" (this campaign's messages end); anything else gets
-one short help a day. Every other reply is left to the rest of inbound SMS (None).
+or a call asked for in other words means "call me back" (the words kept for reception); NIE or "not
+interested" means "no, thank you" (this campaign's messages end); anything else gets one short help
+a day (odwolaj.language.campaign_replies). Every other reply is left to the rest of inbound SMS (None).
 """
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from odwolaj.campaigns import responses
 from odwolaj.core.clock import iso, now
 from odwolaj.core.transactions import Write
 from odwolaj.data.models import CampaignMember, Conversation, Patient
-from odwolaj.language.replies import Intent, parse
+from odwolaj.language.campaign_replies import read_campaign_reply
+from odwolaj.language.replies import Intent
 
 REPLY_WINDOW = timedelta(days=30)
+SAID_MAX = 320  # two SMS segments: "proszę o telefon po 16, najlepiej w czwartek" kept for reception
 ANSWERS = {Intent.CONFIRM: (responses.CALLBACK, "campaign_callback"),
            Intent.CANCEL: (responses.DECLINED, "campaign_declined"),
            Intent.DECLINE: (responses.DECLINED, "campaign_declined"),  # a bare "nie" (odwolaj.language.replies)
@@ -42,7 +45,7 @@ def answer(conversation: Conversation, text: str, message_id: str) -> str | None
         member = CampaignMember.get(str(conversation.last_campaign_member), consistent_read=True)
     except DoesNotExist:
         return None
-    intent = parse(text)
+    intent = read_campaign_reply(text)
     if intent is Intent.START:
         return None  # START is the number's, not the campaign's: inbound SMS handles it
     if intent not in ANSWERS:
@@ -50,8 +53,16 @@ def answer(conversation: Conversation, text: str, message_id: str) -> str | None
         return "help"
     response, kind = ANSWERS[intent]
     also = _opt_out(member, conversation.phone) if intent is Intent.STOP else None
-    responses.respond(member, response, channel="sms", at=at, answer=kind, also=also)
+    responses.respond(member, response, channel="sms", at=at, answer=kind, also=also,
+                      detail=_said(text) if response == responses.CALLBACK else None)
     return response
+
+
+def _said(text: str) -> dict[str, str] | None:
+    """The patient's words when they say more than a yes ("zadzwońcie po 16"): whoever calls back
+    reads them."""
+    words = " ".join(text.split())
+    return {"said": words[:SAID_MAX]} if len(words.split()) > 1 else None
 
 
 def _opt_out(member: CampaignMember, phone: str) -> Write:
