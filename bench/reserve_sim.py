@@ -49,6 +49,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,19 @@ SMS_SHARE = 0.5  # answers by SMS reply; the rest on the offer page
 DECLINE = 0.2
 DELAY_MEDIAN_MINUTES, DELAY_SIGMA = 15.0, 0.9
 AWAKE = (7, 22)  # nobody answers 22:00-7:00
+# What a patient writes back by SMS: a reply to an offer from the hand-written corpora, with the
+# meaning drawn (`--bare`: the literal TAK / NIE the model patients wrote before).
+CORPORA = Path(__file__).resolve().parents[1] / "tests" / "corpus"
+
+
+def _replies_to_offers() -> dict[bool, list[str]]:
+    found: dict[bool, list[str]] = {True: [], False: []}
+    for path in sorted(CORPORA.glob("sms_replies*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("context") == "offer" and row["intent"] in ("confirm", "decline"):
+                found[row["intent"] == "confirm"].append(row["text"])
+    return found
 TIMER = "OfferTimerFunction"
 LINK = re.compile(r"https?://[^\s]+/o/([A-Za-z0-9_-]+)")
 # The offer page's two buttons: each a form with its action and its anti-CSRF token.
@@ -321,6 +335,7 @@ class Tally:
     refused_free: list = field(default_factory=list)  # what each of those met, for the diagnosis
     no: int = 0
     answers_dropped: int = 0  # would have come after the simulation's end
+    sms_unheard: int = 0  # an SMS answer after which its offer still awaited one (read as unclear)
 
 
 @dataclass
@@ -342,8 +357,9 @@ class Due:
 
 
 class Simulation:
-    def __init__(self, clinic: Clinic, seed: int):
+    def __init__(self, clinic: Clinic, seed: int, bare: bool = False):
         self.clinic, self.seed = clinic, seed
+        self.replies = None if bare else _replies_to_offers()
         self.acceptance = 0.0  # set for each run (the set-up is shared)
         self.system = System()
         self.queue: list[Due] = []
@@ -443,13 +459,16 @@ class Simulation:
                         {"reason": "service_performed", "by": "rejestracja"})
         patient.struck_at = self.system.now
 
-    def do_answer(self, patient: Patient, offer_id: str, token: str, says_yes: bool, by_sms: bool) -> None:
+    def do_answer(self, patient: Patient, offer_id: str, token: str, says_yes: bool, by_sms: bool,
+                  words: str) -> None:
         offer = Offer.get(offer_id)
         self.step_slot = offer.slot_id
         slot_before = FreedSlot.get(offer.slot_id).status
         entry_before = WaitingEntry.get(offer.entry_id).status
         if by_sms:
-            self.sms_reply(patient.phone, "TAK" if says_yes else "NIE")
+            self.sms_reply(patient.phone, words)
+            if offer.status == "open" and Offer.get(offer_id).status == "open":
+                self.tally.sms_unheard += 1  # still awaiting an answer: the words were not understood
         else:
             self.page_answer(token, "accept" if says_yes else "decline")
         if says_yes:
@@ -525,8 +544,10 @@ class Simulation:
             return  # silence
         delay = timedelta(minutes=DELAY_MEDIAN_MINUTES * math.exp(DELAY_SIGMA * rng.gauss(0, 1)))
         by_sms = rng.random() < SMS_SHARE
+        says_yes = roll < self.acceptance
+        words = rng.choice(self.replies[says_yes]) if self.replies else ("TAK" if says_yes else "NIE")
         answer_at = awake_after(self.system.now, delay).replace(microsecond=0)
-        self.at(answer_at, "answer", patient, offer_id, token, roll < self.acceptance, by_sms)
+        self.at(answer_at, "answer", patient, offer_id, token, says_yes, by_sms, words)
 
     # -- measuring -------------------------------------------------------------------------------
     def measure(self) -> dict:
@@ -663,8 +684,9 @@ def table(results: list[dict]) -> str:
                 f"{', '.join(data['unfilled']) or '-'} |")
     lines += ["", "| list | accept | two on one slot | offers at night | after strike-off | after taking a slot "
                   "| twice for one slot | yes: won / taken before / lost in a window / after cut-off / not on list / "
-                  "to a newer offer / **refused while free** | fills after a grace window | seconds |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+                  "to a newer offer / **refused while free** | SMS answers not understood | fills after a grace window "
+                  "| seconds |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         inv, answers = result["invariants"], result["answers"]
         lines.append(f"| {result['list']} | {result['acceptance']:.0%} | {inv['two_patients_on_one_slot']} | "
@@ -673,16 +695,16 @@ def table(results: list[dict]) -> str:
                      f"{answers['yes_won']} / {answers['yes_slot_taken']} / {answers['yes_lost_in_grace_window']} / "
                      f"{answers['yes_after_cut_off']} / {answers['yes_not_on_list']} / "
                      f"{answers['yes_to_another_offer']} / **{answers['yes_refused_slot_free']}** | "
-                     f"{result['fills_after_a_grace_window']} | "
+                     f"{answers.get('sms_unheard', '-')} | {result['fills_after_a_grace_window']} | "
                      f"{result['seconds']} |")
     return "\n".join(lines)
 
 
 def run_list(size: int, acceptances: list[float], seed: int, short_notice_share: float,
-             strategy: dict | None = None) -> list[dict]:
+             strategy: dict | None = None, bare: bool = False) -> list[dict]:
     """One list size: the clinic is set up once (the API calls that build it are the slow part),
     then each acceptance runs in a fork of that state, so every run starts from the same one."""
-    simulation = Simulation(build_clinic(size, seed, short_notice_share), seed)
+    simulation = Simulation(build_clinic(size, seed, short_notice_share), seed, bare)
     started = time.monotonic()
     simulation.set_up()
     set_up_seconds = round(time.monotonic() - started, 1)
@@ -716,6 +738,9 @@ def main() -> int:
                         help="share of waiting patients who said they can come at short notice")
     parser.add_argument("--strategy", type=json.loads, default=None,
                         help='the facility\'s offer strategy instead of the defaults, e.g. \'{"hold_minutes": 10}\'')
+    parser.add_argument("--bare", action="store_true",
+                        help="patients reply by SMS with a bare TAK / NIE (the default: their own words, drawn "
+                             "from the offer replies of tests/corpus)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--report", nargs="+", metavar="JSON",
                         help="print the tables of earlier runs' --json files instead of running (runs made in "
@@ -735,7 +760,7 @@ def main() -> int:
     if args.one:
         # The handlers log and emit metrics on stdout, as on Lambda: keep it for the results.
         result_out, sys.stdout = sys.stdout, open(os.devnull, "w")
-        results = run_list(args.lists[0], args.acceptance, args.seed, args.short_notice, args.strategy)
+        results = run_list(args.lists[0], args.acceptance, args.seed, args.short_notice, args.strategy, args.bare)
         result_out.write(json.dumps(results) + "\n")
         return 0
     results = []
@@ -743,14 +768,16 @@ def main() -> int:
         # Each list size in a fresh process: a fresh moto and cold handlers, nothing carried over.
         child = subprocess.run([sys.executable, __file__, "--one", "--lists", str(size), "--seed", str(args.seed),
                                 "--short-notice", str(args.short_notice),
-                                *(["--strategy", json.dumps(args.strategy)] if args.strategy else []), "--acceptance",
+                                *(["--strategy", json.dumps(args.strategy)] if args.strategy else []),
+                                *(["--bare"] if args.bare else []), "--acceptance",
                                 *map(str, args.acceptance)], stdout=subprocess.PIPE, text=True, check=False)
         if child.returncode:
             return child.returncode
         results += json.loads(child.stdout.strip().splitlines()[-1])
     print(f"Reserve list on the real handlers (moto), seed {args.seed}, {DAYS} days from {START:%Y-%m-%d}, "
           f"patients: TAK p, NIE {DECLINE:.0%}, log-normal delay median {DELAY_MEDIAN_MINUTES:.0f} min "
-          f"sigma {DELAY_SIGMA}, awake {AWAKE[0]}:00-{AWAKE[1]}:00, {SMS_SHARE:.0%} by SMS; "
+          f"sigma {DELAY_SIGMA}, awake {AWAKE[0]}:00-{AWAKE[1]}:00, {SMS_SHARE:.0%} by SMS "
+          f"({'bare TAK / NIE' if args.bare else 'in their own words'}); "
           f"strategy: {json.dumps(args.strategy) if args.strategy else 'the defaults'}")
     print(table(results))
     if args.json:
