@@ -3,7 +3,9 @@ sms_replies_fresh.jsonl, sms_replies_s6.jsonl and sms_replies_s7.jsonl): agreeme
 misreads (as tests/corpus/README.md "Scoring" defines them), agreement per context and the
 confusion matrix, for each whole corpus and for the first corpus's held-out 30 % (a fixed random
 split: the parser's first rules were written looking at the other 70 % only). The fresh, s6 and s7
-corpora were written before their writers read the parser.
+corpora were written before their writers read the parser. Replies to campaign SMS
+(sms_replies_campaign.jsonl) are read by odwolaj.language.campaign_replies, and scored against
+their reading as a reminder's answer, as they were read before.
 
     .venv/bin/python -m tests.reply_corpus [--errors]
 
@@ -18,12 +20,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from odwolaj.language.replies import Context, parse
+from odwolaj.language.campaign_replies import read_campaign_reply
+from odwolaj.language.replies import Context, Intent, parse
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "sms_replies.jsonl"
 FRESH = CORPUS.with_name("sms_replies_fresh.jsonl")
 S6 = CORPUS.with_name("sms_replies_s6.jsonl")
 S7 = CORPUS.with_name("sms_replies_s7.jsonl")
+CAMPAIGN = CORPUS.with_name("sms_replies_campaign.jsonl")
+# What a campaign reply does (odwolaj.campaigns.replies), by the intent read.
+CAMPAIGN_ANSWERS = {Intent.CONFIRM: "callback", Intent.DECLINE: "declined", Intent.CANCEL: "declined",
+                    Intent.STOP: "stop"}
 SEED, HELD_OUT = 1111, 0.3
 INTENTS = ("confirm", "cancel", "decline", "stop", "start", "unclear")
 
@@ -96,6 +103,29 @@ def report(name: str, result: Score, *, errors: bool) -> None:
     print()
 
 
+def campaign_readings(reader=read_campaign_reply) -> list[tuple[str, str, str]]:
+    """(label, what the reply does, text) for each line of the campaign corpus."""
+    return [(row["intent"], CAMPAIGN_ANSWERS.get(reader(row["text"]), "unclear"), row["text"])
+            for row in rows(CAMPAIGN)]
+
+
+def swapped(readings: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """A call-back read as a no or the reverse, or a STOP missed or imagined."""
+    return [r for r in readings if {r[0], r[1]} == {"callback", "declined"} or (r[0] == "stop") != (r[1] == "stop")]
+
+
+def report_campaign(errors: bool) -> None:
+    for name, reader in (("read as a campaign reply", read_campaign_reply),
+                         ("read as a reminder's answer (before)", parse)):
+        readings = campaign_readings(reader)
+        agreed = sum(label == read for label, read, _ in readings)
+        print(f"Campaign corpus ({CAMPAIGN.name}), {name}: {agreed}/{len(readings)} = {agreed / len(readings):.1%}, "
+              f"yes/no swapped or STOP misread {len(swapped(readings))}")
+        for label, read, text in readings if errors else ():
+            if label != read:
+                print(f"  {label} read as {read}: {text!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--errors", action="store_true", help="list every line read differently from its label")
@@ -106,6 +136,7 @@ def main() -> None:
     report(f"Fresh corpus ({FRESH.name})", score(rows(FRESH)), errors=args.errors)
     report(f"S6 corpus ({S6.name})", score(rows(S6)), errors=args.errors)
     report(f"S7 corpus ({S7.name})", score(rows(S7)), errors=args.errors)
+    report_campaign(args.errors)
 
 
 if __name__ == "__main__":

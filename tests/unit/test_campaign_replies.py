@@ -1,13 +1,11 @@
 """Replies to a campaign SMS ("Umówić kontrolę? Odpisz TAK, oddzwonimy"): a call asked for in the
 patient's own words is a yes, "not interested" or "do not call" a no, an acknowledgement nothing.
 The phrasings below are in no corpus; tests/corpus/sms_replies_campaign.jsonl is scored at the end."""
-import json
-
 import pytest
 
 from odwolaj.language.campaign_replies import read_campaign_reply
 from odwolaj.language.replies import Intent
-from tests.reply_corpus import CORPUS
+from tests.reply_corpus import campaign_readings, swapped
 
 CALLBACK, DECLINED, STOP, UNCLEAR = Intent.CONFIRM, Intent.DECLINE, Intent.STOP, Intent.UNKNOWN
 
@@ -42,9 +40,7 @@ def test_our_own_message_pasted_back_asks_for_no_call(pasted):
 
 
 def test_the_campaign_corpus_reads_at_least_95_percent_and_never_swaps_yes_and_no():
-    meaning = {CALLBACK: "callback", DECLINED: "declined", Intent.CANCEL: "declined", STOP: "stop"}
-    lines = [json.loads(line) for line in CORPUS.with_name("sms_replies_campaign.jsonl").read_text().splitlines()]
-    read = [(row["intent"], meaning.get(read_campaign_reply(row["text"]), "unclear"), row["text"]) for row in lines]
-    swapped = [r for r in read if {r[0], r[1]} == {"callback", "declined"} or (r[1] == "stop") != (r[0] == "stop")]
-    assert swapped == []
-    assert sum(label == got for label, got, _ in read) / len(read) >= 0.95, [r for r in read if r[0] != r[1]]
+    readings = campaign_readings()
+    assert swapped(readings) == []
+    assert sum(label == read for label, read, _ in readings) / len(readings) >= 0.95, [
+        r for r in readings if r[0] != r[1]]
