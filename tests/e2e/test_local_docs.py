@@ -152,7 +152,8 @@ def test_recipe_pay_a_prepayment_by_card(fresh_runner, phone_screen, tmp_path):
     booked = json.loads(shell(runner, tmp_path, setup_block() + blocks(doc)[0]))
 
     assert booked["status"] == "awaiting_payment"
-    text = wait_for_text(runner, "+48500000091", "czeka na przedplate 100 zl. Zaplac dzis do")
+    says(doc, "after about 22:00 Warsaw time \"Zaplac jutro do …\"")
+    text = wait_for_text(runner, "+48500000091", "czeka na przedplate 100 zl. Zaplac ")
     assert "Przedpłata za wizytę:" in requests.get(f"{runner['base']}/dev/mail", timeout=10).text
     page.goto(booked["cancel_link"])
     assert heading(page) == "Wizyta czeka na przedpłatę"

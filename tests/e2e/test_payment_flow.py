@@ -38,7 +38,7 @@ def test_an_unpaid_booking_lapses_at_its_deadline_and_the_patient_is_told(runner
     booked = requests.put(f"{base}/api/v1/appointments/PAY-1", json=payload, headers=auth, timeout=5)
 
     assert booked.status_code == 201 and booked.json()["status"] == "awaiting_payment"
-    wait_for_sms(runner, "czeka na przedplate 50 zl. Zaplac dzis do")
+    wait_for_sms(runner, "czeka na przedplate 50 zl. Zaplac ")  # "dzis do", or after 22:00 "jutro do"
     assert f"{base}/p/" in phone_view(runner)
 
     move_clock(runner, advance_minutes=2 * 60 + 5)
